@@ -1,0 +1,75 @@
+"""Starts the window: the QApplication, the icon and style, and the offscreen screenshot mode."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui import APP_ID, APP_NAME
+from gui.services.datadir import open_data_dir
+from gui.services.errors import DeskError
+from gui.services.server_service import ServerService
+from gui.widgets.main_window import MainWindow
+from gui.widgets.server_bar import Phase
+
+SCREENSHOT_TIMEOUT_MS = 15_000
+
+
+def make_service(data_dir: str | None) -> ServerService:
+    return ServerService.for_data_dir(open_data_dir(data_dir))
+
+
+def application() -> QApplication:
+    """The QApplication, set up with the app's name, id, icon and stylesheet."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(APP_ID)
+    assets = resources.files("gui.resources")
+    icon = QPixmap()
+    icon.loadFromData(assets.joinpath("pypi-desk.svg").read_bytes())
+    app.setWindowIcon(QIcon(icon))
+    app.setStyleSheet(assets.joinpath("style.qss").read_text(encoding="utf-8"))
+    return app  # type: ignore[return-value]
+
+
+def run_gui(data_dir: str | None, screenshot: str | None = None) -> int:
+    app = application()
+    try:
+        service = make_service(data_dir)
+    except DeskError as error:
+        if screenshot:
+            print(f"pypi-desk: {error}", file=sys.stderr)
+            return 1
+        QMessageBox.critical(None, APP_NAME, str(error))
+        return 1
+    window = MainWindow(service, make_service=make_service)
+    window.show()
+    if screenshot:
+        return _screenshot(app, window, screenshot)
+    return app.exec()
+
+
+def _screenshot(app: QApplication, window: MainWindow, path: str) -> int:
+    """Render the window once its state is known, save it as PNG, and quit."""
+
+    def grab() -> None:
+        if window.grab().save(path, "PNG"):
+            app.exit(0)
+        else:
+            print(f"pypi-desk: could not write the screenshot to {path}", file=sys.stderr)
+            app.exit(1)
+
+    def phase_changed(phase: Phase) -> None:
+        if phase is not Phase.CHECKING:
+            QTimer.singleShot(300, grab)  # let the first log batch paint
+
+    window.phase_changed.connect(phase_changed)
+    QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, grab)
+    code = app.exec()
+    window.close()
+    return code

@@ -1,0 +1,107 @@
+"""The data folder: one folder is one server (password file, packages, settings).
+
+Two layouts open as a data folder:
+
+* the app's own: ``auth/.htpasswd``, ``packages/``, ``pypi-desk.json``;
+* the how-to's hand-made one: ``.htpasswd`` beside ``packages/``. It keeps its
+  files where they are; the server sees the folder holding ``.htpasswd``.
+
+The password file's *folder* is what the container mounts, never the file
+itself: the app replaces the file atomically (new inode), which a single-file
+bind mount would not show to the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from gui import APP_ID
+from gui.services.errors import DataDirError
+
+PASSWORD_FILE_NAME = ".htpasswd"
+SETTINGS_FILE_NAME = "pypi-desk.json"
+LABEL_MANAGED = f"{APP_ID}.managed"
+LABEL_DATA_DIR = f"{APP_ID}.data-dir"
+
+
+def default_data_dir() -> Path:
+    """The platform's per-user data folder for PyPI Desk."""
+    return platformdirs.user_data_path("pypi-desk", appauthor=False)
+
+
+@dataclass(frozen=True)
+class DataDir:
+    """Where one server keeps its files. Build it with :func:`open_data_dir`."""
+
+    root: Path
+    legacy_layout: bool
+
+    @property
+    def auth_dir(self) -> Path:
+        """The folder mounted (read-only) at ``/data/auth`` in the container."""
+        return self.root if self.legacy_layout else self.root / "auth"
+
+    @property
+    def password_file(self) -> Path:
+        return self.auth_dir / PASSWORD_FILE_NAME
+
+    @property
+    def packages_dir(self) -> Path:
+        return self.root / "packages"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / SETTINGS_FILE_NAME
+
+    @property
+    def process_dir(self) -> Path:
+        """State of the process runtime: its pid record and log file."""
+        return self.root / "process"
+
+    @property
+    def container_name(self) -> str:
+        """Stable per folder, so a reopened app finds the container it started."""
+        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
+        return f"pypi-desk-{digest}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {LABEL_MANAGED: "1", LABEL_DATA_DIR: str(self.root)}
+
+    def ensure(self) -> None:
+        """Create what the server needs to start: folders and an empty password file.
+
+        pypiserver exits at start when its password file is missing. A new data
+        folder is private to this user (0700); the password folder and file stay
+        readable for the container's own user (uid 9898), which reaches them
+        through the bind mount and not through the private parent.
+        """
+        try:
+            if not self.root.exists():
+                self.root.mkdir(parents=True, mode=0o700)
+            self.packages_dir.mkdir(exist_ok=True)
+            if not self.auth_dir.exists():
+                self.auth_dir.mkdir(mode=0o755)
+            if not self.password_file.exists():
+                fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.close(fd)
+        except OSError as exc:
+            raise DataDirError(
+                f"Cannot prepare the data folder {self.root}: {exc.strerror or exc}. "
+                "Choose a folder you can write to, or fix its permissions."
+            ) from exc
+
+
+def open_data_dir(path: Path | str | None = None) -> DataDir:
+    """Open ``path`` (default: the platform data folder) and detect its layout."""
+    root = Path(path).expanduser() if path is not None else default_data_dir()
+    root = root.resolve()
+    if root.exists() and not root.is_dir():
+        raise DataDirError(f"{root} is a file, not a folder. Choose a folder for the server's data.")
+    legacy = (root / PASSWORD_FILE_NAME).is_file() and not (root / "auth" / PASSWORD_FILE_NAME).exists()
+    return DataDir(root=root, legacy_layout=legacy)

@@ -1,0 +1,90 @@
+"""One server (one data folder): its settings and its lifecycle, whichever runtime runs it.
+
+``auto`` runs the server in Docker when an engine answers and as a local process
+otherwise, and says which it picked in ``ServerStatus.note``.
+"""
+
+from __future__ import annotations
+
+from gui.services.datadir import DataDir
+from gui.services.docker_runtime import DockerRuntime
+from gui.services.errors import DataDirError, EngineUnavailableError
+from gui.services.process_runtime import ProcessRuntime
+from gui.services.runtime import LogStream, ProgressCallback, Runtime, ServerStatus
+from gui.services.settings import ServerSettings, load_settings, save_settings
+
+
+class ServerService:
+    """Start, stop, watch and configure the server of one data folder."""
+
+    def __init__(self, data_dir: DataDir, docker_runtime: DockerRuntime, process_runtime: ProcessRuntime) -> None:
+        self.data_dir = data_dir
+        self.docker = docker_runtime
+        self.process = process_runtime
+
+    @classmethod
+    def for_data_dir(cls, data_dir: DataDir) -> ServerService:
+        return cls(data_dir, DockerRuntime(data_dir), ProcessRuntime(data_dir))
+
+    def load_settings(self) -> ServerSettings:
+        return load_settings(self.data_dir.settings_file)
+
+    def save_settings(self, settings: ServerSettings) -> ServerSettings:
+        """Validate and store ``settings``; on a bad value the previous file stays."""
+        settings.validate()
+        self.data_dir.ensure()
+        try:
+            save_settings(self.data_dir.settings_file, settings)
+        except OSError as exc:
+            raise DataDirError(
+                f"Cannot save the settings in {self.data_dir.root}: {exc.strerror or exc}. "
+                "Fix the folder's permissions or choose another data folder."
+            ) from exc
+        return settings
+
+    def _runtime_for(self, choice: str) -> tuple[Runtime, str]:
+        if choice == "docker":
+            return self.docker, ""
+        if choice == "process":
+            return self.process, ""
+        if self.docker.engine_available():
+            return self.docker, "Docker engine found: running the server in a container."
+        return self.process, "No Docker engine answers: running the server as a local process."
+
+    def start(
+        self, settings: ServerSettings, progress: ProgressCallback | None = None, runtime: str | None = None
+    ) -> ServerStatus:
+        """Start the server (or adopt the one already running for this folder)."""
+        settings.validate()
+        current = self.status(runtime or settings.runtime)
+        if current.running:
+            return current
+        chosen, note = self._runtime_for(runtime or settings.runtime)
+        status = chosen.start(settings, progress)
+        return ServerStatus(status.runtime, status.state, status.url, status.detail, note)
+
+    def status(self, runtime: str = "auto") -> ServerStatus:
+        """The running server of this folder, looking in the runtimes ``runtime`` allows."""
+        process_status = self.process.status()
+        if process_status.running or runtime == "process":
+            return process_status
+        try:
+            return self.docker.status()
+        except EngineUnavailableError:
+            if runtime == "docker":
+                raise
+            return process_status
+
+    def stop(self) -> None:
+        """Stop whichever runtime runs this folder's server; the data stays."""
+        if self.process.status().running:
+            self.process.stop()
+            return
+        self.docker.stop()
+
+    def logs(self, tail: int | None = None, follow: bool = False) -> LogStream:
+        """The log of the server that runs now, or of the last local process."""
+        status = self.status()
+        if status.runtime == "docker" and status.state != "absent":
+            return self.docker.logs(tail=tail, follow=follow)
+        return self.process.logs(tail=tail, follow=follow)

@@ -1,0 +1,133 @@
+"""A server's settings (port, bind address, image, auth, overwrite, fallback, runtime).
+
+Stored as JSON in the data folder, written atomically; invalid values are
+refused with a message and the previous file is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from gui.services.atomic import write_atomic
+from gui.services.errors import SettingsError
+
+DEFAULT_IMAGE = "pypiserver/pypiserver:latest"
+DEFAULT_FALLBACK_URL = "https://pypi.org/simple/"
+
+#: pypiserver's ``-a`` value for each auth mode the app offers.
+AUTH_MODES: dict[str, str] = {
+    "update": "Uploads and deletes need a password",
+    "download,update": "Downloads need a password too",
+    "list,download,update": "Everything needs a password",
+    "none": "No passwords (anyone who can reach it may upload)",
+}
+RUNTIMES: dict[str, str] = {
+    "auto": "Docker when available, else a local process",
+    "docker": "Docker container",
+    "process": "Local process (no Docker)",
+}
+
+# The distribution reference grammar, as Docker accepts it: [host[:port]/]path[:tag][@digest].
+_IMAGE_RE = re.compile(
+    r"^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
+)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Everything the app needs to run one server, besides its data folder."""
+
+    port: int = 8080
+    host: str = "127.0.0.1"
+    image: str = DEFAULT_IMAGE
+    auth: str = "update"
+    overwrite: bool = False
+    fallback_url: str = DEFAULT_FALLBACK_URL
+    runtime: str = "auto"
+
+    def validate(self) -> None:
+        """Raise :class:`SettingsError` naming the first bad value and what to use."""
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
+            raise SettingsError(f"Port {self.port!r} is not usable: choose a number from 1 to 65535, such as 8080.")
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            raise SettingsError(
+                f"Bind address {self.host!r} is not an IP address: use 127.0.0.1 (this computer only) "
+                "or 0.0.0.0 (all interfaces, for a team)."
+            ) from None
+        if not _IMAGE_RE.match(self.image):
+            raise SettingsError(f"{self.image!r} is not an image name: use a name such as {DEFAULT_IMAGE}.")
+        if self.auth not in AUTH_MODES:
+            raise SettingsError(f"Unknown authentication mode {self.auth!r}: use one of {', '.join(AUTH_MODES)}.")
+        if self.fallback_url:
+            parts = urlsplit(self.fallback_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(
+                    f"Fallback URL {self.fallback_url!r} is not an http(s) URL: use {DEFAULT_FALLBACK_URL}, "
+                    "or leave it empty to serve only your own packages."
+                )
+        if self.runtime not in RUNTIMES:
+            raise SettingsError(f"Unknown runtime {self.runtime!r}: use one of {', '.join(RUNTIMES)}.")
+
+    @property
+    def exposed(self) -> bool:
+        """True when other machines can reach the server."""
+        return not ipaddress.ip_address(self.host).is_loopback
+
+    @property
+    def local_host(self) -> str:
+        """The address this machine uses to reach the server."""
+        address = ipaddress.ip_address(self.host)
+        if address.is_unspecified:
+            return "127.0.0.1" if address.version == 4 else "[::1]"
+        return f"[{self.host}]" if address.version == 6 else self.host
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.local_host}:{self.port}"
+
+    def warnings(self) -> list[str]:
+        """Plain-words risks of these settings, for the window and the command line."""
+        if self.exposed and self.auth == "none":
+            return [
+                f"The server listens on {self.host} without passwords: anyone on your network "
+                "can upload or replace packages. Turn authentication on, or bind to 127.0.0.1."
+            ]
+        return []
+
+    def replace(self, **changes: object) -> ServerSettings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(path: Path) -> ServerSettings:
+    """Read settings; a missing file gives the defaults."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ServerSettings()
+    except (OSError, ValueError) as exc:
+        raise SettingsError(
+            f"Cannot read the settings file {path}: {exc}. Fix or delete it to start from the defaults."
+        ) from exc
+    if not isinstance(raw, dict):
+        raise SettingsError(f"The settings file {path} does not hold a JSON object. Fix or delete it.")
+    known = {field.name for field in dataclasses.fields(ServerSettings)}
+    settings = ServerSettings(**{key: value for key, value in raw.items() if key in known})
+    settings.validate()
+    return settings
+
+
+def save_settings(path: Path, settings: ServerSettings) -> None:
+    """Validate, then replace the file atomically; on a bad value nothing is written."""
+    settings.validate()
+    data = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
+    write_atomic(path, data.encode("utf-8"), mode=0o644)

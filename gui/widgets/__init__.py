@@ -1,0 +1,1 @@
+"""Qt widgets and dialogs: they present state and forward the user's actions, nothing more."""

@@ -1,0 +1,222 @@
+"""The main window: server bar on top, the server's tabs, and the live log pane.
+
+It is handed its service (and a way to make one for another data folder), so a
+test can give it a real service or a fake one. Every service call goes through
+``self.worker``; the log arrives through a :class:`LogFollower`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from gui import APP_NAME
+from gui.services.atomic import write_atomic
+from gui.services.runtime import PullProgress, ServerStatus
+from gui.services.server_service import ServerService
+from gui.services.settings import ServerSettings
+from gui.widgets.log_pane import LogPane
+from gui.widgets.server_bar import Phase, ServerBar
+from gui.widgets.settings_form import SettingsForm
+from gui.workers.log_follower import LogFollower
+from gui.workers.service_worker import ServiceWorker
+
+STATUS_POLL_MS = 2_000
+ADOPTED_LOG_TAIL = 500
+
+ServiceFactory = Callable[[str], ServerService]
+
+
+class MainWindow(QMainWindow):
+    """Presents one server and forwards the user's actions to its service."""
+
+    phase_changed = Signal(object)  # Phase
+
+    def __init__(self, service: ServerService, make_service: ServiceFactory | None = None) -> None:
+        super().__init__()
+        self.service = service
+        self._make_service = make_service
+        self.worker = ServiceWorker(self)
+        self.file_worker = ServiceWorker(self)
+        self.follower: LogFollower | None = None
+        self._url: str | None = None
+
+        self.server_bar = ServerBar()
+        self.settings_form = SettingsForm()
+        self.log_pane = LogPane()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.settings_form, "Server")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.log_pane)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.server_bar)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.resize(1000, 760)
+        self.statusBar().showMessage("Closing this window leaves the server running; PyPI Desk finds it again.")
+
+        self.server_bar.start_requested.connect(self.start_server)
+        self.server_bar.stop_requested.connect(self.stop_server)
+        self.settings_form.data_dir_change_requested.connect(self.switch_data_dir)
+        self.log_pane.save_requested.connect(self._save_log)
+        self.poll_timer = QTimer(self, interval=STATUS_POLL_MS)
+        self.poll_timer.timeout.connect(self._poll_status)
+        self.poll_timer.start()
+        self._load()
+
+    # -- state ------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        return self.server_bar.phase
+
+    def _set_phase(self, phase: Phase, *, message: str = "", fraction: float | None = None) -> None:
+        self.server_bar.show_phase(phase, url=self._url, message=message, fraction=fraction)
+        self.settings_form.set_editable(phase in (Phase.STOPPED, Phase.ERROR))
+        self.phase_changed.emit(phase)
+
+    def _load(self) -> None:
+        self.setWindowTitle(f"{APP_NAME} — {self.service.data_dir.root}")
+        self.settings_form.set_data_dir(str(self.service.data_dir.root))
+        self._set_phase(Phase.CHECKING)
+        self.worker.submit(self.service.load_settings, self.settings_form.set_values, self._settings_unreadable)
+        self.worker.submit(self.service.status, self._status_arrived, self._status_failed)
+
+    def _settings_unreadable(self, error: Exception) -> None:
+        self.log_pane.append_message(f"{error}\nThe form shows the default settings.")
+
+    def _status_arrived(self, status: ServerStatus) -> None:
+        if status.running:
+            self._url = status.url
+            self._set_phase(Phase.RUNNING)
+            self._follow_log(tail=ADOPTED_LOG_TAIL)
+        elif self.phase is Phase.RUNNING:
+            self._url = None
+            self._set_phase(Phase.STOPPED, message="The server stopped outside PyPI Desk.")
+            self.log_pane.append_message("The server stopped outside PyPI Desk.")
+        elif self.phase in (Phase.CHECKING, Phase.ERROR):
+            self._url = None
+            self._set_phase(Phase.STOPPED)
+
+    def _status_failed(self, error: Exception) -> None:
+        self._set_phase(Phase.ERROR, message=str(error))
+
+    def _poll_status(self) -> None:
+        if self.worker.idle and self.phase in (Phase.RUNNING, Phase.STOPPED, Phase.ERROR):
+            self.worker.submit(self.service.status, self._status_arrived, self._status_failed)
+
+    # -- actions ----------------------------------------------------------------
+
+    def start_server(self) -> None:
+        problem = self.settings_form.validate()
+        if problem:
+            self._set_phase(Phase.ERROR, message=problem)
+            return
+        settings = self.settings_form.values()
+        self._set_phase(Phase.STARTING)
+        for warning in settings.warnings():
+            self.log_pane.append_message(f"Warning: {warning}")
+        self.worker.submit(
+            lambda progress: self._save_and_start(settings, progress),
+            self._started,
+            self._start_failed,
+            self._pull_progress,
+        )
+
+    def _save_and_start(self, settings: ServerSettings, progress: Callable[[PullProgress], None]) -> ServerStatus:
+        return self.service.start(self.service.save_settings(settings), progress=progress)
+
+    def _pull_progress(self, progress: PullProgress) -> None:
+        self._set_phase(Phase.PULLING, fraction=progress.fraction, message=progress.message)
+
+    def _started(self, status: ServerStatus) -> None:
+        self._url = status.url
+        if status.note:
+            self.log_pane.append_message(status.note)
+        self._set_phase(Phase.RUNNING)
+        self._follow_log(tail=None)
+
+    def _start_failed(self, error: Exception) -> None:
+        self._url = None
+        self.log_pane.append_message(str(error))
+        self._set_phase(Phase.ERROR, message=str(error).split("\n\n", 1)[0])
+
+    def stop_server(self) -> None:
+        self._set_phase(Phase.STOPPING)
+        self.worker.submit(self.service.stop, self._stopped, self._stop_failed)
+
+    def _stopped(self, _result: object) -> None:
+        self._url = None
+        self._set_phase(Phase.STOPPED)
+
+    def _stop_failed(self, error: Exception) -> None:
+        self.log_pane.append_message(str(error))
+        self._set_phase(Phase.ERROR, message=str(error))
+
+    def switch_data_dir(self, path: str) -> None:
+        """Show the server of another data folder (the current one keeps running if it does)."""
+        if self._make_service is None or not self.worker.idle:
+            return
+        try:
+            service = self._make_service(path)
+        except Exception as error:
+            self._set_phase(Phase.ERROR, message=str(error))
+            return
+        self._stop_following()
+        self.service = service
+        self._url = None
+        self.log_pane.model.clear()
+        self._load()
+
+    # -- log --------------------------------------------------------------------
+
+    def _follow_log(self, tail: int | None) -> None:
+        if self.follower is not None:
+            return
+        service = self.service
+        self.follower = LogFollower(lambda: service.logs(tail=tail, follow=True), parent=self)
+        self.follower.lines_arrived.connect(self.log_pane.append_lines)
+        self.follower.ended.connect(self._log_ended)
+        self.follower.start()
+
+    def _log_ended(self, error: str) -> None:
+        self._stop_following()
+        if error:
+            self.log_pane.append_message(f"The log stream ended: {error}")
+        if self.phase is Phase.RUNNING:
+            self.worker.submit(self.service.status, self._status_arrived, self._status_failed)
+
+    def _stop_following(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
+            self.follower.deleteLater()
+            self.follower = None
+
+    def _save_log(self, path: str, lines: list[str]) -> None:
+        def write() -> int:
+            write_atomic(Path(path), ("\n".join(lines) + "\n").encode("utf-8"), mode=0o644)
+            return len(lines)
+
+        self.file_worker.submit(
+            write,
+            lambda count: self.log_pane.append_message(f"Saved {count:,} lines to {path}."),
+            lambda error: self.log_pane.append_message(f"Could not save the log to {path}: {error}"),
+        )
+
+    # -- closing ------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop and join the threads; the server itself keeps running."""
+        self.poll_timer.stop()
+        self._stop_following()
+        self.worker.shutdown()
+        self.file_worker.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,102 @@
+"""One thread that runs service calls one at a time, in order, and reports back with signals.
+
+Callbacks given to :meth:`ServiceWorker.submit` run on the UI thread: results
+travel there through queued signals, never by sharing state.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+
+@dataclass(eq=False)
+class Job:
+    """A service call and what to do with its outcome (on the UI thread)."""
+
+    call: Callable[..., Any]
+    on_success: Callable[[Any], None] | None = None
+    on_error: Callable[[Exception], None] | None = None
+    on_progress: Callable[[Any], None] | None = None
+
+
+class ServiceWorker(QThread):
+    """Runs submitted jobs serially on its own thread. ``idle`` says whether none is queued or running."""
+
+    _succeeded = Signal(object, object)  # job, result
+    _failed = Signal(object, object)  # job, exception
+    _progressed = Signal(object, object)  # job, payload
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._pending = 0
+        self._succeeded.connect(self._deliver_success)
+        self._failed.connect(self._deliver_error)
+        self._progressed.connect(self._deliver_progress)
+
+    @property
+    def idle(self) -> bool:
+        return self._pending == 0
+
+    def submit(
+        self,
+        call: Callable[..., Any],
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Queue ``call``; with ``on_progress`` it is called as ``call(progress=report)``."""
+        if not self.isRunning():
+            self.start()
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+        self._jobs.put(Job(call, on_success, on_error, on_progress))
+
+    def run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                if job.on_progress is not None:
+                    result = job.call(progress=lambda payload, job=job: self._progressed.emit(job, payload))
+                else:
+                    result = job.call()
+            except Exception as exc:  # every failure goes back to the UI, typed
+                self._failed.emit(job, exc)
+            else:
+                self._succeeded.emit(job, result)
+
+    def shutdown(self, timeout_ms: int = 20_000) -> None:
+        """Let the running job finish, drop the queued ones, and join the thread."""
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        self._jobs.put(None)
+        if self.isRunning():
+            self.wait(timeout_ms)
+
+    def _finish(self) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy_changed.emit(False)
+
+    def _deliver_success(self, job: Job, result: object) -> None:
+        self._finish()
+        if job.on_success is not None:
+            job.on_success(result)
+
+    def _deliver_error(self, job: Job, error: Exception) -> None:
+        self._finish()
+        if job.on_error is not None:
+            job.on_error(error)
+
+    def _deliver_progress(self, job: Job, payload: object) -> None:
+        if job.on_progress is not None:
+            job.on_progress(payload)

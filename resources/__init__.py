@@ -1,0 +1,1 @@
+"""PyPI Desk's icons and stylesheets, installed as the ``gui.resources`` package."""

@@ -1,0 +1,78 @@
+"""Shared fixtures: an isolated HOME, free ports, data folders and the real Docker engine.
+
+Docker-backed tests skip with a reason when no engine answers, except in CI
+(``CI=true``), where a missing engine fails them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point HOME and the XDG folders at a temp folder: no test touches the real ~/.pypirc."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    return home
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path):
+    from gui.services.datadir import open_data_dir
+
+    return open_data_dir(tmp_path / "server")
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    """The real engine, with the pypiserver image present (see .ci/run)."""
+    import docker
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        message = f"no Docker engine answers ({exc}); run ../shared/docker/start-engine.sh"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    try:
+        client.images.get("pypiserver/pypiserver:latest")
+    except docker.errors.ImageNotFound:
+        message = "image pypiserver/pypiserver:latest is missing; run ../shared/docker/build-pypiserver-image.sh"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return client
+
+
+@pytest.fixture
+def docker_cleanup(docker_client, data_dir) -> Iterator[None]:
+    """Remove any container a test left for its data folder."""
+    yield
+    with contextlib.suppress(Exception):
+        docker_client.containers.get(data_dir.container_name).remove(force=True)

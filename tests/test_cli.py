@@ -1,0 +1,66 @@
+"""The command line, run as a user would: `pypi-desk server start|status|logs|stop`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+
+def desk(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize("runtime", ["process", pytest.param("docker", marks=pytest.mark.docker)])
+def test_start_status_logs_stop(runtime: str, tmp_path: Path, port: int, request: pytest.FixtureRequest) -> None:
+    if runtime == "docker":
+        request.getfixturevalue("docker_client")
+    data_dir = tmp_path / "server"
+    try:
+        started = desk(data_dir, "server", "start", "--port", str(port), "--runtime", runtime)
+        assert started.returncode == 0, started.stderr
+        assert f"Running at http://127.0.0.1:{port}" in started.stdout
+        assert requests.get(f"http://127.0.0.1:{port}/simple/", timeout=5).status_code == 200
+        status = desk(data_dir, "server", "status")
+        assert status.returncode == 0 and f"http://127.0.0.1:{port}" in status.stdout
+        logs = desk(data_dir, "server", "logs", "--tail", "5")
+        assert '"GET /simple/ HTTP/1.1" 200' in logs.stdout
+    finally:
+        stopped = desk(data_dir, "server", "stop")
+    assert stopped.returncode == 0
+    after = desk(data_dir, "server", "status")
+    assert after.returncode == 3 and "Stopped" in after.stdout
+    assert f'"port": {port}' in (data_dir / "pypi-desk.json").read_text()  # --port is remembered
+
+
+def test_bad_port_is_refused_in_words_and_nothing_is_saved(tmp_path: Path) -> None:
+    result = desk(tmp_path / "server", "server", "start", "--port", "70000")
+    assert result.returncode == 1
+    assert "choose a number from 1 to 65535" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "server" / "pypi-desk.json").exists()
+
+
+def test_auto_without_an_engine_says_it_runs_a_process(tmp_path: Path, port: int, monkeypatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    data_dir = tmp_path / "server"
+    try:
+        started = desk(data_dir, "server", "start", "--port", str(port))
+        assert started.returncode == 0, started.stderr
+        assert "No Docker engine answers: running the server as a local process" in started.stderr
+    finally:
+        desk(data_dir, "server", "stop")
+
+
+def test_status_with_an_engine_gone_and_runtime_docker_explains(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    result = desk(tmp_path / "server", "server", "start", "--runtime", "docker", "--port", "18999")
+    assert result.returncode == 1 and "No Docker engine answers" in result.stderr

@@ -1,0 +1,147 @@
+"""The main window, driven like a user: clicks, real engine, signals (no sleeps)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+
+from gui.services.datadir import DataDir, open_data_dir
+from gui.services.errors import PortInUseError
+from gui.services.runtime import PullProgress, ServerStatus
+from gui.services.server_service import ServerService
+from gui.services.settings import ServerSettings
+from gui.widgets.main_window import MainWindow
+from gui.widgets.server_bar import Phase
+
+
+def wait_for_phase(qtbot, window: MainWindow, phase: Phase, timeout: int = 60_000) -> None:
+    if window.phase is phase:
+        return
+    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is phase, timeout=timeout):
+        pass
+
+
+def open_window(qtbot, service) -> MainWindow:
+    window = MainWindow(service)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_cleanup")
+def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int, docker_client) -> None:
+    service = ServerService.for_data_dir(data_dir)
+    window = open_window(qtbot, service)
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    window.settings_form.port_spin.setValue(port)
+    window.settings_form.runtime_combo.setCurrentIndex(window.settings_form.runtime_combo.findData("docker"))
+
+    qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
+    wait_for_phase(qtbot, window, Phase.RUNNING)
+    assert window.server_bar.url_edit.text() == f"http://127.0.0.1:{port}/simple/"
+    assert window.server_bar.toggle_button.text() == "Stop server"
+    assert not window.settings_form.port_spin.isEnabled()
+
+    assert requests.get(f"http://127.0.0.1:{port}/simple/", timeout=5).status_code == 200
+    qtbot.waitUntil(
+        lambda: any('"GET /simple/ HTTP/1.1" 200' in line for line in window.log_pane.model.text_lines()),
+        timeout=10_000,
+    )
+
+    qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    assert not docker_client.containers.list(all=True, filters={"name": data_dir.container_name})
+    assert service.load_settings().port == port  # what was started with is remembered
+    window.close()
+    assert not window.worker.isRunning() and window.follower is None
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_cleanup")
+def test_a_reopened_window_adopts_the_running_server_and_notices_it_vanish(
+    qtbot, data_dir: DataDir, port: int, docker_client
+) -> None:
+    service = ServerService.for_data_dir(data_dir)
+    service.start(ServerSettings(port=port), runtime="docker")
+    window = open_window(qtbot, ServerService.for_data_dir(open_data_dir(data_dir.root)))
+    wait_for_phase(qtbot, window, Phase.RUNNING)
+    qtbot.waitUntil(lambda: any("Listening at" in line for line in window.log_pane.model.text_lines()), timeout=10_000)
+    docker_client.containers.get(data_dir.container_name).remove(force=True)  # from outside the app
+    wait_for_phase(qtbot, window, Phase.STOPPED, timeout=5_000)
+    assert "outside PyPI Desk" in window.server_bar.message_label.text()
+    window.close()
+
+
+class FakeService:
+    """Reaches states the real engine rarely shows: a pull in progress, then a busy port."""
+
+    def __init__(self, root: Path) -> None:
+        self.data_dir = open_data_dir(root)
+        self.saved: list[ServerSettings] = []
+
+    def load_settings(self) -> ServerSettings:
+        return ServerSettings()
+
+    def save_settings(self, settings: ServerSettings) -> ServerSettings:
+        self.saved.append(settings)
+        return settings
+
+    def status(self, runtime: str = "auto") -> ServerStatus:
+        return ServerStatus(runtime="docker", state="absent")
+
+    def start(self, settings, progress=None, runtime=None) -> ServerStatus:
+        progress(PullProgress(0.5, "Pulling image: 1 of 2 layers"))
+        raise PortInUseError("Port 8080 on 127.0.0.1 is already in use by another program. Choose another port.")
+
+    def logs(self, tail=None, follow=False):
+        return iter(())
+
+
+def test_pull_progress_then_an_error_in_words_and_a_retry_button(qtbot, tmp_path: Path) -> None:
+    window = open_window(qtbot, FakeService(tmp_path))
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    with qtbot.waitSignals([window.phase_changed] * 3, timeout=5000):  # starting, pulling, error
+        qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
+    assert window.phase is Phase.ERROR
+    assert "already in use" in window.server_bar.message_label.text()
+    assert window.server_bar.toggle_button.isEnabled() and window.server_bar.toggle_button.text() == "Start server"
+    assert any("already in use" in line for line in window.log_pane.model.text_lines())
+    window.close()
+
+
+def test_bad_settings_are_refused_before_anything_starts(qtbot, tmp_path: Path) -> None:
+    service = FakeService(tmp_path)
+    window = open_window(qtbot, service)
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    window.settings_form.host_combo.setEditText("")
+    qtbot.keyClicks(window.settings_form.host_combo, "not-an-address")
+    assert "not an IP address" in window.settings_form.error_label.text()
+    qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
+    assert window.phase is Phase.ERROR and service.saved == []
+    window.close()
+
+
+def test_exposing_without_passwords_shows_a_warning(qtbot, tmp_path: Path) -> None:
+    window = open_window(qtbot, FakeService(tmp_path))
+    form = window.settings_form
+    form.host_combo.setCurrentIndex(form.host_combo.findData("0.0.0.0"))
+    form.auth_combo.setCurrentIndex(form.auth_combo.findData("none"))
+    assert form.warning_label.isVisible() and "anyone on your network" in form.warning_label.text()
+    form.auth_combo.setCurrentIndex(form.auth_combo.findData("update"))
+    assert not form.warning_label.isVisible()
+    window.close()
+
+
+def test_saving_the_log_writes_the_lines(qtbot, tmp_path: Path) -> None:
+    window = open_window(qtbot, FakeService(tmp_path))
+    window.log_pane.append_lines(["first", "second"])
+    target = tmp_path / "saved.log"
+    with qtbot.waitSignal(window.file_worker.busy_changed, check_params_cb=lambda busy: not busy):
+        window.log_pane.save_requested.emit(str(target), window.log_pane.model.text_lines())
+    assert target.read_text() == "first\nsecond\n"
+    assert any("Saved 2 lines" in line for line in window.log_pane.model.text_lines())
+    window.close()
