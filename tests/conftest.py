@@ -76,3 +76,19 @@ def docker_cleanup(docker_client, data_dir) -> Iterator[None]:
     yield
     with contextlib.suppress(Exception):
         docker_client.containers.get(data_dir.container_name).remove(force=True)
+
+
+@pytest.fixture(scope="session")
+def registry(docker_client, tmp_path_factory: pytest.TempPathFactory):
+    """A registry on loopback serving an image the engine does not have (see tests/registry.py)."""
+    from tests.registry import local_registry
+
+    try:
+        context = local_registry(docker_client, tmp_path_factory.mktemp("registry"), free_port())
+        served = context.__enter__()
+    except FileNotFoundError as exc:
+        if IN_CI:
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    yield served
+    context.__exit__(None, None, None)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +67,41 @@ def test_status_with_an_engine_gone_and_runtime_docker_explains(tmp_path: Path, 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     result = desk(tmp_path / "server", "server", "start", "--runtime", "docker", "--port", "18999")
     assert result.returncode == 1 and "No Docker engine answers" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_permission_denied_on_the_socket_says_how_to_fix(tmp_path: Path) -> None:
+    """A real socket this process may not open: root without CAP_DAC_OVERRIDE, socket mode 0000."""
+    path = tmp_path / "engine.sock"
+    with socket.socket(socket.AF_UNIX) as engine:
+        engine.bind(str(path))
+        engine.listen()
+        path.chmod(0)
+        result = subprocess.run(
+            [
+                "setpriv",
+                "--bounding-set=-dac_override,-dac_read_search",
+                sys.executable,
+                "-m",
+                "gui",
+                "--data-dir",
+                str(tmp_path / "server"),
+                "server",
+                "start",
+                "--runtime",
+                "docker",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, DOCKER_HOST=f"unix://{path}"),
+        )
+    assert result.returncode == 1
+    assert "permission denied" in result.stderr and "usermod -aG docker" in result.stderr
+
+
+def test_screenshot_renders_the_window_to_a_png(tmp_path: Path) -> None:
+    target = tmp_path / "window.png"
+    result = desk(tmp_path / "server", "--screenshot", str(target), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 10_000

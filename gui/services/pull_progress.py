@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gui.services.runtime import PullProgress
 
-_DONE = {"Download complete", "Pull complete", "Already exists", "Verifying Checksum"}
+_DONE = {"Download complete", "Pull complete", "Verifying Checksum"}
 
 
 class PullTracker:
@@ -20,6 +20,8 @@ class PullTracker:
         if not layer or layer.startswith("sha256:") or status.startswith(("Pulling from", "Digest", "Status")):
             return PullProgress(self._fraction(), status) if status else None
         detail = event.get("progressDetail") or {}
+        if status == "Already exists":  # nothing to download: not part of the progress
+            return PullProgress(self._fraction(), status)
         if status == "Downloading" and detail.get("total"):
             self._layers[layer] = (int(detail.get("current", 0)), int(detail["total"]))
         elif status in _DONE:

@@ -187,3 +187,15 @@ def test_published_on_all_interfaces_when_asked(runtime, data_dir, port, docker_
     runtime.start(ServerSettings(port=port, host="0.0.0.0"))
     binding = docker_client.containers.get(data_dir.container_name).attrs["HostConfig"]["PortBindings"]["8080/tcp"]
     assert binding[0]["HostIp"] == "0.0.0.0"
+
+
+def test_a_missing_image_is_pulled_with_growing_progress(runtime, port, registry, docker_client) -> None:
+    registry.forget_image(docker_client)
+    seen: list[float] = []
+    status = runtime.start(
+        ServerSettings(port=port, image=registry.image),
+        progress=lambda p: seen.append(p.fraction) if p.fraction is not None else None,
+    )
+    assert status.running
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert any(0 < fraction < 1 for fraction in seen)  # a real layer download was reported

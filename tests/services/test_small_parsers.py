@@ -24,6 +24,7 @@ def test_pull_progress_grows_with_layer_bytes() -> None:
     tracker = PullTracker()
     events = [
         {"status": "Pulling from pypiserver/pypiserver", "id": "latest"},
+        {"status": "Already exists", "id": "base"},  # nothing to download: not counted
         {"status": "Pulling fs layer", "id": "a"},
         {"status": "Pulling fs layer", "id": "b"},
         {"status": "Downloading", "id": "a", "progressDetail": {"current": 50, "total": 100}},

@@ -145,3 +145,26 @@ def test_saving_the_log_writes_the_lines(qtbot, tmp_path: Path) -> None:
     assert target.read_text() == "first\nsecond\n"
     assert any("Saved 2 lines" in line for line in window.log_pane.model.text_lines())
     window.close()
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_cleanup")
+def test_a_missing_image_shows_a_progress_bar_then_runs(qtbot, data_dir: DataDir, port: int, registry, docker_client):
+    registry.forget_image(docker_client)
+    window = open_window(qtbot, ServerService.for_data_dir(data_dir))
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    window.settings_form.port_spin.setValue(port)
+    window.settings_form.image_edit.setText(registry.image)
+    progress_values: list[int] = []
+    window.phase_changed.connect(
+        lambda phase: (
+            progress_values.append(window.server_bar.progress.value())
+            if phase is Phase.PULLING and window.server_bar.progress.isVisible()
+            else None
+        )
+    )
+    qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
+    wait_for_phase(qtbot, window, Phase.RUNNING)
+    assert progress_values and progress_values[-1] == 100
+    assert not window.server_bar.progress.isVisible()
+    window.close()
