@@ -168,3 +168,23 @@ def test_a_missing_image_shows_a_progress_bar_then_runs(qtbot, data_dir: DataDir
     assert progress_values and progress_values[-1] == 100
     assert not window.server_bar.progress.isVisible()
     window.close()
+
+
+def test_choosing_another_data_folder_shows_that_server(qtbot, tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def make_service(path: str) -> FakeService:
+        made.append(path)
+        return FakeService(Path(path))
+
+    window = MainWindow(FakeService(tmp_path / "first"), make_service=make_service)
+    qtbot.addWidget(window)
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    window.log_pane.append_lines(["a line of the first server"])
+    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.STOPPED):
+        window.settings_form.data_dir_change_requested.emit(str(tmp_path / "second"))
+    assert made == [str(tmp_path / "second")]
+    assert window.settings_form.data_dir_label.text() == str((tmp_path / "second").resolve())
+    assert str(tmp_path / "second") in window.windowTitle()
+    assert window.log_pane.model.rowCount() == 0
+    window.close()
