@@ -44,6 +44,8 @@ class MainWindow(QMainWindow):
         self.file_worker = ServiceWorker(self)
         self.follower: LogFollower | None = None
         self._url: str | None = None
+        self._runtime = "auto"  # where the server last ran: a lost engine is then an error, not a stop
+        self._shown: tuple | None = None
 
         self.server_bar = ServerBar()
         self.settings_form = SettingsForm()
@@ -79,6 +81,10 @@ class MainWindow(QMainWindow):
         return self.server_bar.phase
 
     def _set_phase(self, phase: Phase, *, message: str = "", fraction: float | None = None) -> None:
+        shown = (phase, self._url, message, fraction)
+        if shown == self._shown:  # a poll that found nothing new changes nothing on screen
+            return
+        self._shown = shown
         self.server_bar.show_phase(phase, url=self._url, message=message, fraction=fraction)
         self.settings_form.set_editable(phase in (Phase.STOPPED, Phase.ERROR))
         self.phase_changed.emit(phase)
@@ -88,7 +94,11 @@ class MainWindow(QMainWindow):
         self.settings_form.set_data_dir(str(self.service.data_dir.root))
         self._set_phase(Phase.CHECKING)
         self.worker.submit(self.service.load_settings, self.settings_form.set_values, self._settings_unreadable)
-        self.worker.submit(self.service.status, self._status_arrived, self._status_failed)
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        runtime = self._runtime
+        self.worker.submit(lambda: self.service.status(runtime), self._status_arrived, self._status_failed)
 
     def _settings_unreadable(self, error: Exception) -> None:
         self.log_pane.append_message(f"{error}\nThe form shows the default settings.")
@@ -96,10 +106,12 @@ class MainWindow(QMainWindow):
     def _status_arrived(self, status: ServerStatus) -> None:
         if status.running:
             self._url = status.url
+            self._runtime = status.runtime
             self._set_phase(Phase.RUNNING)
             self._follow_log(tail=ADOPTED_LOG_TAIL)
         elif self.phase is Phase.RUNNING:
             self._url = None
+            self._runtime = "auto"
             self._set_phase(Phase.STOPPED, message="The server stopped outside PyPI Desk.")
             self.log_pane.append_message("The server stopped outside PyPI Desk.")
         elif self.phase in (Phase.CHECKING, Phase.ERROR):
@@ -111,7 +123,7 @@ class MainWindow(QMainWindow):
 
     def _poll_status(self) -> None:
         if self.worker.idle and self.phase in (Phase.RUNNING, Phase.STOPPED, Phase.ERROR):
-            self.worker.submit(self.service.status, self._status_arrived, self._status_failed)
+            self._refresh_status()
 
     # -- actions ----------------------------------------------------------------
 
@@ -139,6 +151,7 @@ class MainWindow(QMainWindow):
 
     def _started(self, status: ServerStatus) -> None:
         self._url = status.url
+        self._runtime = status.runtime
         if status.note:
             self.log_pane.append_message(status.note)
         self._set_phase(Phase.RUNNING)
@@ -155,6 +168,7 @@ class MainWindow(QMainWindow):
 
     def _stopped(self, _result: object) -> None:
         self._url = None
+        self._runtime = "auto"
         self._set_phase(Phase.STOPPED)
 
     def _stop_failed(self, error: Exception) -> None:
@@ -173,6 +187,7 @@ class MainWindow(QMainWindow):
         self._stop_following()
         self.service = service
         self._url = None
+        self._runtime = "auto"
         self.log_pane.model.clear()
         self._load()
 
@@ -192,7 +207,7 @@ class MainWindow(QMainWindow):
         if error:
             self.log_pane.append_message(f"The log stream ended: {error}")
         if self.phase is Phase.RUNNING:
-            self.worker.submit(self.service.status, self._status_arrived, self._status_failed)
+            self._refresh_status()
 
     def _stop_following(self) -> None:
         if self.follower is not None:

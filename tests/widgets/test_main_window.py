@@ -9,7 +9,7 @@ import requests
 from PySide6.QtCore import Qt
 
 from gui.services.datadir import DataDir, open_data_dir
-from gui.services.errors import PortInUseError
+from gui.services.errors import EngineUnavailableError, PortInUseError
 from gui.services.runtime import PullProgress, ServerStatus
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
@@ -98,7 +98,17 @@ class FakeService:
         raise PortInUseError("Port 8080 on 127.0.0.1 is already in use by another program. Choose another port.")
 
     def logs(self, tail=None, follow=False):
+        return EmptyLog()
+
+
+class EmptyLog:
+    """A LogStream with nothing in it."""
+
+    def __iter__(self):
         return iter(())
+
+    def close(self) -> None:
+        pass
 
 
 def test_pull_progress_then_an_error_in_words_and_a_retry_button(qtbot, tmp_path: Path) -> None:
@@ -187,4 +197,47 @@ def test_choosing_another_data_folder_shows_that_server(qtbot, tmp_path: Path) -
     assert window.settings_form.data_dir_label.text() == str((tmp_path / "second").resolve())
     assert str(tmp_path / "second") in window.windowTitle()
     assert window.log_pane.model.rowCount() == 0
+    window.close()
+
+
+class EngineThatGoesAway(FakeService):
+    """Runs in Docker, then the engine stops answering, then it is back."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.engine_up = True
+        self.asked: list[str] = []
+
+    def status(self, runtime: str = "auto") -> ServerStatus:
+        self.asked.append(runtime)
+        if not self.engine_up:
+            raise EngineUnavailableError("No Docker engine answers at the default socket. Start Docker, then retry.")
+        return ServerStatus(runtime="docker", state="running", url="http://127.0.0.1:8080", detail="container x")
+
+
+def test_a_lost_engine_is_an_error_not_a_stop_and_the_server_is_adopted_again(qtbot, tmp_path: Path) -> None:
+    service = EngineThatGoesAway(tmp_path)
+    window = open_window(qtbot, service)
+    wait_for_phase(qtbot, window, Phase.RUNNING)
+    service.engine_up = False
+    wait_for_phase(qtbot, window, Phase.ERROR, timeout=5_000)
+    assert "No Docker engine answers" in window.server_bar.message_label.text()
+    assert service.asked[-1] == "docker"  # it looked for the server where it ran
+    service.engine_up = True
+    wait_for_phase(qtbot, window, Phase.RUNNING, timeout=5_000)
+    assert window.server_bar.url_edit.text() == "http://127.0.0.1:8080/simple/"
+    window.close()
+
+
+def test_polling_an_unchanged_server_leaves_the_screen_alone(qtbot, tmp_path: Path) -> None:
+    service = EngineThatGoesAway(tmp_path)
+    window = open_window(qtbot, service)
+    wait_for_phase(qtbot, window, Phase.RUNNING)
+    window.server_bar.url_edit.setSelection(0, 4)
+    changes: list[Phase] = []
+    window.phase_changed.connect(changes.append)
+    asked = len(service.asked)
+    qtbot.waitUntil(lambda: len(service.asked) >= asked + 2, timeout=10_000)  # two more polls
+    assert changes == []
+    assert window.server_bar.url_edit.selectedText() == "http"
     window.close()
