@@ -28,9 +28,11 @@ import docker
 import requests
 
 from gui.services.datadir import open_data_dir
+from gui.services.desk import DeskServices
 from gui.services.server_command import GUNICORN_ACCESS_LOG, pypiserver_args
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
+from gui.services.users import UserStore
 
 IMAGE = "pypiserver/pypiserver:latest"
 
@@ -127,7 +129,7 @@ def gui_start(folder: Path) -> float:
     service.save_settings(ServerSettings(port=free_port(), runtime="docker"))
     loop = QEventLoop()
     began = time.perf_counter()
-    window = MainWindow(service)
+    window = MainWindow(DeskServices(service, UserStore(service.data_dir.password_file), folder / ".pypirc"))
     window.show()
 
     def on_phase(phase: Phase) -> None:

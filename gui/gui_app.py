@@ -10,17 +10,12 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui import APP_ID, APP_NAME
-from gui.services.datadir import open_data_dir
+from gui.services.desk import DeskServices
 from gui.services.errors import DeskError
-from gui.services.server_service import ServerService
 from gui.widgets.main_window import MainWindow
 from gui.widgets.server_bar import Phase
 
 SCREENSHOT_TIMEOUT_MS = 15_000
-
-
-def make_service(data_dir: str | None) -> ServerService:
-    return ServerService.for_data_dir(open_data_dir(data_dir))
 
 
 def application() -> QApplication:
@@ -37,17 +32,18 @@ def application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_gui(data_dir: str | None, screenshot: str | None = None) -> int:
+def run_gui(data_dir: str | None, screenshot: str | None = None, tab: str = "server") -> int:
     app = application()
     try:
-        service = make_service(data_dir)
+        services = DeskServices.for_data_dir(data_dir)
     except DeskError as error:
         if screenshot:
             print(f"pypi-desk: {error}", file=sys.stderr)
             return 1
         QMessageBox.critical(None, APP_NAME, str(error))
         return 1
-    window = MainWindow(service, make_service=make_service)
+    window = MainWindow(services, make_services=DeskServices.for_data_dir)
+    window.show_tab(tab)
     window.show()
     if screenshot:
         return _screenshot(app, window, screenshot)

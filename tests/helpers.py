@@ -50,3 +50,29 @@ def wait_for_log_line(runtime, predicate, timeout: float = 15.0) -> str:
         timer.cancel()
         stream.close()
     raise AssertionError(f"no matching log line within {timeout} s")
+
+
+def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0") -> Path:
+    """A minimal valid pure-Python wheel, so pip and uv install it without building anything."""
+    import base64
+    import hashlib
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f'__version__ = "{version}"\n',
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A toy package\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: pypi-desk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for member, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{member},sha256={digest},{len(text.encode())}")
+    record.append(f"{info}/RECORD,,")
+    files[f"{info}/RECORD"] = "\n".join(record) + "\n"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in files.items():
+            archive.writestr(member, text)
+    return path

@@ -1,7 +1,7 @@
 """The main window: server bar on top, the server's tabs, and the live log pane.
 
-It is handed its service (and a way to make one for another data folder), so a
-test can give it a real service or a fake one. Every service call goes through
+It is handed its services (and a way to make them for another data folder), so a
+test can give it real services or fakes. Every service call goes through
 ``self.worker``; the log arrives through a :class:`LogFollower`.
 """
 
@@ -16,19 +16,22 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from gui import APP_NAME
 from gui.services.atomic import write_atomic
+from gui.services.desk import DeskServices
 from gui.services.runtime import PullProgress, ServerStatus
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
+from gui.widgets.client_tab import ClientTab
 from gui.widgets.log_pane import LogPane
 from gui.widgets.server_bar import Phase, ServerBar
 from gui.widgets.settings_form import SettingsForm
+from gui.widgets.users_tab import UsersTab
 from gui.workers.log_follower import LogFollower
 from gui.workers.service_worker import ServiceWorker
 
 STATUS_POLL_MS = 2_000
 ADOPTED_LOG_TAIL = 500
 
-ServiceFactory = Callable[[str], ServerService]
+ServicesFactory = Callable[[str], DeskServices]
 
 
 class MainWindow(QMainWindow):
@@ -36,10 +39,10 @@ class MainWindow(QMainWindow):
 
     phase_changed = Signal(object)  # Phase
 
-    def __init__(self, service: ServerService, make_service: ServiceFactory | None = None) -> None:
+    def __init__(self, services: DeskServices, make_services: ServicesFactory | None = None) -> None:
         super().__init__()
-        self.service = service
-        self._make_service = make_service
+        self.services = services
+        self._make_services = make_services
         self.worker = ServiceWorker(self)
         self.file_worker = ServiceWorker(self)
         self.follower: LogFollower | None = None
@@ -50,31 +53,49 @@ class MainWindow(QMainWindow):
         self.server_bar = ServerBar()
         self.settings_form = SettingsForm()
         self.log_pane = LogPane()
+        self.users_tab = UsersTab(self.worker, services.users)
+        self.client_tab = ClientTab(self.worker, services.server.data_dir, services.pypirc)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.settings_form, "Server")
+        self.tabs.addTab(self.users_tab, "Users")
+        self.tabs.addTab(self.client_tab, "Client setup")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tabs)
         splitter.addWidget(self.log_pane)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.server_bar)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.resize(1000, 760)
+        self.resize(1100, 800)
         self.statusBar().showMessage("Closing this window leaves the server running; PyPI Desk finds it again.")
 
         self.server_bar.start_requested.connect(self.start_server)
         self.server_bar.stop_requested.connect(self.stop_server)
         self.settings_form.data_dir_change_requested.connect(self.switch_data_dir)
+        self.settings_form.changed.connect(self._settings_edited)
         self.log_pane.save_requested.connect(self._save_log)
+        self.users_tab.message.connect(self.log_pane.append_message)
+        self.users_tab.model.modelReset.connect(lambda: self.client_tab.set_users(sorted(self.users_tab.model.names())))
+        self.users_tab.client_setup_requested.connect(self._set_up_client)
+        self.client_tab.message.connect(self.log_pane.append_message)
         self.poll_timer = QTimer(self, interval=STATUS_POLL_MS)
         self.poll_timer.timeout.connect(self._poll_status)
         self.poll_timer.start()
         self._load()
 
     # -- state ------------------------------------------------------------------
+
+    def show_tab(self, name: str) -> None:
+        """Bring a tab to the front: ``server``, ``users`` or ``client``."""
+        tab = {"server": self.settings_form, "users": self.users_tab, "client": self.client_tab}[name]
+        self.tabs.setCurrentWidget(tab)
+
+    @property
+    def service(self) -> ServerService:
+        return self.services.server
 
     @property
     def phase(self) -> Phase:
@@ -94,11 +115,20 @@ class MainWindow(QMainWindow):
         self.settings_form.set_data_dir(str(self.service.data_dir.root))
         self._set_phase(Phase.CHECKING)
         self.worker.submit(self.service.load_settings, self.settings_form.set_values, self._settings_unreadable)
+        self.users_tab.set_store(self.services.users)
         self._refresh_status()
 
     def _refresh_status(self) -> None:
         runtime = self._runtime
         self.worker.submit(lambda: self.service.status(runtime), self._status_arrived, self._status_failed)
+
+    def _settings_edited(self) -> None:
+        if self.settings_form.validate() is None:
+            self.client_tab.set_server(self.service.data_dir, self.settings_form.values())
+
+    def _set_up_client(self, username: str, password: str) -> None:
+        self.tabs.setCurrentWidget(self.client_tab)
+        self.client_tab.prefill(username, password)
 
     def _settings_unreadable(self, error: Exception) -> None:
         self.log_pane.append_message(f"{error}\nThe form shows the default settings.")
@@ -177,15 +207,15 @@ class MainWindow(QMainWindow):
 
     def switch_data_dir(self, path: str) -> None:
         """Show the server of another data folder (the current one keeps running if it does)."""
-        if self._make_service is None or not self.worker.idle:
+        if self._make_services is None or not self.worker.idle:
             return
         try:
-            service = self._make_service(path)
+            services = self._make_services(path)
         except Exception as error:
             self._set_phase(Phase.ERROR, message=str(error))
             return
         self._stop_following()
-        self.service = service
+        self.services = services
         self._url = None
         self._runtime = "auto"
         self.log_pane.model.clear()

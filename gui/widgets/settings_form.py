@@ -34,6 +34,7 @@ class SettingsForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._loading = False
         self.data_dir_label = QLabel()
         self.data_dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.data_dir_button = QPushButton("Change…")
@@ -93,6 +94,7 @@ class SettingsForm(QWidget):
         self.data_dir_label.setText(path)
 
     def set_values(self, settings: ServerSettings) -> None:
+        self._loading = True  # one validation and one `changed` for the whole load
         self.port_spin.setValue(settings.port)
         index = self.host_combo.findData(settings.host)
         if index >= 0:
@@ -105,6 +107,7 @@ class SettingsForm(QWidget):
         self.fallback_edit.setText(settings.fallback_url or DEFAULT_FALLBACK_URL)
         self.image_edit.setText(settings.image)
         self.runtime_combo.setCurrentIndex(self.runtime_combo.findData(settings.runtime))
+        self._loading = False
         self._on_edit()
 
     def values(self) -> ServerSettings:
@@ -148,6 +151,8 @@ class SettingsForm(QWidget):
         )
 
     def _on_edit(self) -> None:
+        if self._loading:
+            return
         self.fallback_edit.setEnabled(self.fallback_box.isChecked() and self.port_spin.isEnabled())
         problem = self.validate()
         self.error_label.setText(problem or "")

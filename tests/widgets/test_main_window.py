@@ -9,10 +9,12 @@ import requests
 from PySide6.QtCore import Qt
 
 from gui.services.datadir import DataDir, open_data_dir
+from gui.services.desk import DeskServices
 from gui.services.errors import EngineUnavailableError, PortInUseError
 from gui.services.runtime import PullProgress, ServerStatus
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
+from gui.services.users import UserStore
 from gui.widgets.main_window import MainWindow
 from gui.widgets.server_bar import Phase
 
@@ -24,8 +26,14 @@ def wait_for_phase(qtbot, window: MainWindow, phase: Phase, timeout: int = 60_00
         pass
 
 
+def desk(server, tmp_path: Path | None = None) -> DeskServices:
+    """The window's services around ``server`` (real or fake), with users and .pypirc in temp places."""
+    data_dir = server.data_dir
+    return DeskServices(server, UserStore(data_dir.password_file), (tmp_path or data_dir.root) / ".pypirc")
+
+
 def open_window(qtbot, service) -> MainWindow:
-    window = MainWindow(service)
+    window = MainWindow(desk(service))
     qtbot.addWidget(window)
     window.show()
     return window
@@ -187,7 +195,7 @@ def test_choosing_another_data_folder_shows_that_server(qtbot, tmp_path: Path) -
         made.append(path)
         return FakeService(Path(path))
 
-    window = MainWindow(FakeService(tmp_path / "first"), make_service=make_service)
+    window = MainWindow(desk(FakeService(tmp_path / "first")), make_services=lambda path: desk(make_service(path)))
     qtbot.addWidget(window)
     wait_for_phase(qtbot, window, Phase.STOPPED)
     window.log_pane.append_lines(["a line of the first server"])

@@ -1,0 +1,75 @@
+"""`pypi-desk server start|stop|status|logs`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gui.services.datadir import DataDir
+from gui.services.runtime import PullProgress
+from gui.services.server_service import ServerService
+from gui.services.settings import RUNTIMES
+
+EXIT_STOPPED = 3
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    server = commands.add_parser("server", help="start, stop and watch the index server")
+    actions = server.add_subparsers(dest="action", metavar="ACTION", required=True)
+    start = actions.add_parser("start", help="start the server (or adopt the running one); saves the options given")
+    start.add_argument("--port", type=int, help="host port to publish (saved in the settings)")
+    start.add_argument("--host", metavar="ADDR", help="bind address: 127.0.0.1 (default) or 0.0.0.0 for a team")
+    start.add_argument("--runtime", choices=list(RUNTIMES), help="where to run it (default: the saved choice, auto)")
+    start.set_defaults(handler=_start)
+    actions.add_parser("stop", help="stop and remove the server; the data stays").set_defaults(handler=_stop)
+    status = actions.add_parser("status", help="print the URL and exit 0 when running; exit 3 when stopped")
+    status.set_defaults(handler=_status)
+    logs = actions.add_parser("logs", help="print the server's log")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until the server stops")
+    logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines")
+    logs.set_defaults(handler=_logs)
+
+
+def _start(data_dir: DataDir, args: argparse.Namespace) -> int:
+    service = ServerService.for_data_dir(data_dir)
+    settings = service.load_settings()
+    overrides = {key: value for key, value in (("port", args.port), ("host", args.host)) if value is not None}
+    if overrides:
+        settings = service.save_settings(settings.replace(**overrides))
+    for warning in settings.warnings():
+        print(f"pypi-desk: warning: {warning}", file=sys.stderr)
+    status = service.start(settings, progress=_print_progress, runtime=args.runtime)
+    if status.note:
+        print(status.note, file=sys.stderr)
+    print(f"Running at {status.url} ({status.detail})")
+    return 0
+
+
+def _print_progress(progress: PullProgress) -> None:
+    percent = "" if progress.fraction is None else f" {progress.fraction:.0%}"
+    print(f"\r{progress.message}{percent}", end="", file=sys.stderr, flush=True)
+
+
+def _stop(data_dir: DataDir, args: argparse.Namespace) -> int:
+    ServerService.for_data_dir(data_dir).stop()
+    print("Stopped.")
+    return 0
+
+
+def _status(data_dir: DataDir, args: argparse.Namespace) -> int:
+    status = ServerService.for_data_dir(data_dir).status()
+    if status.running:
+        print(f"Running at {status.url} ({status.detail})")
+        return 0
+    print("Stopped.")
+    return EXIT_STOPPED
+
+
+def _logs(data_dir: DataDir, args: argparse.Namespace) -> int:
+    stream = ServerService.for_data_dir(data_dir).logs(tail=args.tail, follow=args.follow)
+    try:
+        for line in stream:
+            print(line, flush=args.follow)
+    finally:
+        stream.close()
+    return 0

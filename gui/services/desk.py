@@ -1,0 +1,23 @@
+"""Everything the window needs for one data folder, built in one place and handed to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gui.services.datadir import open_data_dir
+from gui.services.pypirc import default_pypirc
+from gui.services.server_service import ServerService
+from gui.services.users import UserStore
+
+
+@dataclass
+class DeskServices:
+    server: ServerService
+    users: UserStore
+    pypirc: Path
+
+    @classmethod
+    def for_data_dir(cls, path: str | Path | None) -> DeskServices:
+        data_dir = open_data_dir(path)
+        return cls(ServerService.for_data_dir(data_dir), UserStore(data_dir.password_file), default_pypirc())

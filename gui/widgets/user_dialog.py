@@ -1,0 +1,126 @@
+"""The add-user dialog (also used to change a password): name, password twice, scheme, Generate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.services.errors import DeskError
+from gui.services.users import DEFAULT_SCHEME, SCHEMES, check_name, check_password, generate_password
+
+SCHEME_LABELS = {
+    "bcrypt": "bcrypt (recommended)",
+    "apr1": "Apache MD5 (apr1, as the how-to)",
+    "sha256": "SHA-256 crypt",
+    "sha512": "SHA-512 crypt",
+}
+
+
+@dataclass(frozen=True)
+class UserValues:
+    name: str
+    password: str
+    scheme: str
+    set_up_client: bool
+
+
+class UserDialog(QDialog):
+    """Add a user, or with ``fixed_name`` change that user's password. OK is enabled only when valid."""
+
+    def __init__(self, existing: set[str], fixed_name: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._existing = existing
+        self._changing = fixed_name is not None
+        self.setWindowTitle(f"Change the password of {fixed_name}" if self._changing else "Add a user")
+        self.name_edit = QLineEdit(fixed_name or "", placeholderText="e.g. urunimi")
+        self.name_edit.setReadOnly(self._changing)
+        self.password_edit = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.confirm_edit = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.show_box = QCheckBox("Show")
+        self.show_box.toggled.connect(self._show_password)
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setToolTip("Fill in a strong random password (and show it, to copy it)")
+        self.generate_button.clicked.connect(self._generate)
+        self.scheme_combo = QComboBox()
+        for scheme in SCHEMES:
+            self.scheme_combo.addItem(SCHEME_LABELS[scheme], scheme)
+        self.scheme_combo.setCurrentIndex(self.scheme_combo.findData(DEFAULT_SCHEME))
+        self.client_box = QCheckBox("Then set up this computer's twine for this user (~/.pypirc)")
+        self.client_box.setChecked(not self._changing)
+        self.client_box.setVisible(not self._changing)
+        self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        password_row = QHBoxLayout()
+        password_row.addWidget(self.password_edit, 1)
+        password_row.addWidget(self.show_box)
+        password_row.addWidget(self.generate_button)
+        form = QFormLayout()
+        form.addRow("User name:", self.name_edit)
+        form.addRow("Password:", password_row)
+        form.addRow("Again:", self.confirm_edit)
+        form.addRow("Hash:", self.scheme_combo)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.client_box)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        for edit in (self.name_edit, self.password_edit, self.confirm_edit):
+            edit.textChanged.connect(self._revalidate)
+        self.scheme_combo.currentIndexChanged.connect(self._revalidate)
+        self._revalidate()
+
+    def values(self) -> UserValues:
+        return UserValues(
+            self.name_edit.text(),
+            self.password_edit.text(),
+            self.scheme_combo.currentData(),
+            self.client_box.isChecked() and not self._changing,
+        )
+
+    def validate(self) -> str | None:
+        """The first problem in plain words, or None when OK may be clicked."""
+        values = self.values()
+        try:
+            check_name(values.name)
+            if not self._changing and values.name in self._existing:
+                return f"User {values.name} exists already: choose another name."
+            check_password(values.password, values.scheme)
+        except DeskError as exc:
+            return str(exc)
+        if values.password != self.confirm_edit.text():
+            return "The two passwords differ."
+        return None
+
+    def _revalidate(self) -> None:
+        problem = self.validate()
+        # Say nothing about a field the user has not reached yet.
+        untouched = not self.password_edit.text() and not self.confirm_edit.text()
+        self.error_label.setText("" if untouched and not self.name_edit.isModified() else problem or "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+
+    def _show_password(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.password_edit.setEchoMode(mode)
+        self.confirm_edit.setEchoMode(mode)
+
+    def _generate(self) -> None:
+        password = generate_password()
+        self.password_edit.setText(password)
+        self.confirm_edit.setText(password)
+        self.show_box.setChecked(True)

@@ -1,0 +1,214 @@
+"""The Users tab: who may upload, with Add user…, Change password…, Remove and line checks.
+
+The tab presents the users and forwards each change to the service worker; it never
+touches the password file itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.services.users import LineProblem, User, UserStore
+from gui.widgets.user_dialog import UserDialog, UserValues
+from gui.workers.service_worker import ServiceWorker
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class UserTableModel(QAbstractTableModel):
+    HEADERS = ("User", "Password hash")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._users: list[User] = []
+
+    def set_users(self, users: list[User]) -> None:
+        self.beginResetModel()
+        self._users = list(users)
+        self.endResetModel()
+
+    def names(self) -> set[str]:
+        return {user.name for user in self._users}
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._users)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
+            return None
+        user = self._users[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return user.name
+        return user.name if index.column() == 0 else user.scheme
+
+
+class UsersTab(QWidget):
+    """Lists the users of the current data folder; changes go through ``worker``."""
+
+    #: A user was added with "set up this computer" ticked: (name, password).
+    client_setup_requested = Signal(str, str)
+    #: Something the log pane should say.
+    message = Signal(str)
+
+    def __init__(self, worker: ServiceWorker, store: UserStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._store = store
+        self.dialog: UserDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self.model = UserTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.add_button = QPushButton("Add user…")
+        self.add_button.clicked.connect(self.open_add_dialog)
+        self.change_button = QPushButton("Change password…")
+        self.change_button.clicked.connect(self.open_change_dialog)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self.confirm_remove)
+        self.repair_button = QPushButton("Remove broken lines")
+        self.repair_button.clicked.connect(self._repair)
+        self.repair_button.hide()
+        self.problems_label = QLabel(wordWrap=True, objectName="warningLabel")
+        self.problems_label.hide()
+        self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
+        self.hint_label = QLabel(
+            "Users may upload and delete packages. Changes take effect at once; the server needs no restart.",
+            wordWrap=True,
+            objectName="noteLabel",
+        )
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.change_button, self.remove_button, self.repair_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.problems_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.hint_label)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+
+    # -- loading --------------------------------------------------------------
+
+    def set_store(self, store: UserStore) -> None:
+        self._store = store
+        self.refresh()
+
+    def refresh(self) -> None:
+        store = self._store
+        self._worker.submit(lambda: (store.users(), store.problems()), self._show, self._failed)
+
+    def _show(self, result: tuple[list[User], list[LineProblem]]) -> None:
+        users, problems = result
+        self.model.set_users(users)
+        self.problems_label.setText("\n".join(map(str, problems)))
+        self.problems_label.setVisible(bool(problems))
+        self.repair_button.setVisible(any(problem.blocks_edits for problem in problems))
+        self._selection_changed()
+
+    def _failed(self, error: Exception) -> None:
+        self.error_label.setText(str(error))
+
+    def selected_name(self) -> str | None:
+        rows = self.view.selectionModel().selectedRows()
+        return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
+
+    def _selection_changed(self, *_args: object) -> None:
+        chosen = self.selected_name() is not None
+        self.change_button.setEnabled(chosen)
+        self.remove_button.setEnabled(chosen)
+
+    # -- actions ----------------------------------------------------------------
+
+    def open_add_dialog(self) -> None:
+        self.dialog = UserDialog(self.model.names(), parent=self)
+        self.dialog.accepted.connect(lambda: self._run_change(self._store.add, self.dialog.values(), "Added"))
+        self.dialog.open()
+
+    def open_change_dialog(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        self.dialog = UserDialog(self.model.names(), fixed_name=name, parent=self)
+        self.dialog.accepted.connect(
+            lambda: self._run_change(self._store.change_password, self.dialog.values(), "Changed the password of")
+        )
+        self.dialog.open()
+
+    def _run_change(self, call: Callable[[str, str, str], User], values: UserValues, verb: str) -> None:
+        def done(user: User) -> None:
+            self.error_label.clear()
+            self.message.emit(f"{verb} {user.name} ({user.scheme}).")
+            if values.set_up_client:
+                self.client_setup_requested.emit(values.name, values.password)
+            self.refresh()
+
+        self._worker.submit(lambda: call(values.name, values.password, values.scheme), done, self._failed)
+
+    def confirm_remove(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove user",
+            f"Remove {name}? {name} will no longer be able to upload or delete packages.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        remove_button = box.button(QMessageBox.StandardButton.Yes)
+        remove_button.setText("Remove")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _code: self._remove(name) if box.clickedButton() is remove_button else None)
+        self.confirm_box = box
+        box.open()
+
+    def _remove(self, name: str) -> None:
+        store = self._store
+
+        def done(_: object) -> None:
+            self.message.emit(f"Removed {name}.")
+            self.refresh()
+
+        self._worker.submit(lambda: store.remove(name), done, self._failed)
+
+    def _repair(self) -> None:
+        store = self._store
+
+        def done(removed: int) -> None:
+            self.message.emit(f"Removed {removed} broken line(s) from the password file.")
+            self.refresh()
+
+        self._worker.submit(store.repair, done, self._failed)

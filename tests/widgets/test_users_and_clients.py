@@ -1,0 +1,181 @@
+"""The add-user dialog, the Users tab and the Client setup tab, typed into and clicked like a user."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from gui.services.datadir import DataDir, open_data_dir
+from gui.services.desk import DeskServices
+from gui.services.server_service import ServerService
+from gui.services.settings import ServerSettings
+from gui.services.users import UserStore
+from gui.widgets.main_window import MainWindow
+from gui.widgets.server_bar import Phase
+from gui.widgets.user_dialog import UserDialog
+from tests.helpers import make_sdist
+
+
+def ok_button(dialog: UserDialog):
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+
+def fill(qtbot, dialog: UserDialog, name: str, password: str, again: str | None = None) -> None:
+    for edit, text in (
+        (dialog.name_edit, name),
+        (dialog.password_edit, password),
+        (dialog.confirm_edit, password if again is None else again),
+    ):
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "again", "words"),
+    [
+        ("", "pw", None, "user name is empty"),
+        ("bad name", "pw", None, "cannot contain spaces"),
+        ("a:b", "pw", None, "cannot contain ':'"),
+        ("urunimi", "pw", None, "exists already"),
+        ("alice", "", None, "password is empty"),
+        ("alice", "one", "two", "two passwords differ"),
+        ("alice", "x" * 73, None, "only the first 72 bytes"),
+    ],
+)
+def test_the_dialog_refuses_bad_input(qtbot, name, password, again, words) -> None:
+    dialog = UserDialog({"urunimi"})
+    qtbot.addWidget(dialog)
+    dialog.open()
+    fill(qtbot, dialog, name, password, again)
+    assert words in dialog.validate()
+    assert words in dialog.error_label.text()
+    assert not ok_button(dialog).isEnabled()
+
+
+def test_generate_fills_a_strong_password_shows_it_and_enables_ok(qtbot) -> None:
+    dialog = UserDialog(set())
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.keyClicks(dialog.name_edit, "alice")
+    assert not ok_button(dialog).isEnabled()
+    qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    values = dialog.values()
+    assert len(values.password) >= 20 and dialog.confirm_edit.text() == values.password
+    assert dialog.password_edit.echoMode() == dialog.password_edit.EchoMode.Normal
+    assert ok_button(dialog).isEnabled() and dialog.validate() is None
+    assert values.scheme == "bcrypt" and values.set_up_client
+
+
+def open_window(qtbot, server: ServerService, pypirc: Path) -> MainWindow:
+    window = MainWindow(DeskServices(server, UserStore(server.data_dir.password_file), pypirc))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def wait_idle(qtbot, window: MainWindow) -> None:
+    if not window.worker.idle:
+        with qtbot.waitSignal(window.worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=30_000):
+            pass
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_client", "docker_cleanup")
+def test_a_user_added_in_the_dialog_uploads_with_the_pypirc_the_tab_wrote(
+    qtbot, data_dir: DataDir, port: int, tmp_path: Path, isolated_home: Path
+) -> None:
+    server = ServerService.for_data_dir(data_dir)
+    server.save_settings(ServerSettings(port=port))
+    server.start(server.load_settings(), runtime="docker")
+    window = open_window(qtbot, server, isolated_home / ".pypirc")
+    if window.phase is not Phase.RUNNING:
+        with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.RUNNING, timeout=30_000):
+            pass
+    wait_idle(qtbot, window)
+    window.show_tab("users")
+    qtbot.mouseClick(window.users_tab.add_button, Qt.MouseButton.LeftButton)
+    dialog = window.users_tab.dialog
+    assert dialog is not None and dialog.isVisible()
+    fill(qtbot, dialog, "urunimi", "pypi-pass-1")
+    with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=30_000):
+        qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
+    assert "urunimi" in window.users_tab.model.names()
+    refused = requests.post(
+        f"http://127.0.0.1:{port}/",
+        auth=("urunimi", "pypi-pass-1"),
+        data={":action": "remove_pkg", "name": "x", "version": "0"},
+        timeout=10,
+    )
+    assert refused.status_code != 403  # the new user is accepted at once
+
+    # "Then set up this computer's twine" was ticked: the Client setup tab shows the change, one click writes it.
+    wait_idle(qtbot, window)
+    assert window.tabs.currentWidget() is window.client_tab
+    assert window.client_tab.write_button.isEnabled()
+    assert "pypi-pass-1" not in window.client_tab.preview_view.toPlainText()
+    qtbot.mouseClick(window.client_tab.write_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert "Wrote" in window.client_tab.status_label.text()
+
+    sdist = make_sdist(tmp_path / "dist")
+    twine = subprocess.run(
+        [sys.executable, "-m", "twine", "upload", "--non-interactive", "-r", "local", str(sdist)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert twine.returncode == 0, twine.stdout
+    assert (data_dir.packages_dir / sdist.name).exists()
+    window.close()
+
+
+def test_remove_asks_first_then_removes(qtbot, tmp_path: Path) -> None:
+    server = ServerService.for_data_dir(open_data_dir(tmp_path))
+    store = UserStore(server.data_dir.password_file)
+    store.add("alice", "pw", "apr1")
+    store.add("bob", "pw", "apr1")
+    window = open_window(qtbot, server, tmp_path / ".pypirc")
+    window.show_tab("users")
+    wait_idle(qtbot, window)
+    view = window.users_tab.view
+    row = next(
+        r for r in range(window.users_tab.proxy.rowCount()) if window.users_tab.proxy.index(r, 0).data() == "bob"
+    )
+    view.selectRow(row)
+    qtbot.mouseClick(window.users_tab.remove_button, Qt.MouseButton.LeftButton)
+    box = window.users_tab.confirm_box
+    assert box is not None and "Remove bob?" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert {u.name for u in store.users()} == {"alice", "bob"}
+    view.selectRow(row)
+    qtbot.mouseClick(window.users_tab.remove_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=10_000):
+        qtbot.mouseClick(window.users_tab.confirm_box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    assert {u.name for u in store.users()} == {"alice"}
+    assert window.users_tab.model.names() == {"alice"}
+    window.close()
+
+
+def test_broken_lines_are_shown_with_their_fix_and_can_be_removed(qtbot, tmp_path: Path) -> None:
+    server = ServerService.for_data_dir(open_data_dir(tmp_path))
+    server.data_dir.ensure()
+    server.data_dir.password_file.write_text("urunimi:$apr1$x$y\nthis is not a user\n")
+    window = open_window(qtbot, server, tmp_path / ".pypirc")
+    window.show_tab("users")
+    wait_idle(qtbot, window)
+    tab = window.users_tab
+    assert "Line 2" in tab.problems_label.text() and "answers 500" in tab.problems_label.text()
+    assert tab.repair_button.isVisible()
+    with qtbot.waitSignal(tab.model.modelReset, timeout=10_000):
+        qtbot.mouseClick(tab.repair_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert not tab.repair_button.isVisible()
+    assert server.data_dir.password_file.read_text() == "urunimi:$apr1$x$y\n"
+    window.close()
