@@ -1,9 +1,10 @@
 """Make README's screenshots from the real app: a real server, real requests, the real window.
 
 Starts a server on a scratch data folder (Docker when an engine answers, else a local
-process), adds a user, sends the how-to's requests (a listing, an upload with a wrong
-password and with the right one, an install lookup), then renders the window with
-`pypi-desk --screenshot` and stops the server.
+process), adds users with the app's own service, sends the how-to's requests (a listing,
+an upload with a wrong password and with the right one, install lookups), then renders
+each tab of the real window offscreen: Server and log, Users, and Client setup showing
+the preview of the ~/.pypirc change for a new user (in a scratch HOME). Stops the server.
 
     .venv/bin/python docs/make_screenshots.py
 """
@@ -20,11 +21,12 @@ import tempfile
 from pathlib import Path
 
 import requests
-from passlib.apache import HtpasswdFile
 
 from gui.services.datadir import open_data_dir
+from gui.services.desk import DeskServices
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
+from gui.services.users import UserStore
 
 OUT = Path(__file__).parent / "screenshots"
 
@@ -50,62 +52,71 @@ def toy_sdist(folder: Path) -> Path:
     return path
 
 
+def how_to_traffic(url: str, sdist: Path) -> None:
+    requests.get(f"{url}/simple/", timeout=5)
+    for password, should_work in (("wrong", False), ("pypi", True)):
+        upload = subprocess.run(
+            [sys.executable, "-m", "twine", "upload", "--non-interactive", "--repository-url", url,
+             "-u", "urunimi", "-p", password, str(sdist)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if (upload.returncode == 0) != should_work:
+            raise SystemExit(f"twine upload with password {password!r} went wrong:\n{upload.stdout}")
+    requests.get(f"{url}/simple/toy/", timeout=5)
+    requests.get(f"{url}/simple/requests/", timeout=5, allow_redirects=False)
+
+
+def render_tabs(services: DeskServices) -> None:
+    """Grab each tab of the real window once its state has loaded."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from gui.gui_app import application
+    from gui.widgets.main_window import MainWindow
+
+    application()
+    window = MainWindow(services)
+    window.show()
+
+    def settle(milliseconds: int = 500) -> None:
+        """Let the worker finish what it was given and the window paint."""
+        loop = QEventLoop()
+        QTimer.singleShot(milliseconds, loop.quit)
+        loop.exec()
+        while not window.worker.idle:
+            window.worker.busy_changed.connect(loop.quit)
+            loop.exec()
+
+    settle()
+    for tab in ("server", "users"):
+        window.show_tab(tab)
+        settle()
+        window.grab().save(str(OUT / f"{tab}.png"))
+    window.client_tab.prefill("alice", "alice-Pa55")  # as after Add user with "set up this computer" ticked
+    window.show_tab("client")
+    settle()
+    window.grab().save(str(OUT / "client-setup.png"))
+    window.close()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = open_data_dir(Path(scratch) / "pypi")
         data_dir.ensure()
-        users = HtpasswdFile(str(data_dir.password_file), new=True, default_scheme="bcrypt")
-        users.set_password("urunimi", "pypi")
-        users.save()
-        data_dir.password_file.chmod(0o644)
+        users = UserStore(data_dir.password_file)
+        users.add("urunimi", "pypi", "apr1")
+        users.add("alice", "alice-Pa55")
+        users.add("ci-bot", "bot-Pa55", "sha512")
         service = ServerService.for_data_dir(data_dir)
-        settings = service.save_settings(ServerSettings(port=free_port()))
-        status = service.start(settings)
+        status = service.start(service.save_settings(ServerSettings(port=free_port())))
         try:
-            sdist = toy_sdist(Path(scratch))
-            requests.get(f"{status.url}/simple/", timeout=5)
-            for password, should_work in (("wrong", False), ("pypi", True)):
-                upload = subprocess.run(
-                    [
-                        sys.executable,
-                        "-m",
-                        "twine",
-                        "upload",
-                        "--non-interactive",
-                        "--repository-url",
-                        status.url,
-                        "-u",
-                        "urunimi",
-                        "-p",
-                        password,
-                        str(sdist),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if (upload.returncode == 0) != should_work:
-                    raise SystemExit(f"twine upload with password {password!r} went wrong:\n{upload.stdout}")
-            requests.get(f"{status.url}/simple/toy/", timeout=5)
-            requests.get(f"{status.url}/simple/requests/", timeout=5, allow_redirects=False)
-            env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "gui",
-                    "--data-dir",
-                    str(data_dir.root),
-                    "--screenshot",
-                    str(OUT / "server.png"),
-                ],
-                check=True,
-                env=env,
-            )
+            how_to_traffic(status.url, toy_sdist(Path(scratch)))
+            render_tabs(DeskServices(service, users, Path(scratch) / "home" / ".pypirc"))
         finally:
             service.stop()
-    print(f"wrote {OUT / 'server.png'}")
+    for name in ("server", "users", "client-setup"):
+        print(f"wrote {OUT / name}.png")
 
 
 if __name__ == "__main__":

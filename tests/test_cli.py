@@ -105,3 +105,58 @@ def test_screenshot_renders_the_window_to_a_png(tmp_path: Path) -> None:
     result = desk(tmp_path / "server", "--screenshot", str(target), timeout=60)
     assert result.returncode == 0, result.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 10_000
+
+
+def test_user_commands_add_list_passwd_remove(tmp_path: Path) -> None:
+    data_dir = tmp_path / "server"
+    added = subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(data_dir), "user", "add", "urunimi", "--password-stdin"],
+        input="pypi\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0 and "Added urunimi (bcrypt)" in added.stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(data_dir), "user", "add", "urunimi", "--password-stdin"],
+        input="other\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 1 and "exists already" in again.stderr
+    changed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gui",
+            "--data-dir",
+            str(data_dir),
+            "user",
+            "passwd",
+            "urunimi",
+            "--password-stdin",
+            "--scheme",
+            "sha512",
+        ],
+        input="new\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert changed.returncode == 0
+    listed = desk(data_dir, "user", "list")
+    assert listed.stdout.splitlines() == ["urunimi\tSHA-512 crypt"]
+    assert desk(data_dir, "user", "remove", "urunimi").returncode == 0
+    assert desk(data_dir, "user", "list").stdout == ""
+    gone = desk(data_dir, "user", "remove", "urunimi")
+    assert gone.returncode == 1 and "There is no user urunimi" in gone.stderr
+
+
+def test_user_list_reports_broken_lines_and_repair_fixes_them(tmp_path: Path) -> None:
+    data_dir = tmp_path / "server"
+    (data_dir / "auth").mkdir(parents=True)
+    (data_dir / "auth" / ".htpasswd").write_text("urunimi:$apr1$x$y\ngarbage\nplain:text\n")
+    listed = desk(data_dir, "user", "list")
+    assert "warning: Line 2" in listed.stdout and "warning: Line 3" in listed.stdout
+    assert "Removed 1 broken line(s)" in desk(data_dir, "user", "repair").stdout
