@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from gui import __version__
-from gui.cli import client, server, users
+from gui.cli import client, packages, server, users
 from gui.services.datadir import open_data_dir
 from gui.services.errors import DeskError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_parser(commands)
     users.add_parser(commands)
     client.add_parser(commands)
+    packages.add_parser(commands)
     return parser
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gui.services.datadir import open_data_dir
+from gui.services.package_service import PackageService
 from gui.services.pypirc import default_pypirc
 from gui.services.server_service import ServerService
 from gui.services.users import UserStore
@@ -16,6 +17,10 @@ class DeskServices:
     server: ServerService
     users: UserStore
     pypirc: Path
+
+    @property
+    def packages(self) -> PackageService:
+        return PackageService(self.server, self.pypirc)
 
     @classmethod
     def for_data_dir(cls, path: str | Path | None) -> DeskServices:

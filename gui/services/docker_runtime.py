@@ -236,6 +236,19 @@ class DockerRuntime:
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
 
+    def remove_package_files(self, image: str, relative_paths: list[str]) -> None:
+        """Delete files under packages/ that only the container's user may delete (a one-shot container)."""
+        paths = [f"/data/packages/{path}" for path in relative_paths]
+        with self._engine() as client:
+            client.containers.run(
+                image,
+                entrypoint=["rm", "-f", "--", *paths],
+                user="root",
+                remove=True,
+                volumes={str(self._data_dir.packages_dir): {"bind": "/data/packages", "mode": "rw"}},
+                labels=self._data_dir.labels,
+            )
+
     def logs(self, tail: int | None = None, follow: bool = False) -> DockerLogStream:
         with self._engine() as client:
             container = self._find(client)
