@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -117,3 +119,31 @@ def test_the_how_to_flow_with_twine_pip_and_uv(data_dir: DataDir, port: int, tmp
     )
     assert twice.returncode != 0  # the index keeps a version once (overwrite is off)
     desk(data_dir, "server", "stop")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root and setpriv")
+def test_package_commands_and_deleting_files_only_the_container_user_may_delete(
+    data_dir: DataDir, port: int, tmp_path: Path
+) -> None:
+    """Upload and list from the command line; then, stopped, delete files owned by uid 9898 as a user
+    who may not (root without CAP_DAC_OVERRIDE): a one-shot container deletes them."""
+    assert desk(data_dir, "server", "start", "--port", str(port), "--runtime", "docker").returncode == 0
+    assert desk(data_dir, "user", "add", "urunimi", "--password-stdin", stdin="pw\n").returncode == 0
+    files = [make_sdist(tmp_path, "toy", "1.0"), make_wheel(tmp_path, "toy", "1.0")]
+    junk = tmp_path / "junk-1.0.tar.gz"
+    junk.write_bytes(b"junk")
+    uploaded = desk(data_dir, "package", "upload", *map(str, [*files, junk]), "--username", "urunimi",
+                    "--password-stdin", stdin="pw\n")  # fmt: skip
+    assert uploaded.returncode == 1  # one file was refused, the others went
+    assert "uploaded toy-1.0.tar.gz" in uploaded.stdout and "junk-1.0.tar.gz: it is not a readable" in uploaded.stderr
+    listed = json.loads(desk(data_dir, "package", "list", "--json").stdout)
+    assert listed[0]["project"] == "toy" and len(listed[0]["versions"][0]["files"]) == 2
+    assert desk(data_dir, "server", "stop").returncode == 0
+    assert all(p.stat().st_uid == 9898 for p in data_dir.packages_dir.iterdir())
+    removed = subprocess.run(
+        ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "gui",
+         "--data-dir", str(data_dir.root), "package", "remove", "toy", "1.0"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert removed.returncode == 0, removed.stderr
+    assert list(data_dir.packages_dir.iterdir()) == []

@@ -35,16 +35,20 @@ class PackageService:
         status = self.server.status()
         return status.url if status.running else None
 
-    def saved_credentials(self) -> Credentials | None:
+    def saved_credentials(self, url: str | None = None) -> Credentials | None:
         """This server's user and password from ~/.pypirc (Client setup writes them)."""
-        url = self.running_url() or self.server.load_settings().url
-        return credentials_from_pypirc(self.pypirc, url)
+        return credentials_from_pypirc(self.pypirc, url or self.running_url() or self.server.load_settings().url)
 
     def upload(
-        self, path: Path, credentials: Credentials, progress: Callable[[int, int], None] | None = None
+        self,
+        path: Path,
+        credentials: Credentials,
+        progress: Callable[[int, int], None] | None = None,
+        url: str | None = None,
     ) -> Distribution:
+        """Check, then upload; ``url`` is the running server's (looked up when not given)."""
         distribution = inspect_distribution(path)  # refuse before anything is sent
-        url = self.running_url()
+        url = url or self.running_url()
         if url is None:
             raise ServerNotRunningError(f"{path.name}: the server is not running. Start it, then upload again.")
         upload(url, distribution, credentials, progress)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gui import APP_NAME
@@ -22,6 +22,7 @@ from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
 from gui.widgets.client_tab import ClientTab
 from gui.widgets.log_pane import LogPane
+from gui.widgets.packages_tab import PackagesTab
 from gui.widgets.server_bar import Phase, ServerBar
 from gui.widgets.settings_form import SettingsForm
 from gui.widgets.users_tab import UsersTab
@@ -43,8 +44,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services
         self._make_services = make_services
-        self.worker = ServiceWorker(self)
-        self.file_worker = ServiceWorker(self)
+        self.worker = ServiceWorker(self)  # Docker and the data folder, one call at a time
+        self.file_worker = ServiceWorker(self)  # saving the log
+        self.upload_worker = ServiceWorker(self)  # uploads and builds, queued
         self.follower: LogFollower | None = None
         self._url: str | None = None
         self._runtime = "auto"  # where the server last ran: a lost engine is then an error, not a stop
@@ -55,8 +57,10 @@ class MainWindow(QMainWindow):
         self.log_pane = LogPane()
         self.users_tab = UsersTab(self.worker, services.users)
         self.client_tab = ClientTab(self.worker, services.server.data_dir, services.pypirc)
+        self.packages_tab = PackagesTab(self.worker, self.upload_worker, services)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.settings_form, "Server")
+        self.tabs.addTab(self.packages_tab, "Packages")
         self.tabs.addTab(self.users_tab, "Users")
         self.tabs.addTab(self.client_tab, "Client setup")
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -81,6 +85,9 @@ class MainWindow(QMainWindow):
         self.users_tab.model.modelReset.connect(lambda: self.client_tab.set_users(sorted(self.users_tab.model.names())))
         self.users_tab.client_setup_requested.connect(self._set_up_client)
         self.client_tab.message.connect(self.log_pane.append_message)
+        self.packages_tab.message.connect(self.log_pane.append_message)
+        self.packages_tab.start_server_requested.connect(self.start_server)
+        self.setAcceptDrops(True)
         self.poll_timer = QTimer(self, interval=STATUS_POLL_MS)
         self.poll_timer.timeout.connect(self._poll_status)
         self.poll_timer.start()
@@ -90,7 +97,12 @@ class MainWindow(QMainWindow):
 
     def show_tab(self, name: str) -> None:
         """Bring a tab to the front: ``server``, ``users`` or ``client``."""
-        tab = {"server": self.settings_form, "users": self.users_tab, "client": self.client_tab}[name]
+        tab = {
+            "server": self.settings_form,
+            "packages": self.packages_tab,
+            "users": self.users_tab,
+            "client": self.client_tab,
+        }[name]
         self.tabs.setCurrentWidget(tab)
 
     @property
@@ -107,6 +119,7 @@ class MainWindow(QMainWindow):
             return
         self._shown = shown
         self.server_bar.show_phase(phase, url=self._url, message=message, fraction=fraction)
+        self.packages_tab.set_server_url(self._url if phase is Phase.RUNNING else None)
         self.settings_form.set_editable(phase in (Phase.STOPPED, Phase.ERROR))
         self.phase_changed.emit(phase)
 
@@ -116,6 +129,7 @@ class MainWindow(QMainWindow):
         self._set_phase(Phase.CHECKING)
         self.worker.submit(self.service.load_settings, self.settings_form.set_values, self._settings_unreadable)
         self.users_tab.set_store(self.services.users)
+        self.packages_tab.set_services(self.services)
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -125,6 +139,11 @@ class MainWindow(QMainWindow):
     def _settings_edited(self) -> None:
         if self.settings_form.validate() is None:
             self.client_tab.set_server(self.service.data_dir, self.settings_form.values())
+
+    def _users_changed(self) -> None:
+        names = sorted(self.users_tab.model.names())
+        self.client_tab.set_users(names)
+        self.packages_tab.set_users(names)
 
     def _set_up_client(self, username: str, password: str) -> None:
         self.tabs.setCurrentWidget(self.client_tab)
@@ -256,12 +275,28 @@ class MainWindow(QMainWindow):
             lambda error: self.log_pane.append_message(f"Could not save the log to {path}: {error}"),
         )
 
+    # -- dropped files -------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and all(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Sdists, wheels and project folders dropped anywhere on the window are uploaded."""
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.show_tab("packages")
+            self.packages_tab.upload_paths(paths)
+
     # -- closing ------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop and join the threads; the server itself keeps running."""
         self.poll_timer.stop()
         self._stop_following()
+        self.packages_tab.shutdown()
         self.worker.shutdown()
         self.file_worker.shutdown()
+        self.upload_worker.shutdown()
         super().closeEvent(event)

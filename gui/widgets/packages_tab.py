@@ -1,0 +1,360 @@
+"""The Packages tab: what the index hosts (kept current by itself), uploads with a queue, delete.
+
+It presents and forwards: listing, checks, uploads and deletes run on the workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.services.desk import DeskServices
+from gui.services.errors import ServerNotRunningError
+from gui.services.packages import Listing, PackageFile, ProjectGroup, VersionGroup
+from gui.services.project_build import build_project, is_project
+from gui.services.uploader import Credentials, ServerDownError, WrongCredentialsError
+from gui.widgets.credentials_dialog import CredentialsDialog
+from gui.widgets.package_model import PackageTreeModel, human_size
+from gui.widgets.upload_queue import ProgressDelegate, UploadQueueModel
+from gui.workers.listing_watcher import ListingWatcher
+from gui.workers.service_worker import ServiceWorker
+
+
+class PackagesTab(QWidget):
+    message = Signal(str)
+    start_server_requested = Signal()
+    #: The listing on screen changed (tests and totals follow it).
+    listing_shown = Signal(object)
+
+    def __init__(self, worker: ServiceWorker, upload_worker: ServiceWorker, services: DeskServices, parent=None):
+        super().__init__(parent)
+        self._worker = worker
+        self._upload_worker = upload_worker
+        self._services = services
+        self._url: str | None = None
+        self._credentials: Credentials | None = None
+        self._watcher: ListingWatcher | None = None
+        self._build_dirs: list[Path] = []
+        self.dialog: CredentialsDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self.users: list[str] = []
+
+        self.model = PackageTreeModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterKeyColumn(0)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setAutoAcceptChildRows(True)  # filter projects by name; show all their versions and files
+        self.filter_edit = QLineEdit(placeholderText="Filter projects")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.totals_label = QLabel()
+        self.view = QTreeView()
+        self.view.setModel(self.proxy)
+        self.view.setUniformRowHeights(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 300), (2, 90), (3, 140)):  # fixed: measuring 50,000 rows would be slow
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, width)
+        self.upload_button = QPushButton("Upload…")
+        self.upload_button.clicked.connect(self._choose_files)
+        self.pip_button = QPushButton("Copy pip command")
+        self.pip_button.clicked.connect(lambda: self._copy_install("pip"))
+        self.uv_button = QPushButton("Copy uv command")
+        self.uv_button.clicked.connect(lambda: self._copy_install("uv"))
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.confirm_delete)
+        self.queue = UploadQueueModel(self)
+        self.queue_view = QTableView()
+        self.queue_view.setModel(self.queue)
+        self.queue_view.setItemDelegateForColumn(1, ProgressDelegate(self.queue_view))
+        self.queue_view.verticalHeader().hide()
+        self.queue_view.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.queue_view.setMaximumHeight(130)
+        self.queue_view.hide()
+        self.clear_button = QPushButton("Clear finished")
+        self.clear_button.clicked.connect(self.queue.clear_finished)
+        self.clear_button.hide()
+        self.down_label = QLabel(wordWrap=True, objectName="errorLabel")
+        self.start_button = QPushButton("Start server")
+        self.start_button.clicked.connect(self.start_server_requested.emit)
+        self.down_label.hide()
+        self.start_button.hide()
+        self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        for button in (self.upload_button, self.pip_button, self.uv_button, self.delete_button):
+            top.addWidget(button)
+        down = QHBoxLayout()
+        down.addWidget(self.down_label, 1)
+        down.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.totals_label)
+        layout.addWidget(
+            QLabel(
+                "Drop sdists, wheels or a project folder anywhere on the window to upload them.", objectName="noteLabel"
+            )
+        )
+        layout.addWidget(self.queue_view)
+        layout.addWidget(self.clear_button)
+        layout.addLayout(down)
+        layout.addWidget(self.error_label)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self._selection_changed()
+
+    # -- listing --------------------------------------------------------------
+
+    def set_services(self, services: DeskServices) -> None:
+        self.stop_watching()
+        self._services = services
+        self._credentials = None
+        self.show_listing(Listing((), ()))
+        watcher = ListingWatcher(services.server.data_dir.packages_dir, self)
+        watcher.listing_changed.connect(self.show_listing)
+        self._watcher = watcher
+        self._worker.submit(watcher.start, self.show_listing, lambda error: self.error_label.setText(str(error)))
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher.deleteLater()
+            self._watcher = None
+
+    def show_listing(self, listing: Listing) -> None:
+        """Show a new listing, keeping which projects are open and what is selected."""
+        expanded = {
+            self.proxy.index(row, 0).data()
+            for row in range(self.proxy.rowCount())
+            if self.view.isExpanded(self.proxy.index(row, 0))
+        }
+        selected = self.selected_item()
+        self.model.set_listing(listing)
+        for row in range(self.proxy.rowCount()) if expanded else ():
+            index = self.proxy.index(row, 0)
+            if index.data() in expanded:
+                self.view.expand(index)
+        if selected is not None:
+            self._reselect(selected)
+        other = f"; {len(listing.unrecognized)} other files" if listing.unrecognized else ""
+        self.totals_label.setText(
+            f"{len(listing.projects):,} projects, {listing.version_count:,} versions, "
+            f"{listing.file_count:,} files, {human_size(listing.size)}{other}"
+        )
+        self.listing_shown.emit(listing)
+
+    def _reselect(self, item: ProjectGroup | VersionGroup | PackageFile) -> None:
+        name = item.name if isinstance(item, ProjectGroup) else None
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if name is not None and index.data() == name:
+                self.view.setCurrentIndex(index)
+                return
+
+    def selected_item(self) -> ProjectGroup | VersionGroup | PackageFile | None:
+        rows = self.view.selectionModel().selectedRows()
+        return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
+
+    def _selected_version(self) -> tuple[str, VersionGroup] | None:
+        rows = self.view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        index = rows[0]
+        item = index.data(Qt.ItemDataRole.UserRole)
+        if isinstance(item, ProjectGroup):
+            return item.name, item.versions[0]
+        if isinstance(item, PackageFile):
+            index = index.parent()
+        project = index.parent().data(Qt.ItemDataRole.UserRole)
+        return project.name, index.data(Qt.ItemDataRole.UserRole)
+
+    def _selection_changed(self, *_args: object) -> None:
+        item = self.selected_item()
+        self.pip_button.setEnabled(item is not None)
+        self.uv_button.setEnabled(item is not None)
+        self.delete_button.setEnabled(isinstance(item, VersionGroup | PackageFile))
+
+    def set_server_url(self, url: str | None) -> None:
+        self._url = url
+        if url is not None:
+            self.down_label.hide()
+            self.start_button.hide()
+
+    def set_users(self, names: list[str]) -> None:
+        self.users = names
+
+    def _copy_install(self, tool: str) -> None:
+        chosen = self._selected_version()
+        if chosen is None:
+            return
+        name, version = chosen
+        base = self._url or self._services.server.load_settings().url
+        prefix = "pip install" if tool == "pip" else "uv pip install"
+        command = f"{prefix} {name}=={version.version} --index-url {base}/simple/"
+        QGuiApplication.clipboard().setText(command)
+        self.message.emit(f"Copied: {command}")
+
+    # -- credentials ------------------------------------------------------------
+
+    def _with_credentials(self, purpose: str, then) -> None:
+        """Call ``then(credentials)``: remembered, from ~/.pypirc, or asked for."""
+        if self._credentials is not None:
+            then(self._credentials)
+            return
+        packages, url = self._services.packages, self._url
+
+        def found(credentials: Credentials | None) -> None:
+            if credentials is not None:
+                self._credentials = credentials
+                then(credentials)
+                return
+            self.dialog = CredentialsDialog(self.users, purpose, self)
+            self.dialog.accepted.connect(lambda: self._asked(then))
+            self.dialog.open()
+
+        self._upload_worker.submit(lambda: packages.saved_credentials(url), found, self._failed)
+
+    def _asked(self, then) -> None:
+        self._credentials = self.dialog.values()
+        then(self._credentials)
+
+    def _failed(self, error: Exception) -> None:
+        self.error_label.setText(str(error))
+
+    # -- upload -----------------------------------------------------------------
+
+    def _choose_files(self) -> None:
+        dialog = QFileDialog(self, "Upload distributions")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setNameFilter("Distributions (*.whl *.tar.gz *.zip)")
+        dialog.filesSelected.connect(lambda paths: self.upload_paths([Path(p) for p in paths]))
+        dialog.open()
+
+    def upload_paths(self, paths: list[Path]) -> None:
+        """Queue dropped or chosen files (and project folders, built first)."""
+        if not paths:
+            return
+        self.error_label.clear()
+        self._with_credentials("Uploading", lambda credentials: self._enqueue(paths, credentials))
+
+    def _enqueue(self, paths: list[Path], credentials: Credentials) -> None:
+        self.queue_view.show()
+        self.clear_button.show()
+        for path in paths:
+            if is_project(path):
+                self._build_then_upload(path, credentials)
+            else:
+                self._upload_one(path, credentials)
+
+    def _build_then_upload(self, folder: Path, credentials: Credentials) -> None:
+        row = self.queue.add(f"{folder.name}/", "Building sdist and wheel (python -m build)…")
+        out = Path(tempfile.mkdtemp(prefix="pypi-desk-build-"))
+        self._build_dirs.append(out)
+
+        def built(files: list[Path]) -> None:
+            self.queue.update(row, percent=100, state="done", message=f"Built {', '.join(f.name for f in files)}")
+            for file in files:
+                self._upload_one(file, credentials)
+
+        def failed(error: Exception) -> None:
+            self.queue.update(row, state="failed", message=str(error))
+
+        self._upload_worker.submit(lambda: build_project(folder, out), built, failed)
+
+    def _upload_one(self, path: Path, credentials: Credentials) -> None:
+        row = self.queue.add(path.name)
+        packages, url = self._services.packages, self._url
+
+        def run(progress):
+            if url is None:
+                raise ServerNotRunningError(f"{path.name}: the server is not running. Start it, then upload again.")
+            return packages.upload(path, credentials, lambda sent, total: progress((sent, total)), url=url)
+
+        def moved(sent_total: tuple[int, int]) -> None:
+            sent, total = sent_total
+            self.queue.update(row, percent=int(100 * sent / total) if total else 0, state="sending",
+                              message="Sending…")  # fmt: skip
+
+        def done(_distribution: object) -> None:
+            self.queue.update(row, percent=100, state="done", message="Uploaded")
+            self.message.emit(f"Uploaded {path.name}.")
+
+        def failed(error: Exception) -> None:
+            self.queue.update(row, state="failed", message=str(error))
+            if isinstance(error, ServerNotRunningError | ServerDownError):
+                self.down_label.setText(str(error))
+                self.down_label.show()
+                self.start_button.show()
+            if isinstance(error, WrongCredentialsError):
+                self._credentials = None  # ask again next time
+
+        self._upload_worker.submit(run, done, failed, moved)
+
+    # -- delete -----------------------------------------------------------------
+
+    def confirm_delete(self) -> None:
+        chosen = self._selected_version()
+        if chosen is None:
+            return
+        name, version = chosen
+        files = list(version.files)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete a version",
+            f"Delete {name} {version.version}? These files will be removed from the index:\n\n"
+            + "\n".join(f.filename for f in files),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete_button = box.button(QMessageBox.StandardButton.Yes)
+        delete_button.setText("Delete")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _code: self._delete(files) if box.clickedButton() is delete_button else None)
+        self.confirm_box = box
+        box.open()
+
+    def _delete(self, files: list[PackageFile]) -> None:
+        packages = self._services.packages
+
+        def run(credentials: Credentials | None) -> None:
+            self._worker.submit(
+                lambda: packages.delete_version(files, credentials),
+                lambda removed: self.message.emit(f"Deleted {', '.join(removed)}."),
+                self._failed,
+            )
+
+        if self._url is None:
+            run(None)  # stopped: straight from the folder
+        else:
+            self._with_credentials("Deleting", run)
+
+    def shutdown(self) -> None:
+        self.stop_watching()
+        for folder in self._build_dirs:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(folder)

@@ -1,0 +1,158 @@
+"""The Packages tab with the real container: files dropped on the window, refusals, delete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui.services.datadir import DataDir
+from gui.services.desk import DeskServices
+from gui.services.packages import VersionGroup
+from gui.services.server_service import ServerService
+from gui.services.settings import ServerSettings
+from gui.services.users import UserStore
+from gui.widgets.main_window import MainWindow
+from gui.widgets.server_bar import Phase
+from tests.helpers import make_sdist, make_wheel
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
+
+
+@pytest.fixture
+def window(qtbot, data_dir: DataDir, port: int, isolated_home: Path):
+    """The real window on a running server with user urunimi, and no ~/.pypirc yet."""
+    server = ServerService.for_data_dir(data_dir)
+    users = UserStore(data_dir.password_file)
+    data_dir.ensure()
+    users.add("urunimi", "pypi-pass", "apr1")
+    server.start(server.save_settings(ServerSettings(port=port)), runtime="docker")
+    window = MainWindow(DeskServices(server, users, isolated_home / ".pypirc"))
+    qtbot.addWidget(window)
+    window.show()
+    if window.phase is not Phase.RUNNING:
+        with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.RUNNING, timeout=30_000):
+            pass
+    wait_idle(qtbot, window)
+    yield window
+    window.close()
+
+
+def wait_idle(qtbot, window: MainWindow) -> None:
+    for worker in (window.worker, window.upload_worker):
+        if not worker.idle:
+            with qtbot.waitSignal(worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=60_000):
+                pass
+
+
+def drop(window: MainWindow, paths: list[Path]) -> None:
+    """Drop files on the window as a file manager does: drag enter, then drop, with file URLs."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    center = window.rect().center()
+    enter = QDragEnterEvent(center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(QPointF(QPoint(center)), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(window, event)
+
+
+def wait_for_listing(qtbot, window: MainWindow, condition, timeout: int = 10_000) -> None:
+    if condition(window.packages_tab.model.listing):
+        return
+    with qtbot.waitSignal(window.packages_tab.listing_shown, check_params_cb=condition, timeout=timeout):
+        pass
+
+
+def post_count(data_dir: DataDir, docker_client) -> int:
+    logs = docker_client.containers.get(data_dir.container_name).logs().decode()
+    return logs.count('"POST / HTTP/1.1"')
+
+
+def test_dropped_files_are_checked_uploaded_and_fetchable(qtbot, window, data_dir, port, tmp_path, docker_client):
+    good = [make_sdist(tmp_path / "dist"), make_wheel(tmp_path / "dist")]
+    junk = tmp_path / "junk-1.0.tar.gz"
+    junk.write_bytes(b"not an archive at all")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    drop(window, [*good, junk, text])
+    wait_idle(qtbot, window)  # it looked in ~/.pypirc (off the UI thread) and found nothing
+    dialog = window.packages_tab.dialog  # so it asks
+    assert dialog is not None and dialog.isVisible()
+    dialog.user_combo.setEditText("urunimi")
+    qtbot.keyClicks(dialog.password_edit, "pypi-pass")
+    qtbot.mouseClick(dialog.buttons.buttons()[0], Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+
+    rows = {row.name: row for row in window.packages_tab.queue.rows}
+    assert rows[good[0].name].state == rows[good[1].name].state == "done"
+    assert rows[good[0].name].percent == 100
+    assert rows[junk.name].state == "failed" and "not a readable tar.gz" in rows[junk.name].message
+    assert rows[text.name].state == "failed" and "only sdists" in rows[text.name].message
+    assert sorted(p.name for p in data_dir.packages_dir.iterdir()) == sorted(p.name for p in good)
+    assert post_count(data_dir, docker_client) == 2  # nothing of the refused files reached the server
+    wait_for_listing(qtbot, window, lambda listing: listing.file_count == 2)
+    assert window.packages_tab.totals_label.text().startswith("1 projects, 1 versions, 2 files")
+
+    fetched = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "toy==1.0.0", "--no-deps", "--only-binary=:all:",
+         "--index-url", f"http://127.0.0.1:{port}/simple/", "-d", str(tmp_path / "fetched")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    assert (tmp_path / "fetched" / good[1].name).read_bytes() == good[1].read_bytes()
+
+    drop(window, [good[0]])  # the same file again: the credentials are remembered, the reply is explained
+    wait_idle(qtbot, window)
+    again = window.packages_tab.queue.rows[-1]
+    assert again.state == "failed"
+    assert "already on the server" in again.message and "does not allow overwriting" in again.message
+
+
+def test_a_twine_upload_shows_up_without_a_click(qtbot, window, port, tmp_path) -> None:
+    sdist = make_sdist(tmp_path / "dist", "from-twine", "3.1")
+    uploaded = subprocess.run(
+        [sys.executable, "-m", "twine", "upload", "--non-interactive", "--repository-url",
+         f"http://127.0.0.1:{port}", "-u", "urunimi", "-p", "pypi-pass", str(sdist)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert uploaded.returncode == 0, uploaded.stdout
+    wait_for_listing(qtbot, window, lambda listing: [p.name for p in listing.projects] == ["from-twine"])
+
+
+def test_delete_removes_every_spelling_of_the_version_and_the_list_follows(qtbot, window, data_dir, tmp_path):
+    packages = window.services.packages
+    from gui.services.uploader import Credentials
+
+    credentials = Credentials("urunimi", "pypi-pass")
+    wheel = make_wheel(tmp_path, "my_pkg", "1.0")  # my_pkg-1.0-py3-none-any.whl
+    sdist = make_sdist(tmp_path, "my-pkg", "1.0")  # my-pkg-1.0.tar.gz
+    other = make_sdist(tmp_path, "my-pkg", "2.0")
+    for path in (wheel, sdist, other):
+        packages.upload(path, credentials)
+    wait_for_listing(qtbot, window, lambda listing: listing.file_count == 3)
+    tab = window.packages_tab
+    tab._credentials = credentials  # as after a first upload in this session
+    project = tab.proxy.index(0, 0)
+    tab.view.expand(project)
+    version_row = next(
+        r
+        for r in range(tab.proxy.rowCount(project))
+        if str(tab.proxy.index(r, 0, project).data(Qt.ItemDataRole.UserRole).version) == "1.0"
+    )
+    tab.view.setCurrentIndex(tab.proxy.index(version_row, 0, project))
+    assert isinstance(tab.selected_item(), VersionGroup)
+    qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
+    box = tab.confirm_box
+    assert wheel.name in box.text() and sdist.name in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    wait_for_listing(qtbot, window, lambda listing: listing.file_count == 1)
+    assert [p.name for p in data_dir.packages_dir.iterdir()] == [other.name]
+    assert [str(v.version) for v in tab.model.listing.projects[0].versions] == ["2.0"]
