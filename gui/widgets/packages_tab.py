@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSplitter,
     QTableView,
     QTreeView,
     QVBoxLayout,
@@ -33,7 +34,7 @@ from gui.services.packages import Listing, PackageFile, ProjectGroup, VersionGro
 from gui.services.project_build import build_project, is_project
 from gui.services.uploader import Credentials, ServerDownError, WrongCredentialsError
 from gui.widgets.credentials_dialog import CredentialsDialog
-from gui.widgets.package_model import PackageTreeModel, human_size
+from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel, human_size
 from gui.widgets.upload_queue import ProgressDelegate, UploadQueueModel
 from gui.workers.listing_watcher import ListingWatcher
 from gui.workers.service_worker import ServiceWorker
@@ -58,27 +59,33 @@ class PackagesTab(QWidget):
         self.confirm_box: QMessageBox | None = None
         self.users: list[str] = []
 
-        self.model = PackageTreeModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.model = ProjectTableModel(self)
+        self.proxy = ProjectFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(0)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setAutoAcceptChildRows(True)  # filter projects by name; show all their versions and files
         self.filter_edit = QLineEdit(placeholderText="Filter projects")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.totals_label = QLabel()
-        self.view = QTreeView()
+        self.view = QTableView()  # the projects
         self.view.setModel(self.proxy)
-        self.view.setUniformRowHeights(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.view.header()
-        header.setStretchLastSection(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
+        header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 300), (2, 90), (3, 140)):  # fixed: measuring 50,000 rows would be slow
+        for column, width in ((1, 70), (2, 90), (3, 80), (4, 130)):  # fixed: measuring 5,000 rows would be slow
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width)
+        self.versions = VersionTreeModel(self)
+        self.detail = QTreeView()  # the selected project's versions and files
+        self.detail.setModel(self.versions)
+        self.detail.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.detail.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.detail.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.detail.header().setStretchLastSection(False)
         self.upload_button = QPushButton("Upload…")
         self.upload_button.clicked.connect(self._choose_files)
         self.pip_button = QPushButton("Copy pip command")
@@ -112,9 +119,14 @@ class PackagesTab(QWidget):
         down = QHBoxLayout()
         down.addWidget(self.down_label, 1)
         down.addWidget(self.start_button)
+        lists = QSplitter()
+        lists.addWidget(self.view)
+        lists.addWidget(self.detail)
+        lists.setStretchFactor(0, 3)
+        lists.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(lists, 1)
         layout.addWidget(self.totals_label)
         layout.addWidget(
             QLabel(
@@ -125,7 +137,8 @@ class PackagesTab(QWidget):
         layout.addWidget(self.clear_button)
         layout.addLayout(down)
         layout.addWidget(self.error_label)
-        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.view.selectionModel().selectionChanged.connect(self._project_chosen)
+        self.detail.selectionModel().selectionChanged.connect(self._selection_changed)
         self._selection_changed()
 
     # -- listing --------------------------------------------------------------
@@ -147,57 +160,63 @@ class PackagesTab(QWidget):
             self._watcher = None
 
     def show_listing(self, listing: Listing) -> None:
-        """Show a new listing, keeping which projects are open and what is selected."""
-        expanded = {
-            self.proxy.index(row, 0).data()
-            for row in range(self.proxy.rowCount())
-            if self.view.isExpanded(self.proxy.index(row, 0))
-        }
-        selected = self.selected_item()
+        """Show a new listing, keeping the chosen project (and its open version) in view."""
+        project = self.selected_project()
+        version = self.selected_item()
         self.model.set_listing(listing)
-        for row in range(self.proxy.rowCount()) if expanded else ():
-            index = self.proxy.index(row, 0)
-            if index.data() in expanded:
-                self.view.expand(index)
-        if selected is not None:
-            self._reselect(selected)
+        row = self.model.row_of(project.name) if project is not None else None
+        if row is not None:
+            self.view.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+            self._project_chosen()
+            self._reselect_version(version)
+        else:
+            self.versions.set_project(None)
         other = f"; {len(listing.unrecognized)} other files" if listing.unrecognized else ""
         self.totals_label.setText(
             f"{len(listing.projects):,} projects, {listing.version_count:,} versions, "
             f"{listing.file_count:,} files, {human_size(listing.size)}{other}"
         )
+        self._selection_changed()
         self.listing_shown.emit(listing)
 
-    def _reselect(self, item: ProjectGroup | VersionGroup | PackageFile) -> None:
-        name = item.name if isinstance(item, ProjectGroup) else None
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            if name is not None and index.data() == name:
-                self.view.setCurrentIndex(index)
-                return
-
-    def selected_item(self) -> ProjectGroup | VersionGroup | PackageFile | None:
+    def selected_project(self) -> ProjectGroup | None:
         rows = self.view.selectionModel().selectedRows()
         return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
 
+    def _project_chosen(self, *_args: object) -> None:
+        self.versions.set_project(self.selected_project())
+        self.detail.expandAll()
+        self._selection_changed()
+
+    def _reselect_version(self, item: VersionGroup | PackageFile | None) -> None:
+        wanted = item.version if item is not None else None
+        for row in range(self.versions.rowCount()):
+            index = self.versions.index(row, 0)
+            if index.data(Qt.ItemDataRole.UserRole).version == wanted:
+                self.detail.setCurrentIndex(index)
+                return
+
+    def selected_item(self) -> VersionGroup | PackageFile | None:
+        """The version or file chosen in the detail tree."""
+        rows = self.detail.selectionModel().selectedRows()
+        return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
+
     def _selected_version(self) -> tuple[str, VersionGroup] | None:
-        rows = self.view.selectionModel().selectedRows()
-        if not rows:
+        project = self.selected_project()
+        if project is None:
             return None
-        index = rows[0]
-        item = index.data(Qt.ItemDataRole.UserRole)
-        if isinstance(item, ProjectGroup):
-            return item.name, item.versions[0]
+        item = self.selected_item()
+        if item is None:
+            return project.name, project.versions[0]  # the latest
         if isinstance(item, PackageFile):
-            index = index.parent()
-        project = index.parent().data(Qt.ItemDataRole.UserRole)
-        return project.name, index.data(Qt.ItemDataRole.UserRole)
+            return project.name, next(v for v in project.versions if v.version == item.version)
+        return project.name, item
 
     def _selection_changed(self, *_args: object) -> None:
-        item = self.selected_item()
-        self.pip_button.setEnabled(item is not None)
-        self.uv_button.setEnabled(item is not None)
-        self.delete_button.setEnabled(isinstance(item, VersionGroup | PackageFile))
+        chosen = self.selected_project() is not None
+        self.pip_button.setEnabled(chosen)
+        self.uv_button.setEnabled(chosen)
+        self.delete_button.setEnabled(self.selected_item() is not None)
 
     def set_server_url(self, url: str | None) -> None:
         self._url = url

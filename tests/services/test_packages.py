@@ -32,8 +32,9 @@ def test_names_are_normalized_versions_sorted_as_pep_440(tmp_path: Path) -> None
 
 def test_each_file_keeps_its_name_and_version_as_written(tmp_path: Path) -> None:
     touch(tmp_path, "my_pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "My.Pkg-1.0.tar.gz")
-    wheel = describe_file(tmp_path / "my_pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "w")
-    sdist = describe_file(tmp_path / "My.Pkg-1.0.tar.gz", "s")
+    stat = (tmp_path / "My.Pkg-1.0.tar.gz").stat()
+    wheel = describe_file("my_pkg-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "w", stat)
+    sdist = describe_file("My.Pkg-1.0.tar.gz", "s", stat)
     assert (wheel.project, wheel.name_as_written, wheel.tags) == (
         "my-pkg",
         "my_pkg",

@@ -140,14 +140,11 @@ def test_delete_removes_every_spelling_of_the_version_and_the_list_follows(qtbot
     wait_for_listing(qtbot, window, lambda listing: listing.file_count == 3)
     tab = window.packages_tab
     tab._credentials = credentials  # as after a first upload in this session
-    project = tab.proxy.index(0, 0)
-    tab.view.expand(project)
-    version_row = next(
-        r
-        for r in range(tab.proxy.rowCount(project))
-        if str(tab.proxy.index(r, 0, project).data(Qt.ItemDataRole.UserRole).version) == "1.0"
-    )
-    tab.view.setCurrentIndex(tab.proxy.index(version_row, 0, project))
+    tab.view.selectRow(0)  # my-pkg, in the project table
+    versions = tab.versions
+    version_row = next(r for r in range(versions.rowCount())
+                       if str(versions.index(r, 0).data(Qt.ItemDataRole.UserRole).version) == "1.0")  # fmt: skip
+    tab.detail.setCurrentIndex(versions.index(version_row, 0))
     assert isinstance(tab.selected_item(), VersionGroup)
     qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
     box = tab.confirm_box
