@@ -66,6 +66,44 @@ def how_to_traffic(url: str, sdist: Path) -> None:
     requests.get(f"{url}/simple/requests/", timeout=5, allow_redirects=False)
 
 
+def upload_more(packages, url: str, folder: Path) -> None:
+    """A few more projects and versions, uploaded through the app's own uploader."""
+    from gui.services.uploader import Credentials
+
+    credentials = Credentials("urunimi", "pypi")
+    for name, version in (("toy", "1.1.0"), ("toy", "1.2.0rc1"), ("acme-utils", "0.4.2"), ("acme-utils", "0.5.0"),
+                          ("data_pipeline", "2.3.1")):  # fmt: skip
+        for path in (wheel(folder, name, version), sdist(folder, name, version)):
+            packages.upload(path, credentials, url=url)
+
+
+def sdist(folder: Path, name: str, version: str) -> Path:
+    path = folder / f"{name}-{version}.tar.gz"
+    members = {
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        "pyproject.toml": f'[project]\nname = "{name}"\nversion = "{version}"\n'.encode(),
+    }
+    with tarfile.open(path, "w:gz") as archive:
+        for member, data in members.items():
+            info = tarfile.TarInfo(f"{name}-{version}/{member}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def wheel(folder: Path, name: str, version: str) -> Path:
+    import zipfile
+
+    stem = name.replace("-", "_")
+    path = folder / f"{stem}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{stem}/__init__.py", "")
+        archive.writestr(f"{stem}-{version}.dist-info/METADATA",
+                         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")  # fmt: skip
+        archive.writestr(f"{stem}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n")
+    return path
+
+
 def render_tabs(services: DeskServices) -> None:
     """Grab each tab of the real window once its state has loaded."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -92,6 +130,12 @@ def render_tabs(services: DeskServices) -> None:
         window.show_tab(tab)
         settle()
         window.grab().save(str(OUT / f"{tab}.png"))
+    window.show_tab("packages")
+    packages = window.packages_tab
+    packages.view.selectRow(packages.model.row_of("toy") or 0)
+    packages.detail.setCurrentIndex(packages.versions.index(0, 0))
+    settle()
+    window.grab().save(str(OUT / "packages.png"))
     window.client_tab.prefill("alice", "alice-Pa55")  # as after Add user with "set up this computer" ticked
     window.show_tab("client")
     settle()
@@ -112,10 +156,11 @@ def main() -> None:
         status = service.start(service.save_settings(ServerSettings(port=free_port())))
         try:
             how_to_traffic(status.url, toy_sdist(Path(scratch)))
+            upload_more(DeskServices(service, users, Path(scratch) / "rc").packages, status.url, Path(scratch))
             render_tabs(DeskServices(service, users, Path(scratch) / "home" / ".pypirc"))
         finally:
             service.stop()
-    for name in ("server", "users", "client-setup"):
+    for name in ("server", "packages", "users", "client-setup"):
         print(f"wrote {OUT / name}.png")
 
 

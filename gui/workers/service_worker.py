@@ -87,15 +87,21 @@ class ServiceWorker(QThread):
         if self._pending == 0:
             self.busy_changed.emit(False)
 
+    # The callback runs before the job counts as finished: jobs it submits keep the worker busy
+    # without a gap, so "idle" means nothing more is coming from that chain.
     def _deliver_success(self, job: Job, result: object) -> None:
-        self._finish()
-        if job.on_success is not None:
-            job.on_success(result)
+        try:
+            if job.on_success is not None:
+                job.on_success(result)
+        finally:
+            self._finish()
 
     def _deliver_error(self, job: Job, error: Exception) -> None:
-        self._finish()
-        if job.on_error is not None:
-            job.on_error(error)
+        try:
+            if job.on_error is not None:
+                job.on_error(error)
+        finally:
+            self._finish()
 
     def _deliver_progress(self, job: Job, payload: object) -> None:
         if job.on_progress is not None:

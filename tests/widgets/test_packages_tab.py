@@ -16,6 +16,7 @@ from gui.services.desk import DeskServices
 from gui.services.packages import VersionGroup
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
+from gui.services.uploader import Credentials
 from gui.services.users import UserStore
 from gui.widgets.main_window import MainWindow
 from gui.widgets.server_bar import Phase
@@ -129,8 +130,6 @@ def test_a_twine_upload_shows_up_without_a_click(qtbot, window, port, tmp_path) 
 
 def test_delete_removes_every_spelling_of_the_version_and_the_list_follows(qtbot, window, data_dir, tmp_path):
     packages = window.services.packages
-    from gui.services.uploader import Credentials
-
     credentials = Credentials("urunimi", "pypi-pass")
     wheel = make_wheel(tmp_path, "my_pkg", "1.0")  # my_pkg-1.0-py3-none-any.whl
     sdist = make_sdist(tmp_path, "my-pkg", "1.0")  # my-pkg-1.0.tar.gz
@@ -153,3 +152,21 @@ def test_delete_removes_every_spelling_of_the_version_and_the_list_follows(qtbot
     wait_for_listing(qtbot, window, lambda listing: listing.file_count == 1)
     assert [p.name for p in data_dir.packages_dir.iterdir()] == [other.name]
     assert [str(v.version) for v in tab.model.listing.projects[0].versions] == ["2.0"]
+
+
+def test_a_dropped_project_folder_is_built_and_both_files_uploaded(qtbot, window, data_dir, tmp_path) -> None:
+    project = tmp_path / "dropped_project"
+    (project / "dropped_project").mkdir(parents=True)
+    (project / "dropped_project" / "__init__.py").write_text('__version__ = "0.3"\n')
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "dropped-project"\nversion = "0.3"\n'
+    )
+    window.packages_tab._credentials = Credentials("urunimi", "pypi-pass")  # as after a first upload
+    drop(window, [project])
+    wait_idle(qtbot, window)  # the build, then the uploads it queued
+    rows = {row.name: row for row in window.packages_tab.queue.rows}
+    assert rows["dropped_project/"].state == "done", rows["dropped_project/"].message
+    uploaded = sorted(p.name for p in data_dir.packages_dir.iterdir())
+    assert uploaded == ["dropped_project-0.3-py3-none-any.whl", "dropped_project-0.3.tar.gz"]
+    assert all(rows[name].state == "done" for name in uploaded)
