@@ -1,12 +1,15 @@
 """One thread that runs service calls one at a time, in order, and reports back with signals.
 
 Callbacks given to :meth:`ServiceWorker.submit` run on the UI thread: results
-travel there through queued signals, never by sharing state.
+travel there through queued signals, never by sharing state. The thread runs
+only while there is work: it ends when the queue is empty and starts again on
+the next submit, so an idle worker holds no thread that could outlive it.
 """
 
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +37,10 @@ class ServiceWorker(QThread):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._jobs: queue.Queue[Job | None] = queue.Queue()
+        self._jobs: queue.Queue[Job] = queue.Queue()
+        self._lock = threading.Lock()  # guards the decision to end the thread against a new submit
+        self._draining = False  # the thread is (about to be) running and will take queued jobs
+        self._closed = False
         self._pending = 0
         self._succeeded.connect(self._deliver_success)
         self._failed.connect(self._deliver_error)
@@ -51,16 +57,30 @@ class ServiceWorker(QThread):
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
     ) -> None:
-        """Queue ``call``; with ``on_progress`` it is called as ``call(progress=report)``."""
-        if not self.isRunning():
-            self.start()
+        """Queue ``call``; with ``on_progress`` it is called as ``call(progress=report)``.
+
+        After :meth:`shutdown` nothing is queued any more: the window is closing.
+        """
+        if self._closed:
+            return
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
-        self._jobs.put(Job(call, on_success, on_error, on_progress))
+        with self._lock:
+            self._jobs.put(Job(call, on_success, on_error, on_progress))
+            if not self._draining:
+                self._draining = True
+                self.wait()  # a thread that has just decided to end is let finish first
+                self.start()
 
     def run(self) -> None:
-        while (job := self._jobs.get()) is not None:
+        while True:
+            with self._lock:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    self._draining = False
+                    return
             try:
                 if job.on_progress is not None:
                     result = job.call(progress=lambda payload, job=job: self._progressed.emit(job, payload))
@@ -72,15 +92,16 @@ class ServiceWorker(QThread):
                 self._succeeded.emit(job, result)
 
     def shutdown(self, timeout_ms: int = 20_000) -> None:
-        """Let the running job finish, drop the queued ones, and join the thread."""
-        while True:
-            try:
-                self._jobs.get_nowait()
-            except queue.Empty:
-                break
-        self._jobs.put(None)
-        if self.isRunning():
-            self.wait(timeout_ms)
+        """Let the running job finish, drop the queued ones, refuse new ones, and join the thread."""
+        self._closed = True
+        with self._lock:
+            while True:
+                try:
+                    self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                self._pending -= 1
+        self.wait(timeout_ms)
 
     def _finish(self) -> None:
         self._pending -= 1

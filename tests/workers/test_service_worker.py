@@ -67,3 +67,31 @@ def test_shutdown_joins_while_a_job_runs(qtbot) -> None:
     release.set()
     worker.shutdown()
     assert not worker.isRunning()
+
+
+def test_an_idle_worker_holds_no_thread_and_a_closed_one_takes_no_jobs(qtbot) -> None:
+    worker = ServiceWorker()
+    with qtbot.waitSignal(worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=5000):
+        worker.submit(lambda: 1)
+    assert worker.wait(5000)  # the thread ends by itself once the queue is empty
+    assert not worker.isRunning()
+    seen: list[object] = []
+    with qtbot.waitSignal(worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=5000):
+        worker.submit(lambda: 2, seen.append)  # and starts again for the next job
+    assert seen == [2]
+    worker.shutdown()
+    worker.submit(lambda: 3, seen.append)
+    assert not worker.isRunning()
+    assert worker.idle
+    assert seen == [2]
+
+
+def test_many_bursts_lose_no_job(qtbot) -> None:
+    worker = ServiceWorker()
+    seen: list[int] = []
+    for burst in range(50):
+        with qtbot.waitSignal(worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=5000):
+            for value in range(3):
+                worker.submit(lambda value=burst * 3 + value: value, seen.append)
+    assert seen == list(range(150))
+    worker.shutdown()
