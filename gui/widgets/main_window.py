@@ -138,7 +138,9 @@ class MainWindow(QMainWindow):
 
     def _settings_edited(self) -> None:
         if self.settings_form.validate() is None:
-            self.client_tab.set_server(self.service.data_dir, self.settings_form.values())
+            settings = self.settings_form.values()
+            self.client_tab.set_server(self.service.data_dir, settings)
+            self.packages_tab.set_configured_url(settings.url)
 
     def _users_changed(self) -> None:
         names = sorted(self.users_tab.model.names())

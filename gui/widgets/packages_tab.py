@@ -32,6 +32,7 @@ from gui.services.desk import DeskServices
 from gui.services.errors import ServerNotRunningError
 from gui.services.packages import Listing, PackageFile, ProjectGroup, VersionGroup
 from gui.services.project_build import build_project, is_project
+from gui.services.settings import ServerSettings
 from gui.services.uploader import Credentials, ServerDownError, WrongCredentialsError
 from gui.widgets.credentials_dialog import CredentialsDialog
 from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel, human_size
@@ -51,7 +52,8 @@ class PackagesTab(QWidget):
         self._worker = worker
         self._upload_worker = upload_worker
         self._services = services
-        self._url: str | None = None
+        self._url: str | None = None  # the running server's address, None while it is stopped
+        self._configured_url: str | None = None  # where it will answer once started
         self._credentials: Credentials | None = None
         self._watcher: ListingWatcher | None = None
         self._build_dirs: list[Path] = []
@@ -228,6 +230,10 @@ class PackagesTab(QWidget):
             self.down_label.hide()
             self.start_button.hide()
 
+    def set_configured_url(self, url: str) -> None:
+        """The address in the settings form: what copied commands use while the server is stopped."""
+        self._configured_url = url
+
     def set_users(self, names: list[str]) -> None:
         self.users = names
 
@@ -236,7 +242,7 @@ class PackagesTab(QWidget):
         if chosen is None:
             return
         name, version = chosen
-        base = self._url or self._services.server.load_settings().url
+        base = self._url or self._configured_url or ServerSettings().url
         prefix = "pip install" if tool == "pip" else "uv pip install"
         command = f"{prefix} {name}=={version.version} --index-url {base}/simple/"
         QGuiApplication.clipboard().setText(command)

@@ -66,4 +66,7 @@ def test_a_project_shows_its_versions_newest_first_and_commands_copy(qtbot, tmp_
     assert tab.delete_button.isEnabled()
     qtbot.mouseClick(tab.uv_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "uv pip install alpha==1.0 --index-url http://127.0.0.1:8080/simple/"
+    tab.set_configured_url("http://127.0.0.1:9123")  # the port chosen in the settings, server stopped
+    qtbot.mouseClick(tab.pip_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "pip install alpha==1.0 --index-url http://127.0.0.1:9123/simple/"
     tab.shutdown()
