@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from gui import __version__
-from gui.cli import client, packages, server, users
+from gui.cli import client, doctor, packages, server, users
 from gui.services.datadir import open_data_dir
 from gui.services.errors import DeskError
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_parser(commands)
     client.add_parser(commands)
     packages.add_parser(commands)
+    doctor.add_parser(commands)
     return parser
 
 

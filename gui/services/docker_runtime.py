@@ -46,13 +46,14 @@ def engine_error(exc: BaseException) -> EngineUnavailableError:
     text = str(exc)
     if "Permission denied" in text or isinstance(exc.__context__, PermissionError):
         return EngineUnavailableError(
-            f"This user may not use the Docker engine at {where} (permission denied). "
+            f"This user may not use the Docker engine at {where} (permission denied).",
             "Add yourself to the docker group (sudo usermod -aG docker $USER), log out and back in, "
-            "then retry; or run the server without Docker."
+            "then retry; or run the server without Docker.",
         )
     return EngineUnavailableError(
-        f"No Docker engine answers at {where}. Start Docker (Docker Desktop, or "
-        "'sudo systemctl start docker'), then retry; or run the server without Docker."
+        f"No Docker engine answers at {where}.",
+        "Start Docker (Docker Desktop, or "
+        "'sudo systemctl start docker'), then retry; or run the server without Docker.",
     )
 
 
@@ -82,12 +83,36 @@ class DockerRuntime:
             raise engine_error(exc) from exc
 
     def engine_available(self) -> bool:
+        return self.engine_problem() is None
+
+    def engine_problem(self) -> EngineUnavailableError | None:
+        """None when the engine answers; otherwise why not, and how to fix it."""
         try:
             with self._engine() as client:
                 client.ping()
-        except EngineUnavailableError:
-            return False
+        except EngineUnavailableError as exc:
+            return exc
+        return None
+
+    def image_present(self, image: str) -> bool:
+        with self._engine() as client:
+            try:
+                client.images.get(image)
+            except docker.errors.ImageNotFound:
+                return False
         return True
+
+    def server_can_read(self, path_in_container: str) -> bool | None:
+        """Whether the running container's own user can read a file (None: no container runs)."""
+        with self._engine() as client:
+            container = self._find(client)
+            if container is None or container.status != "running":
+                return None
+            # The user the server runs as (the entrypoint drops from root to it), as the server's PID 1 shows.
+            owner = container.exec_run(["stat", "-c", "%u:%g", "/proc/1"])
+            user = owner.output.decode().strip() if owner.exit_code == 0 else None
+            result = container.exec_run(["test", "-r", path_in_container], user=user or "")
+            return result.exit_code == 0
 
     def _engine_host(self, client: docker.DockerClient) -> str | None:
         """The engine's host name when it is remote (tcp://), where the port is published."""

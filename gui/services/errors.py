@@ -16,7 +16,12 @@ class DataDirError(DeskError):
 
 
 class EngineUnavailableError(DeskError):
-    """No Docker engine answers, or this user may not talk to it."""
+    """No Docker engine answers, or this user may not talk to it: ``reason``, then ``fix``."""
+
+    def __init__(self, reason: str, fix: str) -> None:
+        super().__init__(f"{reason} {fix}")
+        self.reason = reason
+        self.fix = fix
 
 
 class ImagePullError(DeskError):

@@ -15,10 +15,12 @@ repository) is written through the link.
 
 from __future__ import annotations
 
+import configparser
 import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import DeskError
@@ -233,6 +235,40 @@ def apply_change(change: PypircChange) -> Path | None:
     except OSError as exc:
         raise PypircError(f"Cannot write {change.path}: {exc.strerror or exc}. The file was not changed.") from exc
     return backup
+
+
+def sections_for(path: Path, url: str) -> list[str]:
+    """The sections twine would use to reach ``url``: listed in ``index-servers``, ``repository`` equal to it.
+
+    The file is read the way twine reads it (``RawConfigParser``). Addresses are
+    compared without a trailing slash, with ``localhost`` and ``127.0.0.1`` the same.
+    """
+    text = _read(path.resolve() if path.is_symlink() else path)
+    if text is None:
+        return []
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        raise PypircError(f"{path} cannot be read as twine reads it: {exc}. Fix that line, then retry.") from exc
+    listed = parser.get("distutils", "index-servers", fallback=" ".join(TWINE_DEFAULT_SERVERS)).split()
+    wanted = _same_address(url)
+    return [
+        name
+        for name in listed
+        if parser.has_section(name) and _same_address(parser.get(name, "repository", fallback="")) == wanted
+    ]
+
+
+def _same_address(url: str) -> tuple[str, str, int | None, str]:
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    host = "127.0.0.1" if host == "localhost" else host
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), host.lower(), port, parts.path.rstrip("/")
 
 
 def _read(path: Path) -> str | None:

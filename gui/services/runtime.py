@@ -11,13 +11,17 @@ from gui.services.settings import ServerSettings
 
 @dataclass(frozen=True)
 class ServerStatus:
-    """The server as it is now. ``state`` is ``running``, ``exited`` or ``absent``."""
+    """The server as it is now. ``state`` is ``running``, ``exited`` or ``absent``.
+
+    ``engine_problem`` says why no Docker engine answered, when one was looked for.
+    """
 
     runtime: str
     state: str
     url: str | None = None
     detail: str = ""
     note: str = ""
+    engine_problem: str = ""
 
     @property
     def running(self) -> bool:

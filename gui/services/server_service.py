@@ -6,6 +6,8 @@ otherwise, and says which it picked in ``ServerStatus.note``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gui.services.datadir import DataDir
 from gui.services.docker_runtime import DockerRuntime
 from gui.services.errors import DataDirError, EngineUnavailableError
@@ -70,10 +72,10 @@ class ServerService:
             return process_status
         try:
             return self.docker.status()
-        except EngineUnavailableError:
+        except EngineUnavailableError as exc:
             if runtime == "docker":
                 raise
-            return process_status
+            return replace(process_status, engine_problem=str(exc))
 
     def stop(self) -> None:
         """Stop whichever runtime runs this folder's server; the data stays."""

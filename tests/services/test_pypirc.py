@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.services.pypirc import PypircError, apply_change, plan_change
+from gui.services.pypirc import PypircError, apply_change, plan_change, sections_for
 
 URL = "http://127.0.0.1:8080"
 
@@ -202,3 +202,18 @@ def test_generated_files_only_change_their_own_section(tmp_path: Path, text: str
         assert "\n" not in change.new_text.replace("\r\n", "")
     path.write_bytes(change.new_text.encode())
     assert not plan_change(path, "local", URL, "urunimi", "pypi").changed
+
+
+def test_sections_for_finds_what_twine_would_use(tmp_path: Path) -> None:
+    rc = tmp_path / ".pypirc"
+    assert sections_for(rc, "http://127.0.0.1:8080") == []  # no file yet
+    rc.write_text(
+        "[distutils]\nindex-servers =\n    pypi\n    local\n\n"
+        "[local]\nrepository: http://localhost:8080/\nusername: u\npassword: p\n\n"
+        "[unlisted]\nrepository = http://127.0.0.1:8080\n"
+    )
+    assert sections_for(rc, "http://127.0.0.1:8080") == ["local"]  # localhost, trailing slash: the same address
+    assert sections_for(rc, "http://127.0.0.1:9090") == []
+    rc.write_text("[local\nrepository = x\n")
+    with pytest.raises(PypircError, match="cannot be read as twine reads it"):
+        sections_for(rc, "http://127.0.0.1:8080")

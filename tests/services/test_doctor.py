@@ -1,0 +1,89 @@
+"""Doctor: each check finds the real fault and says how to fix it (real engine, real files)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from gui.cli import main
+from gui.services.client_setup import plan_client_setup
+from gui.services.desk import DeskServices
+from gui.services.doctor import Finding, Outcome, diagnose
+from gui.services.pypirc import apply_change
+from gui.services.settings import ServerSettings
+from tests.helpers import add_user
+
+
+def by_check(findings: list[Finding]) -> dict[str, Finding]:
+    return {finding.check: finding for finding in findings}
+
+
+def services_for(data_dir) -> DeskServices:
+    return DeskServices.for_data_dir(str(data_dir.root))
+
+
+def test_without_an_engine_auto_warns_and_docker_is_a_problem(data_dir, monkeypatch, tmp_path: Path, capsys) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    found = by_check(diagnose(services_for(data_dir)))
+    assert found["Docker engine"].outcome is Outcome.WARNING
+    assert "runs as a local process instead" in found["Docker engine"].detail
+    assert "Start Docker" in found["Docker engine"].fix
+    assert found["Server image"].outcome is Outcome.SKIPPED
+    assert found["Users"].outcome is Outcome.WARNING and "pypi-desk user add" in found["Users"].fix
+    assert found["~/.pypirc"].outcome is Outcome.WARNING
+    assert found["/simple/"].outcome is Outcome.SKIPPED
+    assert main(["--data-dir", str(data_dir.root), "doctor"]) == 0  # warnings only
+
+    services = services_for(data_dir)
+    services.server.save_settings(ServerSettings(runtime="docker"))
+    assert by_check(diagnose(services))["Docker engine"].outcome is Outcome.PROBLEM
+    assert main(["--data-dir", str(data_dir.root), "doctor"]) == 1
+    printed = capsys.readouterr().out
+    assert "PROBLEM  Docker engine" in printed and "fix: Start Docker" in printed
+
+
+def test_a_port_taken_by_another_program_is_a_problem(data_dir, port: int) -> None:
+    services = services_for(data_dir)
+    services.server.save_settings(ServerSettings(port=port, runtime="process"))
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        found = by_check(diagnose(services))["Port"]
+    assert found.outcome is Outcome.PROBLEM and "another program" in found.detail
+    assert "--port" in found.fix
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_client", "docker_cleanup")
+def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data_dir, port: int) -> None:
+    services = services_for(data_dir)
+    settings = services.server.save_settings(ServerSettings(port=port, runtime="docker"))
+    services.server.start(settings)
+    add_user(data_dir.password_file)
+    apply_change(plan_client_setup(data_dir, settings, "urunimi", "pypi", pypirc=services.pypirc))
+    found = by_check(diagnose(services))
+    assert {check: finding.outcome for check, finding in found.items()} == {
+        "Docker engine": Outcome.OK,
+        "Server image": Outcome.OK,
+        "Port": Outcome.OK,
+        "Data folder": Outcome.OK,
+        "Password file": Outcome.OK,
+        "Users": Outcome.OK,
+        "~/.pypirc": Outcome.OK,
+        "/simple/": Outcome.OK,
+    }
+    assert "this index's" in found["Port"].detail
+    assert "running container's user can read it" in found["Password file"].detail
+    assert "twine upload -r local" in found["~/.pypirc"].detail
+
+    data_dir.password_file.chmod(0o600)  # what a hand-made file often is: the container's uid 9898 cannot read it
+    found = by_check(diagnose(services))["Password file"]
+    assert found.outcome is Outcome.PROBLEM and "cannot read" in found.detail
+    assert found.fix.startswith("chmod 644")
+
+    data_dir.password_file.chmod(0o644)
+    data_dir.password_file.write_text("urunimi:$apr1$x$y\nbroken line\n")
+    found = by_check(diagnose(services))["Password file"]
+    assert found.outcome is Outcome.PROBLEM and "500" in found.detail and "Repair" in found.fix
