@@ -24,7 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", metavar="DIR", help="the server's data folder (default: the platform's data dir)")
     parser.add_argument("--screenshot", metavar="PATH", help="render the main window offscreen to a PNG and exit")
     parser.add_argument(
-        "--tab", choices=["server", "packages", "users", "client"], default="server", help="the tab to show first"
+        "--tab",
+        choices=["server", "packages", "users", "client", "doctor"],
+        default="server",
+        help="the tab to show first",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     server.add_parser(commands)

@@ -42,6 +42,7 @@ class ClientTab(QWidget):
     """Forwards the preview and the write to ``worker``; shows their outcome."""
 
     message = Signal(str)
+    written = Signal()  # ~/.pypirc was written
 
     def __init__(self, worker: ServiceWorker, data_dir: DataDir, pypirc: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -174,6 +175,7 @@ class ClientTab(QWidget):
         name = self.section_edit.text().strip()
         self.status_label.setText(f"Wrote {change.path}.{kept} Upload with: twine upload -r {name} dist/*")
         self.message.emit(f"Wrote {change.path} for [{name}].")
+        self.written.emit()
 
     def _failed(self, error: Exception) -> None:
         self.error_label.setText(str(error))

@@ -7,6 +7,7 @@ test can give it real services or fakes. Every service call goes through
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,10 +18,16 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, Q
 from gui import APP_NAME
 from gui.services.atomic import write_atomic
 from gui.services.desk import DeskServices
+from gui.services.doctor import diagnose
+from gui.services.errors import EngineUnavailableError
+from gui.services.pypirc import sections_for
 from gui.services.runtime import PullProgress, ServerStatus
 from gui.services.server_service import ServerService
 from gui.services.settings import ServerSettings
 from gui.widgets.client_tab import ClientTab
+from gui.widgets.doctor_tab import DoctorTab
+from gui.widgets.engine_banner import EngineBanner
+from gui.widgets.getting_started import GettingStarted
 from gui.widgets.log_pane import LogPane
 from gui.widgets.packages_tab import PackagesTab
 from gui.widgets.server_bar import Phase, ServerBar
@@ -44,25 +51,30 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.services = services
         self._make_services = make_services
-        self.worker = ServiceWorker(self)  # Docker and the data folder, one call at a time
-        self.file_worker = ServiceWorker(self)  # saving the log
-        self.upload_worker = ServiceWorker(self)  # uploads and builds, queued
+        self.worker = ServiceWorker(self, name="service-worker")  # Docker and the data folder, one at a time
+        self.file_worker = ServiceWorker(self, name="file-worker")  # saving the log
+        self.upload_worker = ServiceWorker(self, name="upload-worker")  # uploads and builds, queued
         self.follower: LogFollower | None = None
         self._url: str | None = None
         self._runtime = "auto"  # where the server last ran: a lost engine is then an error, not a stop
         self._shown: tuple | None = None
+        self._closed = False  # results still queued when the window closed start nothing new
 
         self.server_bar = ServerBar()
+        self.engine_banner = EngineBanner()
+        self.guide = GettingStarted()
         self.settings_form = SettingsForm()
         self.log_pane = LogPane()
         self.users_tab = UsersTab(self.worker, services.users)
         self.client_tab = ClientTab(self.worker, services.server.data_dir, services.pypirc)
         self.packages_tab = PackagesTab(self.worker, self.upload_worker, services)
+        self.doctor_tab = DoctorTab(self.worker, functools.partial(diagnose, services))
         self.tabs = QTabWidget()
         self.tabs.addTab(self.settings_form, "Server")
         self.tabs.addTab(self.packages_tab, "Packages")
         self.tabs.addTab(self.users_tab, "Users")
         self.tabs.addTab(self.client_tab, "Client setup")
+        self.tabs.addTab(self.doctor_tab, "Doctor")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tabs)
         splitter.addWidget(self.log_pane)
@@ -71,6 +83,8 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.server_bar)
+        layout.addWidget(self.engine_banner)
+        layout.addWidget(self.guide)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.resize(1100, 800)
@@ -82,11 +96,16 @@ class MainWindow(QMainWindow):
         self.settings_form.changed.connect(self._settings_edited)
         self.log_pane.save_requested.connect(self._save_log)
         self.users_tab.message.connect(self.log_pane.append_message)
-        self.users_tab.model.modelReset.connect(lambda: self.client_tab.set_users(sorted(self.users_tab.model.names())))
+        self.users_tab.model.modelReset.connect(self._users_changed)
         self.users_tab.client_setup_requested.connect(self._set_up_client)
         self.client_tab.message.connect(self.log_pane.append_message)
         self.packages_tab.message.connect(self.log_pane.append_message)
         self.packages_tab.start_server_requested.connect(self.start_server)
+        self.engine_banner.retry_requested.connect(self._refresh_status)
+        self.engine_banner.run_without_docker_requested.connect(self.run_without_docker)
+        self.guide.step_requested.connect(self._guide_step)
+        self.client_tab.written.connect(self._check_client_setup)
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.setAcceptDrops(True)
         self.poll_timer = QTimer(self, interval=STATUS_POLL_MS)
         self.poll_timer.timeout.connect(self._poll_status)
@@ -96,12 +115,13 @@ class MainWindow(QMainWindow):
     # -- state ------------------------------------------------------------------
 
     def show_tab(self, name: str) -> None:
-        """Bring a tab to the front: ``server``, ``users`` or ``client``."""
+        """Bring a tab to the front: ``server``, ``packages``, ``users``, ``client`` or ``doctor``."""
         tab = {
             "server": self.settings_form,
             "packages": self.packages_tab,
             "users": self.users_tab,
             "client": self.client_tab,
+            "doctor": self.doctor_tab,
         }[name]
         self.tabs.setCurrentWidget(tab)
 
@@ -121,6 +141,7 @@ class MainWindow(QMainWindow):
         self.server_bar.show_phase(phase, url=self._url, message=message, fraction=fraction)
         self.packages_tab.set_server_url(self._url if phase is Phase.RUNNING else None)
         self.settings_form.set_editable(phase in (Phase.STOPPED, Phase.ERROR))
+        self.guide.set_done("start", phase is Phase.RUNNING)
         self.phase_changed.emit(phase)
 
     def _load(self) -> None:
@@ -130,6 +151,7 @@ class MainWindow(QMainWindow):
         self.worker.submit(self.service.load_settings, self.settings_form.set_values, self._settings_unreadable)
         self.users_tab.set_store(self.services.users)
         self.packages_tab.set_services(self.services)
+        self.doctor_tab.set_diagnose(functools.partial(diagnose, self.services))
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -141,11 +163,36 @@ class MainWindow(QMainWindow):
             settings = self.settings_form.values()
             self.client_tab.set_server(self.service.data_dir, settings)
             self.packages_tab.set_configured_url(settings.url)
+            self._users_changed()
+            self._check_client_setup()
+
+    def _check_client_setup(self) -> None:
+        """Whether ~/.pypirc already points at this server: the guide's third step."""
+        pypirc, url = self.services.pypirc, self.settings_form.values().url
+        self.worker.submit(
+            lambda: bool(sections_for(pypirc, url)),
+            lambda done: self.guide.set_done("client", done),
+            lambda _error: self.guide.set_done("client", False),
+        )
 
     def _users_changed(self) -> None:
         names = sorted(self.users_tab.model.names())
         self.client_tab.set_users(names)
         self.packages_tab.set_users(names)
+        self.guide.set_done("users", bool(names) or self.settings_form.values().auth == "none")
+
+    def _guide_step(self, step: str) -> None:
+        if step == "start":
+            self.start_server()
+        elif step == "users":
+            self.show_tab("users")
+            self.users_tab.open_add_dialog()
+        else:
+            self.show_tab("client")
+
+    def _tab_shown(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.doctor_tab and not self.doctor_tab.model.findings:
+            self.doctor_tab.run_checks()
 
     def _set_up_client(self, username: str, password: str) -> None:
         self.tabs.setCurrentWidget(self.client_tab)
@@ -154,7 +201,30 @@ class MainWindow(QMainWindow):
     def _settings_unreadable(self, error: Exception) -> None:
         self.log_pane.append_message(f"{error}\nThe form shows the default settings.")
 
+    def _show_engine_problem(self, problem: str) -> None:
+        """The banner, unless the user chose to run without Docker."""
+        if problem and self.settings_form.values().runtime != "process":
+            self.engine_banner.show_problem(problem)
+        else:
+            self.engine_banner.hide()
+
+    def run_without_docker(self) -> None:
+        """Remember the process runtime for this data folder, and stop asking for Docker."""
+        self.settings_form.set_runtime("process")
+        self.engine_banner.hide()
+        self._runtime = "auto"
+        settings = self.settings_form.values()
+        self.worker.submit(
+            lambda: self.service.save_settings(settings),
+            lambda _: self.log_pane.append_message(
+                "The server runs as a local process from now on (Server tab, Run in, to change it)."
+            ),
+            lambda error: self.log_pane.append_message(f"Could not remember the choice: {error}"),
+        )
+        self._refresh_status()
+
     def _status_arrived(self, status: ServerStatus) -> None:
+        self._show_engine_problem(status.engine_problem)
         if status.running:
             self._url = status.url
             self._runtime = status.runtime
@@ -170,6 +240,7 @@ class MainWindow(QMainWindow):
             self._set_phase(Phase.STOPPED)
 
     def _status_failed(self, error: Exception) -> None:
+        self._show_engine_problem(str(error) if isinstance(error, EngineUnavailableError) else "")
         self._set_phase(Phase.ERROR, message=str(error))
 
     def _poll_status(self) -> None:
@@ -209,6 +280,8 @@ class MainWindow(QMainWindow):
         self._follow_log(tail=None)
 
     def _start_failed(self, error: Exception) -> None:
+        if isinstance(error, EngineUnavailableError):
+            self._show_engine_problem(str(error))
         self._url = None
         self.log_pane.append_message(str(error))
         self._set_phase(Phase.ERROR, message=str(error).split("\n\n", 1)[0])
@@ -227,13 +300,19 @@ class MainWindow(QMainWindow):
         self._set_phase(Phase.ERROR, message=str(error))
 
     def switch_data_dir(self, path: str) -> None:
-        """Show the server of another data folder (the current one keeps running if it does)."""
-        if self._make_services is None or not self.worker.idle:
+        """Show the server of another data folder (the current one keeps running if it does).
+
+        The folder is opened on the worker, after the jobs already queued for the current one.
+        """
+        if self._make_services is None:
             return
-        try:
-            services = self._make_services(path)
-        except Exception as error:
-            self._set_phase(Phase.ERROR, message=str(error))
+        make = self._make_services
+        self.worker.submit(
+            lambda: make(path), self._switch_to, lambda error: self._set_phase(Phase.ERROR, message=str(error))
+        )
+
+    def _switch_to(self, services: DeskServices) -> None:
+        if self._closed:
             return
         self._stop_following()
         self.services = services
@@ -245,7 +324,7 @@ class MainWindow(QMainWindow):
     # -- log --------------------------------------------------------------------
 
     def _follow_log(self, tail: int | None) -> None:
-        if self.follower is not None:
+        if self.follower is not None or self._closed:
             return
         service = self.service
         self.follower = LogFollower(lambda: service.logs(tail=tail, follow=True), parent=self)
@@ -295,6 +374,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop and join the threads; the server itself keeps running."""
+        self._closed = True
         self.poll_timer.stop()
         self._stop_following()
         self.packages_tab.shutdown()

@@ -90,6 +90,9 @@ class SettingsForm(QWidget):
             signal.connect(self._on_edit)
         self.set_values(ServerSettings())
 
+    def set_runtime(self, runtime: str) -> None:
+        self.runtime_combo.setCurrentIndex(self.runtime_combo.findData(runtime))
+
     def set_data_dir(self, path: str) -> None:
         self.data_dir_label.setText(path)
 

@@ -40,6 +40,7 @@ class LogFollower(QThread):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setObjectName("log-follower")
         self._open_stream = open_stream
         self._interval = interval
         self._max_batch = max_batch

@@ -35,8 +35,9 @@ class ServiceWorker(QThread):
     _progressed = Signal(object, object)  # job, payload
     busy_changed = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, name: str = "service-worker") -> None:
         super().__init__(parent)
+        self.setObjectName(name)  # names the thread in Qt's messages
         self._jobs: queue.Queue[Job] = queue.Queue()
         self._lock = threading.Lock()  # guards the decision to end the thread against a new submit
         self._draining = False  # the thread is (about to be) running and will take queued jobs

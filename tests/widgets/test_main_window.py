@@ -219,7 +219,7 @@ class EngineThatGoesAway(FakeService):
     def status(self, runtime: str = "auto") -> ServerStatus:
         self.asked.append(runtime)
         if not self.engine_up:
-            raise EngineUnavailableError("No Docker engine answers at the default socket. Start Docker, then retry.")
+            raise EngineUnavailableError("No Docker engine answers at the default socket.", "Start Docker, then retry.")
         return ServerStatus(runtime="docker", state="running", url="http://127.0.0.1:8080", detail="container x")
 
 
