@@ -3,8 +3,9 @@
 Starts a server on a scratch data folder (Docker when an engine answers, else a local
 process), adds users with the app's own service, sends the how-to's requests (a listing,
 an upload with a wrong password and with the right one, install lookups), then renders
-each tab of the real window offscreen: Server and log, Users, and Client setup showing
-the preview of the ~/.pypirc change for a new user (in a scratch HOME). Stops the server.
+each tab of the real window offscreen: Server and log, Users, Packages, Client setup showing
+the preview of the ~/.pypirc change for a new user (in a scratch HOME), and Doctor's checks.
+Stops the server. Last, the first run: a new data folder with no Docker engine answering.
 
     .venv/bin/python docs/make_screenshots.py
 """
@@ -104,8 +105,8 @@ def wheel(folder: Path, name: str, version: str) -> Path:
     return path
 
 
-def render_tabs(services: DeskServices) -> None:
-    """Grab each tab of the real window once its state has loaded."""
+def open_window(services: DeskServices):
+    """The real main window, shown offscreen, and a function that waits until it has settled."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -126,6 +127,12 @@ def render_tabs(services: DeskServices) -> None:
             loop.exec()
 
     settle()
+    return window, settle
+
+
+def render_tabs(services: DeskServices) -> None:
+    """Grab each tab of the real window once its state has loaded."""
+    window, settle = open_window(services)
     for tab in ("server", "users"):
         window.show_tab(tab)
         settle()
@@ -140,7 +147,24 @@ def render_tabs(services: DeskServices) -> None:
     window.show_tab("client")
     settle()
     window.grab().save(str(OUT / "client-setup.png"))
+    window.show_tab("doctor")  # the checks run when the tab is shown
+    settle()
+    window.grab().save(str(OUT / "doctor.png"))
     window.close()
+
+
+def render_first_run(scratch: Path) -> None:
+    """A new data folder on a machine where no Docker engine answers."""
+    os.environ["DOCKER_HOST"] = f"unix://{scratch / 'no-engine.sock'}"
+    try:
+        services = DeskServices.for_data_dir(str(scratch / "first-run"))
+        services.pypirc = scratch / "first-run-home" / ".pypirc"
+        window, settle = open_window(services)
+        settle()
+        window.grab().save(str(OUT / "first-run.png"))
+        window.close()
+    finally:
+        del os.environ["DOCKER_HOST"]
 
 
 def main() -> None:
@@ -155,12 +179,13 @@ def main() -> None:
         service = ServerService.for_data_dir(data_dir)
         status = service.start(service.save_settings(ServerSettings(port=free_port())))
         try:
-            how_to_traffic(status.url, toy_sdist(Path(scratch)))
             upload_more(DeskServices(service, users, Path(scratch) / "rc").packages, status.url, Path(scratch))
+            how_to_traffic(status.url, toy_sdist(Path(scratch)))  # last: the log pane ends with the how-to's lines
             render_tabs(DeskServices(service, users, Path(scratch) / "home" / ".pypirc"))
         finally:
             service.stop()
-    for name in ("server", "packages", "users", "client-setup"):
+        render_first_run(Path(scratch))
+    for name in ("server", "packages", "users", "client-setup", "doctor", "first-run"):
         print(f"wrote {OUT / name}.png")
 
 

@@ -26,7 +26,7 @@ def application() -> QApplication:
     app.setDesktopFileName(APP_ID)
     assets = resources.files("gui.resources")
     icon = QPixmap()
-    icon.loadFromData(assets.joinpath("pypi-desk.svg").read_bytes())
+    icon.loadFromData(assets.joinpath(f"{APP_ID}.svg").read_bytes())
     app.setWindowIcon(QIcon(icon))
     app.setStyleSheet(assets.joinpath("style.qss").read_text(encoding="utf-8"))
     return app  # type: ignore[return-value]

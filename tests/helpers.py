@@ -1,12 +1,27 @@
-"""Test helpers: a real sdist to upload, and a password file with a known user."""
+"""Test helpers: a real sdist to upload, a password file with a known user, required tools."""
 
 from __future__ import annotations
 
 import io
+import shutil
 import tarfile
 from pathlib import Path
 
+import pytest
 from passlib.apache import HtpasswdFile
+
+from tests.conftest import IN_CI
+
+
+def required_tool(command: str, debian_package: str) -> str:
+    """The path of ``command``; skips without it, but fails in CI (which installs it, see .ci/run)."""
+    path = shutil.which(command)
+    if path is None:
+        message = f"{command} is missing (Debian's {debian_package})"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def make_sdist(folder: Path, name: str = "toy", version: str = "1.0.0") -> Path:

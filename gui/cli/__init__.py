@@ -10,6 +10,7 @@ from gui import __version__
 from gui.cli import client, doctor, packages, server, users
 from gui.services.datadir import open_data_dir
 from gui.services.errors import DeskError
+from gui.services.process_runtime import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: a command runs here; no command opens the window."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == [FROZEN_SERVER_ARGUMENT]:  # the bundle, started by the process runtime as the server
+        from pypiserver.__main__ import main as run_pypiserver
+
+        run_pypiserver(argv[1:])
+        return EXIT_OK
     args = build_parser().parse_args(argv)
     if args.command is None:
         from gui.gui_app import run_gui  # Qt is imported only when a window is wanted

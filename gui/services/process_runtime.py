@@ -56,6 +56,18 @@ def _server_kind() -> str:
     return "gunicorn" if os.name != "nt" and importlib.util.find_spec("gunicorn") else "auto"
 
 
+#: In a frozen bundle there is no Python to run ``-m pypiserver`` with: the app's own
+#: executable serves instead when its first argument is this (see ``gui.cli.main``).
+FROZEN_SERVER_ARGUMENT = "--run-bundled-pypiserver"
+
+
+def server_command(python: str) -> list[str]:
+    """How to run pypiserver here: ``python -m pypiserver``, or the bundle itself."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, FROZEN_SERVER_ARGUMENT]
+    return [python, "-m", "pypiserver"]
+
+
 class ProcessRuntime:
     """The server as a detached child process; see the module docstring."""
 
@@ -117,7 +129,7 @@ class ProcessRuntime:
         env = dict(os.environ, PYTHONUNBUFFERED="1", GUNICORN_CMD_ARGS=f"{GUNICORN_ACCESS_LOG} --no-control-socket")
         with open(self.log_file, "wb") as log:
             self._child = subprocess.Popen(
-                [self._python, "-m", "pypiserver", *args],
+                [*server_command(self._python), *args],
                 cwd=self._data_dir.process_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.log_pane)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([420, 280])  # the log gets room of its own from the start
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.server_bar)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import socket
+import sys
 
 import pytest
 import requests
 
 from gui.services.datadir import open_data_dir
 from gui.services.errors import PortInUseError
-from gui.services.process_runtime import ProcessRuntime
+from gui.services.process_runtime import FROZEN_SERVER_ARGUMENT, ProcessRuntime, server_command
 from gui.services.settings import ServerSettings
 from tests.helpers import add_user, wait_for_log_line
 
@@ -59,3 +60,10 @@ def test_log_has_real_status_codes(runtime, data_dir, port) -> None:
     )
     assert refused.status_code == 403
     wait_for_log_line(runtime, lambda line: '"POST / HTTP/1.1" 403' in line)
+
+
+def test_a_frozen_app_serves_with_its_own_executable(monkeypatch) -> None:
+    """A PyInstaller bundle has no Python for ``-m pypiserver`` (tests/packaging runs the real bundle)."""
+    assert server_command("/usr/bin/python3") == ["/usr/bin/python3", "-m", "pypiserver"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert server_command("/usr/bin/python3") == [sys.executable, FROZEN_SERVER_ARGUMENT]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,18 +11,12 @@ from pathlib import Path
 import pytest
 
 from gui.services.users import SCHEMES, PasswordFileError, UserError, UserStore, check_lines
-from tests.conftest import IN_CI
+from tests.helpers import required_tool
 
 
 @pytest.fixture
 def apache_htpasswd() -> str:
-    path = shutil.which("htpasswd")
-    if path is None:
-        message = "Apache's htpasswd is missing (Debian's apache2-utils)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return required_tool("htpasswd", "apache2-utils")
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Tests of how the app is shipped: the wheel, the desktop metadata, the PyInstaller bundle."""
