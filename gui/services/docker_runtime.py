@@ -18,6 +18,7 @@ import docker.errors
 import requests
 
 from gui.services.datadir import LABEL_DATA_DIR, DataDir
+from gui.services.docker_logs import DockerLogStream, since_for
 from gui.services.errors import (
     DeskError,
     EngineUnavailableError,
@@ -26,9 +27,8 @@ from gui.services.errors import (
     ServerStartError,
 )
 from gui.services.health import wait_until_answers
-from gui.services.lines import split_lines
 from gui.services.pull_progress import PullTracker
-from gui.services.runtime import ProgressCallback, ServerStatus
+from gui.services.runtime import LogPosition, ProgressCallback, ServerStatus
 from gui.services.server_command import GUNICORN_ACCESS_LOG, HEALTH_PATH, pypiserver_args
 from gui.services.settings import ServerSettings
 
@@ -144,7 +144,10 @@ class DockerRuntime:
 
     def _status_of(self, client: docker.DockerClient, container) -> ServerStatus:
         if container.status != "running":
-            return ServerStatus(runtime=self.name, state="exited", detail=f"container {container.name}")
+            code = container.attrs.get("State", {}).get("ExitCode")
+            how = " (killed)" if code == 137 else ""
+            detail = f"container {container.name} is {container.status}, exit code {code}{how}"
+            return ServerStatus(runtime=self.name, state="exited", detail=detail)
         bindings = container.attrs["HostConfig"]["PortBindings"].get(f"{CONTAINER_PORT}/tcp") or [{}]
         host_ip = bindings[0].get("HostIp") or "0.0.0.0"
         port = int(bindings[0].get("HostPort") or 0)
@@ -274,13 +277,19 @@ class DockerRuntime:
                 labels=self._data_dir.labels,
             )
 
-    def logs(self, tail: int | None = None, follow: bool = False) -> DockerLogStream:
+    def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> DockerLogStream:
+        """The container's log; ``after`` a position in it, only the lines that came later."""
         with self._engine() as client:
             container = self._find(client)
             if container is None:
                 return DockerLogStream(None)
-            raw = container.logs(stream=True, follow=follow, tail="all" if tail is None else tail)
-            return DockerLogStream(raw)
+            since = since_for(after, container.id)
+            if since is not None or (after is not None and after.source == container.id):
+                tail = None  # the position says where to go on, not the tail
+            raw = container.logs(
+                stream=True, follow=follow, timestamps=True, since=since, tail="all" if tail is None else tail
+            )
+            return DockerLogStream(raw, container.id, after)
 
 
 def _pull_failed(image: str, reason: str) -> str:
@@ -288,27 +297,3 @@ def _pull_failed(image: str, reason: str) -> str:
         f"The image {image} is not on this machine and could not be pulled: {reason}. "
         "Check the network and the image name, or load the image by hand (docker load), then retry."
     )
-
-
-class DockerLogStream:
-    """A container's log as lines; ``close()`` from another thread ends a follow."""
-
-    def __init__(self, raw) -> None:
-        self._raw = raw
-
-    def __iter__(self) -> Iterator[str]:
-        if self._raw is None:
-            return iter(())
-        return self._lines()
-
-    def _lines(self) -> Iterator[str]:
-        try:
-            yield from split_lines(self._raw)
-        except (requests.RequestException, OSError, AttributeError, ValueError):
-            # close() from another thread tears the socket down under the reader.
-            return
-
-    def close(self) -> None:
-        if self._raw is not None:
-            with contextlib.suppress(Exception):
-                self._raw.close()

@@ -28,7 +28,7 @@ from gui.services.datadir import DataDir
 from gui.services.errors import PortInUseError, ServerStartError
 from gui.services.health import wait_until_answers
 from gui.services.lines import split_lines
-from gui.services.runtime import ProgressCallback, ServerStatus
+from gui.services.runtime import LogPosition, ProgressCallback, ServerStatus
 from gui.services.server_command import GUNICORN_ACCESS_LOG, HEALTH_PATH, pypiserver_args
 from gui.services.settings import ServerSettings
 
@@ -185,8 +185,14 @@ class ProcessRuntime:
         except FileNotFoundError:
             return []
 
-    def logs(self, tail: int | None = None, follow: bool = False) -> FileLogStream:
-        return FileLogStream(self.log_file, tail, follow, lambda: self._running_process() is not None)
+    def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> FileLogStream:
+        """The log file; ``after`` a position in this same server's log, only what came later."""
+        found = self._running_process()
+        source = f"process {found[1]['pid']} {found[1]['create_time']}" if found else ""
+        offset = after.mark[0] if after is not None and source and after.source == source else None
+        return FileLogStream(
+            self.log_file, tail, follow, lambda: self._running_process() is not None, source=source, offset=offset
+        )
 
 
 def _detached() -> dict:
@@ -197,17 +203,49 @@ def _detached() -> dict:
 
 
 class FileLogStream:
-    """Lines of a log file, optionally followed while ``still_running()`` holds."""
+    """Lines of a log file, optionally followed while ``still_running()`` holds.
 
-    def __init__(self, path: Path, tail: int | None, follow: bool, still_running: Callable[[], bool]) -> None:
+    From ``offset`` when given (a resumed follow), else its last ``tail`` lines, else all of it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        tail: int | None,
+        follow: bool,
+        still_running: Callable[[], bool],
+        source: str = "",
+        offset: int | None = None,
+    ) -> None:
         self._path = path
         self._tail = tail
         self._follow = follow
         self._still_running = still_running
+        self._source = source
+        self._start = offset
+        self._offset = 0  # after the last whole line yielded
         self._closed = threading.Event()
 
+    @property
+    def position(self) -> LogPosition | None:
+        return LogPosition(self._source, (self._offset,)) if self._source else None
+
     def __iter__(self) -> Iterator[str]:
-        return split_lines(self._chunks())
+        return (line.decode("utf-8", "replace").rstrip("\r") for line in self._raw_lines())
+
+    def _raw_lines(self) -> Iterator[bytes]:
+        pending = b""
+        for chunk in self._chunks():
+            pending += chunk
+            if b"\n" not in chunk:
+                continue
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                self._offset += len(line) + 1
+                yield line
+        if pending:
+            self._offset += len(pending)
+            yield pending
 
     def _chunks(self) -> Iterator[bytes]:
         try:
@@ -215,16 +253,22 @@ class FileLogStream:
         except FileNotFoundError:
             return
         with handle:
-            if self._tail is not None:
+            size = os.fstat(handle.fileno()).st_size
+            if self._start is not None and self._start <= size:
+                handle.seek(self._start)
+                self._offset = self._start
+            elif self._tail is not None:
                 lines = deque(handle, maxlen=self._tail) if self._tail > 0 else ()
-                yield b"".join(lines)
-            else:
-                yield handle.read()
-            while self._follow and not self._closed.is_set():
+                last = b"".join(lines)
+                self._offset = handle.tell() - len(last)
+                yield last
+            while not self._closed.is_set():
                 chunk = handle.read(65536)
                 if chunk:
                     yield chunk
                     continue
+                if not self._follow:
+                    return
                 if not self._still_running():
                     yield handle.read()
                     return

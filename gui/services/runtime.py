@@ -39,12 +39,32 @@ class PullProgress:
 ProgressCallback = Callable[[PullProgress], None]
 
 
+@dataclass(frozen=True)
+class LogPosition:
+    """Where the log lines read so far end: given as ``after``, a new follow goes on from there.
+
+    ``source`` names one server's log (a container id, a process); in another source's log the
+    position means nothing, and that log is read from its start. ``mark`` is the runtime's own
+    place: for Docker the last line's timestamp in ns and how many lines had that very timestamp,
+    for the log file the byte offset after the last whole line.
+    """
+
+    source: str
+    mark: tuple[int, ...]
+
+
 class LogStream(Protocol):
-    """Server log lines, oldest first; ``close()`` ends a follow from another thread."""
+    """Server log lines, oldest first; ``close()`` ends a follow from another thread.
+
+    ``position`` is where the lines yielded so far end (None when the log has no source yet).
+    """
 
     def __iter__(self) -> Iterator[str]: ...
 
     def close(self) -> None: ...
+
+    @property
+    def position(self) -> LogPosition | None: ...
 
 
 class Runtime(Protocol):
@@ -56,4 +76,4 @@ class Runtime(Protocol):
 
     def status(self) -> ServerStatus: ...
 
-    def logs(self, tail: int | None = None, follow: bool = False) -> LogStream: ...
+    def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> LogStream: ...

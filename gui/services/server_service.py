@@ -12,7 +12,7 @@ from gui.services.datadir import DataDir
 from gui.services.docker_runtime import DockerRuntime
 from gui.services.errors import DataDirError, EngineUnavailableError
 from gui.services.process_runtime import ProcessRuntime
-from gui.services.runtime import LogStream, ProgressCallback, Runtime, ServerStatus
+from gui.services.runtime import LogPosition, LogStream, ProgressCallback, Runtime, ServerStatus
 from gui.services.settings import ServerSettings, load_settings, save_settings
 
 
@@ -84,9 +84,12 @@ class ServerService:
             return
         self.docker.stop()
 
-    def logs(self, tail: int | None = None, follow: bool = False) -> LogStream:
-        """The log of the server that runs now, or of the last local process."""
+    def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> LogStream:
+        """The log of the server that runs now, or of the last local process.
+
+        ``after`` a position a stream gave, only the lines that came later (the same server's).
+        """
         status = self.status()
         if status.runtime == "docker" and status.state != "absent":
-            return self.docker.logs(tail=tail, follow=follow)
-        return self.process.logs(tail=tail, follow=follow)
+            return self.docker.logs(tail=tail, follow=follow, after=after)
+        return self.process.logs(tail=tail, follow=follow, after=after)

@@ -33,13 +33,18 @@ from gui.widgets.packages_tab import PackagesTab
 from gui.widgets.server_bar import Phase, ServerBar
 from gui.widgets.settings_form import SettingsForm
 from gui.widgets.users_tab import UsersTab
-from gui.workers.log_follower import LogFollower
+from gui.workers.log_feed import LogFeed
 from gui.workers.service_worker import ServiceWorker
 
-STATUS_POLL_MS = 2_000
+STATUS_POLL_MS = 1_000  # a lost engine or a killed container shows within about a second
 ADOPTED_LOG_TAIL = 500
 
 ServicesFactory = Callable[[str], DeskServices]
+
+ENGINE_LOST = (
+    "The Docker engine stopped answering; the server may still be running in it. "
+    "PyPI Desk finds it again by itself once the engine is back."
+)
 
 
 class MainWindow(QMainWindow):
@@ -54,7 +59,7 @@ class MainWindow(QMainWindow):
         self.worker = ServiceWorker(self, name="service-worker")  # Docker and the data folder, one at a time
         self.file_worker = ServiceWorker(self, name="file-worker")  # saving the log
         self.upload_worker = ServiceWorker(self, name="upload-worker")  # uploads and builds, queued
-        self.follower: LogFollower | None = None
+        self.log_feed = LogFeed(self)  # the follower thread; resumes where a broken stream stopped
         self._url: str | None = None
         self._runtime = "auto"  # where the server last ran: a lost engine is then an error, not a stop
         self._shown: tuple | None = None
@@ -96,6 +101,8 @@ class MainWindow(QMainWindow):
         self.settings_form.data_dir_change_requested.connect(self.switch_data_dir)
         self.settings_form.changed.connect(self._settings_edited)
         self.log_pane.save_requested.connect(self._save_log)
+        self.log_feed.lines_arrived.connect(self.log_pane.append_lines)
+        self.log_feed.ended.connect(self._log_ended)
         self.users_tab.message.connect(self.log_pane.append_message)
         self.users_tab.model.modelReset.connect(self._users_changed)
         self.users_tab.client_setup_requested.connect(self._set_up_client)
@@ -231,26 +238,33 @@ class MainWindow(QMainWindow):
             self._runtime = status.runtime
             self._set_phase(Phase.RUNNING)
             self._follow_log(tail=ADOPTED_LOG_TAIL)
-        elif self.phase is Phase.RUNNING:
+        elif self.phase in (Phase.RUNNING, Phase.DISCONNECTED):
             self._url = None
             self._runtime = "auto"
-            self._set_phase(Phase.STOPPED, message="The server stopped outside PyPI Desk.")
-            self.log_pane.append_message("The server stopped outside PyPI Desk.")
-        elif self.phase in (Phase.CHECKING, Phase.ERROR):
+            gone = f"The server stopped outside PyPI Desk ({status.detail or 'removed'})."
+            self._set_phase(Phase.STOPPED, message=gone)
+            self.log_pane.append_message(f"{gone} Its last log lines are above.")
+        elif self.phase in (Phase.CHECKING, Phase.ERROR, Phase.DISCONNECTED):
             self._url = None
             self._set_phase(Phase.STOPPED)
 
     def _status_failed(self, error: Exception) -> None:
+        if isinstance(error, EngineUnavailableError) and self._runtime == "docker":
+            self._show_engine_problem(str(error))
+            self._set_phase(Phase.DISCONNECTED, message=ENGINE_LOST)
+            return
         self._show_engine_problem(str(error) if isinstance(error, EngineUnavailableError) else "")
         self._set_phase(Phase.ERROR, message=str(error))
 
     def _poll_status(self) -> None:
-        if self.worker.idle and self.phase in (Phase.RUNNING, Phase.STOPPED, Phase.ERROR):
+        if self.worker.idle and self.phase in (Phase.RUNNING, Phase.STOPPED, Phase.ERROR, Phase.DISCONNECTED):
             self._refresh_status()
 
     # -- actions ----------------------------------------------------------------
 
     def start_server(self) -> None:
+        if self.phase is Phase.DISCONNECTED:  # the server may still run in the engine that went away
+            return
         problem = self.settings_form.validate()
         if problem:
             self._set_phase(Phase.ERROR, message=problem)
@@ -273,6 +287,7 @@ class MainWindow(QMainWindow):
         self._set_phase(Phase.PULLING, fraction=progress.fraction, message=progress.message)
 
     def _started(self, status: ServerStatus) -> None:
+        self.log_feed.forget_position()  # a started server's log is read from its start
         self._url = status.url
         self._runtime = status.runtime
         if status.note:
@@ -315,7 +330,8 @@ class MainWindow(QMainWindow):
     def _switch_to(self, services: DeskServices) -> None:
         if self._closed:
             return
-        self._stop_following()
+        self.log_feed.stop()
+        self.log_feed.forget_position()
         self.services = services
         self._url = None
         self._runtime = "auto"
@@ -325,26 +341,16 @@ class MainWindow(QMainWindow):
     # -- log --------------------------------------------------------------------
 
     def _follow_log(self, tail: int | None) -> None:
-        if self.follower is not None or self._closed:
-            return
-        service = self.service
-        self.follower = LogFollower(lambda: service.logs(tail=tail, follow=True), parent=self)
-        self.follower.lines_arrived.connect(self.log_pane.append_lines)
-        self.follower.ended.connect(self._log_ended)
-        self.follower.start()
+        if not self._closed:
+            if self.log_feed.resumes and not self.log_feed.following:
+                self.log_pane.append_message("Following the log again, from where it broke off.")
+            self.log_feed.follow(self.service, tail)
 
     def _log_ended(self, error: str) -> None:
-        self._stop_following()
-        if error:
-            self.log_pane.append_message(f"The log stream ended: {error}")
         if self.phase is Phase.RUNNING:
+            reason = f": {error}" if error else ""
+            self.log_pane.append_message(f"The log stream broke off{reason}. Checking the server…")
             self._refresh_status()
-
-    def _stop_following(self) -> None:
-        if self.follower is not None:
-            self.follower.stop()
-            self.follower.deleteLater()
-            self.follower = None
 
     def _save_log(self, path: str, lines: list[str]) -> None:
         def write() -> int:
@@ -377,7 +383,7 @@ class MainWindow(QMainWindow):
         """Stop and join the threads; the server itself keeps running."""
         self._closed = True
         self.poll_timer.stop()
-        self._stop_following()
+        self.log_feed.close()
         self.packages_tab.shutdown()
         self.worker.shutdown()
         self.file_worker.shutdown()

@@ -25,6 +25,11 @@ class Phase(enum.Enum):
     RUNNING = "Running"
     STOPPING = "Stopping…"
     ERROR = "Error"
+    DISCONNECTED = "Docker engine not answering"  # the server ran in Docker; waiting for the engine
+
+
+#: Start and Stop both need the engine: while it is away the button waits, and says why.
+_WAITING_FOR_ENGINE = "Waiting for the Docker engine: Start and Stop need it."
 
 
 _BUSY = {Phase.CHECKING, Phase.PULLING, Phase.STARTING, Phase.STOPPING}
@@ -87,8 +92,10 @@ class ServerBar(QWidget):
         self.state_label.setProperty("phase", phase.name.lower())
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
-        self.toggle_button.setText("Stop server" if phase in (Phase.RUNNING, Phase.STOPPING) else "Start server")
-        self.toggle_button.setEnabled(phase not in _BUSY)
+        stoppable = (Phase.RUNNING, Phase.STOPPING, Phase.DISCONNECTED)
+        self.toggle_button.setText("Stop server" if phase in stoppable else "Start server")
+        self.toggle_button.setEnabled(phase not in _BUSY and phase is not Phase.DISCONNECTED)
+        self.toggle_button.setToolTip(_WAITING_FOR_ENGINE if phase is Phase.DISCONNECTED else "")
         self.progress.setVisible(phase is Phase.PULLING)
         if phase is Phase.PULLING:
             self.progress.setRange(0, 0 if fraction is None else 100)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from gui.services.runtime import LogStream
+from gui.services.runtime import LogPosition, LogStream
 
 
 class LogFollower(QThread):
@@ -114,6 +114,12 @@ class LogFollower(QThread):
         elif self._finished is not None:  # set only once the reader is done: nothing more will come
             reason, self._finished = self._finished, None
             self.ended.emit(reason)
+
+    @property
+    def position(self) -> LogPosition | None:
+        """Where the lines read end; after ``ended``, the end of the lines shown (see LogPosition)."""
+        stream = self._stream
+        return getattr(stream, "position", None) if stream is not None else None
 
     def stop(self, timeout_ms: int = 5_000) -> None:
         """End the follow and join both threads; lines not yet shown are dropped."""

@@ -65,7 +65,7 @@ def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int
     assert not docker_client.containers.list(all=True, filters={"name": data_dir.container_name})
     assert service.load_settings().port == port  # what was started with is remembered
     window.close()
-    assert not window.worker.isRunning() and window.follower is None
+    assert not window.worker.isRunning() and not window.log_feed.following
 
 
 @pytest.mark.docker
@@ -223,13 +223,16 @@ class EngineThatGoesAway(FakeService):
         return ServerStatus(runtime="docker", state="running", url="http://127.0.0.1:8080", detail="container x")
 
 
-def test_a_lost_engine_is_an_error_not_a_stop_and_the_server_is_adopted_again(qtbot, tmp_path: Path) -> None:
+def test_a_lost_engine_is_not_a_stop_and_the_server_is_adopted_again(qtbot, tmp_path: Path) -> None:
     service = EngineThatGoesAway(tmp_path)
     window = open_window(qtbot, service)
     wait_for_phase(qtbot, window, Phase.RUNNING)
     service.engine_up = False
-    wait_for_phase(qtbot, window, Phase.ERROR, timeout=5_000)
-    assert "No Docker engine answers" in window.server_bar.message_label.text()
+    wait_for_phase(qtbot, window, Phase.DISCONNECTED, timeout=5_000)
+    assert "Docker engine stopped answering" in window.server_bar.message_label.text()
+    assert "No Docker engine answers" in window.engine_banner.reason_label.text()
+    assert not window.server_bar.toggle_button.isEnabled()
+    assert "need" in window.server_bar.toggle_button.toolTip()
     assert service.asked[-1] == "docker"  # it looked for the server where it ran
     service.engine_up = True
     wait_for_phase(qtbot, window, Phase.RUNNING, timeout=5_000)
