@@ -82,6 +82,8 @@ def check_name(name: str) -> None:
         raise UserError("The user name is empty: type a name, such as your login.")
     if ":" in name:
         raise UserError("A user name cannot contain ':' (it separates the name from the password hash).")
+    if name.startswith("#"):
+        raise UserError("A user name cannot start with '#': the server reads such a line as a comment.")
     if any(char.isspace() or unicodedata.category(char).startswith("C") for char in name):
         raise UserError("A user name cannot contain spaces, tabs, line breaks or control characters.")
     if len(name.encode("utf-8")) > 255:
