@@ -14,6 +14,7 @@ from gui.services.desk import DeskServices
 from gui.services.errors import DeskError
 from gui.widgets.main_window import MainWindow
 from gui.widgets.server_bar import Phase
+from gui.workers.main_thread_gc import MainThreadGarbageCollector
 
 SCREENSHOT_TIMEOUT_MS = 15_000
 
@@ -34,6 +35,7 @@ def application() -> QApplication:
 
 def run_gui(data_dir: str | None, screenshot: str | None = None, tab: str = "server") -> int:
     app = application()
+    MainThreadGarbageCollector(app)  # Qt objects are never finalized on a worker thread
     try:
         services = DeskServices.for_data_dir(data_dir)
     except DeskError as error:

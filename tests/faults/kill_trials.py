@@ -11,6 +11,7 @@ Used by tests/faults/test_kill_during_write.py and bench/faults.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -146,6 +147,7 @@ def run_trials(kind: str, folder: Path, trials: int, rng: random.Random | None =
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / {"htpasswd": ".htpasswd", "pypirc": ".pypirc", "settings": "pypi-desk.json"}[kind]
     report = TrialReport(kind, partial=[])
+    pid = None
     zygote = subprocess.Popen(
         [sys.executable, "-c", ZYGOTE, kind, str(path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
@@ -174,6 +176,9 @@ def run_trials(kind: str, folder: Path, trials: int, rng: random.Random | None =
             else:
                 report.partial.append(problem)
     finally:
+        if pid is not None:  # a trial that failed half way: its writer must not outlive it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         zygote.stdin.close()
         zygote.wait(10)
     return report
@@ -184,18 +189,23 @@ def _temp_files(folder: Path) -> set[str]:
 
 
 def _wait_for_saves(path: Path, count: int, timeout: float = 30.0) -> None:
-    """Until the file was replaced ``count`` times (its inode changes on each atomic save)."""
+    """Until the file was saved ``count`` times (a new inode on each atomic save, else a new mtime)."""
     deadline = time.monotonic() + timeout
-    inode = path.stat().st_ino
+    seen = _identity(path)
     while count:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{path} was not saved in {timeout} s")
-        try:
-            now = path.stat().st_ino
-        except FileNotFoundError:
-            continue
-        if now != inode:
-            inode, count = now, count - 1
+        now = _identity(path)
+        if now is not None and now != seen:
+            seen, count = now, count - 1
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def _spin(seconds: float, clock: Callable[[], float] = time.perf_counter) -> None:
