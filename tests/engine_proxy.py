@@ -56,7 +56,12 @@ class EngineProxy:
             except OSError:
                 return
             engine = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            engine.connect(self.target)
+            try:
+                engine.connect(self.target)
+            except OSError:  # the real engine is away too: this client finds nobody
+                client.close()
+                engine.close()
+                continue
             with self._lock:
                 self._open.update((client, engine))
             for source, sink in ((client, engine), (engine, client)):
