@@ -162,8 +162,10 @@ def _add_to_index_servers(lines: list[str], name: str, eol: str) -> None:
     if name in " ".join(values).split():
         return
     if after > key_index + 1:  # a list laid out one per line: one more line, indented alike
-        last_body = _split_eol(lines[after - 1])[0]
+        last_body, last_eol = _split_eol(lines[after - 1])
         indent = last_body[: len(last_body) - len(last_body.lstrip())]
+        if not last_eol:  # the list ends the file, without a line end: give it one first
+            lines[after - 1] = last_body + eol
         lines.insert(after, f"{indent}{name}{eol}")
         return
     body, line_eol = _split_eol(lines[key_index])

@@ -164,22 +164,27 @@ def pypirc_files(draw) -> str:
     sections = draw(st.lists(names, min_size=0, max_size=4, unique=True))
     if draw(st.booleans()):
         lines.append(draw(st.sampled_from(["# my pypirc", "; hand-written", ""])))
-    if draw(st.booleans()) and sections:
-        lines.append("[distutils]")
-        if draw(st.booleans()):
-            lines.append("index-servers = " + " ".join(sections))
-        else:
-            lines.append("index-servers =")
-            lines += [f"    {name}" for name in sections]
+    blocks: list[list[str]] = []
     for name in sections:
-        lines.append(f"[{name}]")
+        block = [f"[{name}]"]
         for key in draw(st.lists(keys, max_size=3, unique_by=str.lower)):
             sep = draw(st.sampled_from(["=", " = ", ":", ": ", "  =  "]))
-            lines.append(f"{key}{sep}{draw(values)}")
+            block.append(f"{key}{sep}{draw(values)}")
             if draw(st.integers(0, 5)) == 0:
-                lines.append(f"  {draw(values)}")  # a continuation line
+                block.append(f"  {draw(values)}")  # a continuation line
         if draw(st.booleans()):
-            lines.append(draw(st.sampled_from(["# note", "", "; note"])))
+            block.append(draw(st.sampled_from(["# note", "", "; note"])))
+        blocks.append(block)
+    if draw(st.booleans()) and sections:
+        distutils = ["[distutils]"]
+        if draw(st.booleans()):
+            distutils.append("index-servers = " + " ".join(sections))
+        else:
+            distutils.append("index-servers =")
+            distutils += [f"    {name}" for name in sections]
+        blocks.insert(draw(st.integers(0, len(blocks))), distutils)  # not always first
+    for block in blocks:
+        lines += block
     return eol.join(lines) + (eol if draw(st.booleans()) else "")
 
 
@@ -217,3 +222,11 @@ def test_sections_for_finds_what_twine_would_use(tmp_path: Path) -> None:
     rc.write_text("[local\nrepository = x\n")
     with pytest.raises(PypircError, match="cannot be read as twine reads it"):
         sections_for(rc, "http://127.0.0.1:8080")
+
+
+def test_an_index_servers_list_that_ends_the_file_without_a_line_end_grows_by_a_line(tmp_path: Path) -> None:
+    """Found by the generated files once [distutils] could come last."""
+    path = write(tmp_path / ".pypirc", "[a]\nusername = x\n[distutils]\nindex-servers =\n    a")
+    change = plan_change(path, "local", URL, "urunimi", "pypi")
+    assert change.new_text.startswith("[a]\nusername = x\n[distutils]\nindex-servers =\n    a\n    local\n")
+    assert twine_reads(change.new_text).get("distutils", "index-servers").split() == ["a", "local"]
