@@ -2,7 +2,9 @@
 
 It is handed its services (and a way to make them for another data folder), so a
 test can give it real services or fakes. Every service call goes through
-``self.worker``; the log arrives through a :class:`LogFollower`.
+``self.worker``; the log arrives through a :class:`LogFeed`, which resumes a broken stream.
+A status poll notices what happens outside: a lost engine (the button then waits), a server
+stopped or removed by someone else, another window's server to adopt.
 """
 
 from __future__ import annotations
