@@ -24,6 +24,7 @@ from gui.services.uploader import Credentials, WrongCredentialsError, remove
 from gui.services.users import UserStore
 from gui.widgets.main_window import MainWindow
 from gui.widgets.server_bar import Phase
+from tests.faults.test_server_faults import running_window
 from tests.helpers import make_sdist
 from tests.widgets.test_packages_tab import drop, wait_idle
 from tests.widgets.test_users_and_clients import fill, ok_button
@@ -83,17 +84,8 @@ def every_command_line(docker_client, container_name: str) -> str:
 def test_no_password_shows_in_the_window_its_errors_or_any_command_line(
     qtbot, data_dir, port: int, tmp_path: Path, isolated_home: Path, docker_client
 ) -> None:
-    services = DeskServices.for_data_dir(str(data_dir.root))
-    services.pypirc = isolated_home / ".pypirc"
-    services.server.save_settings(ServerSettings(port=port))
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda phase: phase is Phase.STOPPED, timeout=30_000):
-        pass
-    qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
-    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda phase: phase is Phase.RUNNING, timeout=60_000):
-        pass
+    window = running_window(qtbot, data_dir, port, isolated_home)
+    services = window.services
 
     window.show_tab("users")  # add a user, then write ~/.pypirc with her password (the dialog goes on there)
     window.users_tab.open_add_dialog()

@@ -283,9 +283,9 @@ class DockerRuntime:
             container = self._find(client)
             if container is None:
                 return DockerLogStream(None)
-            since = since_for(after, container.id)
-            if since is not None or (after is not None and after.source == container.id):
+            if after is not None and after.source == container.id:
                 tail = None  # the position says where to go on, not the tail
+            since = since_for(after, container.id)
             raw = container.logs(
                 stream=True, follow=follow, timestamps=True, since=since, tail="all" if tail is None else tail
             )

@@ -34,13 +34,20 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     proxy.stop()
 
 
-def running_window(qtbot, data_dir: DataDir, port: int, isolated_home: Path) -> MainWindow:
+def open_window(qtbot, data_dir: DataDir, home: Path) -> MainWindow:
+    """The real window on ``data_dir``, once it shows the server stopped; ~/.pypirc in ``home``."""
     services = DeskServices.for_data_dir(str(data_dir.root))
-    services.pypirc = isolated_home / ".pypirc"
+    services.pypirc = home / ".pypirc"
     window = MainWindow(services)
     qtbot.addWidget(window)
     window.show()
     wait_for(qtbot, window, Phase.STOPPED, timeout=30_000)
+    return window
+
+
+def running_window(qtbot, data_dir: DataDir, port: int, home: Path) -> MainWindow:
+    """:func:`open_window`, then Start clicked with ``port``, once it shows Running."""
+    window = open_window(qtbot, data_dir, home)
     window.settings_form.port_spin.setValue(port)
     qtbot.mouseClick(window.server_bar.toggle_button, Qt.MouseButton.LeftButton)
     wait_for(qtbot, window, Phase.RUNNING, timeout=60_000)

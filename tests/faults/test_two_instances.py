@@ -8,21 +8,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui.services.datadir import DataDir
-from gui.services.desk import DeskServices
 from gui.widgets.main_window import MainWindow
 from gui.widgets.server_bar import Phase
-from tests.faults.test_server_faults import wait_for
+from tests.faults.test_server_faults import open_window, wait_for
 from tests.widgets.test_users_and_clients import fill, ok_button, wait_idle
-
-
-def open_window(qtbot, data_dir: DataDir, home: Path) -> MainWindow:
-    services = DeskServices.for_data_dir(str(data_dir.root))
-    services.pypirc = home / ".pypirc"
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    window.show()
-    wait_for(qtbot, window, Phase.STOPPED, timeout=30_000)
-    return window
 
 
 def add_user(qtbot, window: MainWindow, name: str) -> None:
