@@ -40,8 +40,8 @@ import psutil  # noqa: E402
 import requests  # noqa: E402
 
 import tests.faults.kill_trials as kill_trials  # noqa: E402
-from gui.services.desk import DeskServices  # noqa: E402
-from gui.services.settings import ServerSettings  # noqa: E402
+from gui.services.core import DeskServices  # noqa: E402
+from gui.services.server.settings import ServerSettings  # noqa: E402
 from tests.engine_proxy import EngineProxy  # noqa: E402
 
 NOTICE_LIMIT = 2.0
@@ -90,8 +90,7 @@ class Window:
         self.app = application()
         if not hasattr(self.app, "collector"):  # as run_gui does
             self.app.collector = MainThreadGarbageCollector(self.app)
-        services = DeskServices.for_data_dir(str(folder / "data"))
-        services.pypirc = folder / ".pypirc"
+        services = DeskServices.open(folder / "data", pypirc=folder / ".pypirc")
         self.services = services
         self.window = MainWindow(services)
         self.window.show()
@@ -152,7 +151,7 @@ def container_end_seen(client: docker.DockerClient, name: str, started: list[flo
 
 def fault_round(fault: str, client: docker.DockerClient) -> tuple[bool, float | None, float | None]:
     """One fault under a running window: (survived, seconds to notice, seconds for Docker's event)."""
-    from gui.widgets.server_bar import Phase
+    from gui.services.server.phase import Phase
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -213,7 +212,7 @@ def restart_engine(desk: Window, fault_at: float) -> tuple[float | None, bool]:
     Survived: the window leaves Running within 2 s, shows Stopped once the engine is back
     (the daemon stopped the container on its way down), and Start works again.
     """
-    from gui.widgets.server_bar import Phase
+    from gui.services.server.phase import Phase
 
     pid = int(DOCKERD_PID.read_text())
     os.kill(pid, signal.SIGTERM)
@@ -266,7 +265,7 @@ def hypothesis_figures() -> None:
     print("3. Hypothesis examples per property")
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
-         "tests/services/test_bad_input_properties.py", "tests/services/test_pypirc.py", "-k",
+         "tests/services/test_bad_input_properties.py", "tests/services/clients/test_pypirc.py", "-k",
          "round_trip or line_break or bcrypt_the_default or settings_are or archive_member or generated_files"],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip

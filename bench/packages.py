@@ -29,13 +29,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import psutil
 from PySide6.QtWidgets import QApplication
 
-from gui.services.datadir import open_data_dir
-from gui.services.desk import DeskServices
-from gui.services.packages import group, scan
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.uploader import Credentials
-from gui.services.users import UserStore
+from gui.services.clients.pypirc_reader import Credentials
+from gui.services.core import DeskServices
+from gui.services.packages.listing import group, scan
+from gui.services.server.datadir import open_data_dir
+from gui.services.server.settings import ServerSettings
+from gui.services.users.store import UserStore
 from gui.widgets.packages_tab import PackagesTab
 from gui.workers.service_worker import ServiceWorker
 
@@ -112,12 +111,12 @@ def bench_upload(scratch: Path) -> None:
     data_dir = open_data_dir(scratch / "upload-server")
     data_dir.ensure()
     UserStore(data_dir.password_file).add("bench", "bench-pw", "apr1")
-    server = ServerService.for_data_dir(data_dir)
+    server = DeskServices.open(data_dir).server
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     status = server.start(server.save_settings(ServerSettings(port=port)))
-    packages = DeskServices(server, UserStore(data_dir.password_file), scratch / ".pypirc").packages
+    packages = DeskServices.open(server=server, pypirc=scratch / ".pypirc").packages
     try:
         app_file, curl_file = big_wheel(scratch, "1.0"), big_wheel(scratch, "2.0")
         began = time.perf_counter()
@@ -165,7 +164,7 @@ def main() -> None:
         scratch = Path(scratch_name)
         data_dir = open_data_dir(scratch / "listing-server")
         make_index(data_dir.packages_dir)
-        services = DeskServices(ServerService.for_data_dir(data_dir), UserStore(data_dir.password_file), scratch / "rc")
+        services = DeskServices.open(data_dir, pypirc=scratch / "rc")
         tab = bench_listing(app, services)
         bench_filter(app, tab)
         if not args.skip_upload:

@@ -1,11 +1,17 @@
-"""Start latency: from "start" to the index answering, against a bare `docker run` of the same image.
+"""Start latency and command-line latency, each against a baseline measured in the same run.
 
 Each round runs, in turn and on a fresh data folder and port:
   baseline  `docker run -d` with the same image, mounts and arguments, then poll /health;
   cli       `pypi-desk server start` as a new process (it returns once the server answers);
   gui       a new MainWindow with the real service, Start clicked as soon as the state is known,
             timed until it shows Running (the QApplication exists already, as in a running app).
-Prints the median of each and the ratios to the baseline (targets: gui <= 1.2x, cli <= 1.5x).
+and, for the command line's own cost:
+  floor     `python -c "import argparse, docker; docker.from_env().ping()"`: the least a Python
+            command that answers "is the server running?" must do (parse, ask the engine once);
+  help      `pypi-desk --help`;
+  status    `pypi-desk server status` with the server stopped.
+Prints the median of each and the ratios (targets: cli and gui <= 1.2x the docker run;
+help and status <= 1.5x the floor).
 
     .venv/bin/python bench/start_latency.py [--rounds 7]
 """
@@ -27,12 +33,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import docker
 import requests
 
-from gui.services.datadir import open_data_dir
-from gui.services.desk import DeskServices
-from gui.services.server_command import GUNICORN_ACCESS_LOG, pypiserver_args
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.users import UserStore
+from gui.services.core import DeskServices
+from gui.services.server.command import GUNICORN_ACCESS_LOG, pypiserver_args
+from gui.services.server.datadir import open_data_dir
+from gui.services.server.settings import ServerSettings
 
 IMAGE = "pypiserver/pypiserver:latest"
 
@@ -113,7 +117,7 @@ def cli_start(folder: Path) -> float:
     )
     elapsed = time.perf_counter() - began
     wait_for_health(port, timeout=1)
-    ServerService.for_data_dir(open_data_dir(folder)).stop()
+    DeskServices.open(folder).server.stop()
     return elapsed
 
 
@@ -121,15 +125,15 @@ def gui_start(folder: Path) -> float:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
+    from gui.services.server.phase import Phase
     from gui.widgets.main_window import MainWindow
-    from gui.widgets.server_bar import Phase
 
     app = QApplication.instance() or QApplication([])
-    service = ServerService.for_data_dir(open_data_dir(folder))
+    service = DeskServices.open(folder).server
     service.save_settings(ServerSettings(port=free_port(), runtime="docker"))
     loop = QEventLoop()
     began = time.perf_counter()
-    window = MainWindow(DeskServices(service, UserStore(service.data_dir.password_file), folder / ".pypirc"))
+    window = MainWindow(DeskServices.open(server=service, pypirc=folder / ".pypirc"))
     window.show()
 
     def on_phase(phase: Phase) -> None:
@@ -147,27 +151,44 @@ def gui_start(folder: Path) -> float:
     return elapsed
 
 
+def command_time(argv: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(argv, capture_output=True, check=False)
+    return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     client = docker.from_env()
     client.images.get(IMAGE)
-    results: dict[str, list[float]] = {"baseline": [], "cli": [], "gui": []}
+    results: dict[str, list[float]] = {"baseline": [], "cli": [], "gui": [], "floor": [], "help": [], "status": []}
+    floor = [sys.executable, "-c", "import argparse, docker; docker.from_env().ping()"]
+    desk = [sys.executable, "-m", "gui"]
     with tempfile.TemporaryDirectory() as scratch:
+        stopped = str(Path(scratch) / "stopped")
         for round_number in range(args.rounds):
             for name, run in (
                 ("baseline", lambda f: bare_docker_run(client, f)),
                 ("cli", cli_start),
                 ("gui", gui_start),
+                ("floor", lambda f: command_time(floor)),
+                ("help", lambda f: command_time([*desk, "--help"])),
+                ("status", lambda f: command_time([*desk, "--data-dir", stopped, "server", "status"])),
             ):
                 results[name].append(run(Path(scratch) / f"{name}-{round_number}"))
-    base = statistics.median(results["baseline"])
-    print(f"start latency, median of {args.rounds} rounds (image {IMAGE}):")
-    for name, target in (("baseline", None), ("cli", 1.5), ("gui", 1.2)):
-        median = statistics.median(results[name])
-        verdict = "" if target is None else f"  ratio {median / base:.2f}x (target <= {target}x)"
-        print(f"  {name:<9} {median * 1000:7.0f} ms{verdict}")
+    print(f"median of {args.rounds} rounds (image {IMAGE}):")
+    for title, base_name, rows in (
+        ("start to /health answering", "baseline", (("cli", 1.2), ("gui", 1.2))),
+        ("command line", "floor", (("help", 1.5), ("status", 1.5))),
+    ):
+        base = statistics.median(results[base_name])
+        print(f"  {title}:")
+        print(f"    {base_name:<9} {base * 1000:7.0f} ms")
+        for name, target in rows:
+            median = statistics.median(results[name])
+            print(f"    {name:<9} {median * 1000:7.0f} ms  ratio {median / base:.2f}x (target <= {target}x)")
 
 
 if __name__ == "__main__":

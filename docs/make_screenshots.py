@@ -12,22 +12,22 @@ Stops the server. Last, the first run: a new data folder with no Docker engine a
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
 import requests
 
-from gui.services.datadir import open_data_dir
-from gui.services.desk import DeskServices
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.users import UserStore
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.helpers makes the packages
+
+from gui.services.core import DeskServices
+from gui.services.server.datadir import open_data_dir
+from gui.services.server.settings import ServerSettings
+from gui.services.users.store import UserStore
+from tests.helpers import make_sdist, make_wheel
 
 OUT = Path(__file__).parent / "screenshots"
 
@@ -36,21 +36,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def toy_sdist(folder: Path) -> Path:
-    """The how-to's `toy` package as an sdist (what `python -m build --sdist` writes, minimally)."""
-    path = folder / "toy-1.0.0.tar.gz"
-    members = {
-        "PKG-INFO": b"Metadata-Version: 2.1\nName: toy\nVersion: 1.0.0\nSummary: A toy package\n",
-        "pyproject.toml": b'[project]\nname = "toy"\nversion = "1.0.0"\n',
-    }
-    with tarfile.open(path, "w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(f"toy-1.0.0/{name}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
 
 
 def how_to_traffic(url: str, sdist: Path) -> None:
@@ -69,40 +54,13 @@ def how_to_traffic(url: str, sdist: Path) -> None:
 
 def upload_more(packages, url: str, folder: Path) -> None:
     """A few more projects and versions, uploaded through the app's own uploader."""
-    from gui.services.uploader import Credentials
+    from gui.services.clients.pypirc_reader import Credentials
 
     credentials = Credentials("urunimi", "pypi")
     for name, version in (("toy", "1.1.0"), ("toy", "1.2.0rc1"), ("acme-utils", "0.4.2"), ("acme-utils", "0.5.0"),
                           ("data_pipeline", "2.3.1")):  # fmt: skip
-        for path in (wheel(folder, name, version), sdist(folder, name, version)):
+        for path in (make_wheel(folder, name, version), make_sdist(folder, name, version)):
             packages.upload(path, credentials, url=url)
-
-
-def sdist(folder: Path, name: str, version: str) -> Path:
-    path = folder / f"{name}-{version}.tar.gz"
-    members = {
-        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
-        "pyproject.toml": f'[project]\nname = "{name}"\nversion = "{version}"\n'.encode(),
-    }
-    with tarfile.open(path, "w:gz") as archive:
-        for member, data in members.items():
-            info = tarfile.TarInfo(f"{name}-{version}/{member}")
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return path
-
-
-def wheel(folder: Path, name: str, version: str) -> Path:
-    import zipfile
-
-    stem = name.replace("-", "_")
-    path = folder / f"{stem}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(f"{stem}/__init__.py", "")
-        archive.writestr(f"{stem}-{version}.dist-info/METADATA",
-                         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")  # fmt: skip
-        archive.writestr(f"{stem}-{version}.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py3-none-any\n")
-    return path
 
 
 def open_window(services: DeskServices):
@@ -157,8 +115,7 @@ def render_first_run(scratch: Path) -> None:
     """A new data folder on a machine where no Docker engine answers."""
     os.environ["DOCKER_HOST"] = f"unix://{scratch / 'no-engine.sock'}"
     try:
-        services = DeskServices.for_data_dir(str(scratch / "first-run"))
-        services.pypirc = scratch / "first-run-home" / ".pypirc"
+        services = DeskServices.open(scratch / "first-run", pypirc=scratch / "first-run-home" / ".pypirc")
         window, settle = open_window(services)
         settle()
         window.grab().save(str(OUT / "first-run.png"))
@@ -176,11 +133,11 @@ def main() -> None:
         users.add("urunimi", "pypi", "apr1")
         users.add("alice", "alice-Pa55")
         users.add("ci-bot", "bot-Pa55", "sha512")
-        service = ServerService.for_data_dir(data_dir)
+        service = DeskServices.open(data_dir).server
         status = service.start(service.save_settings(ServerSettings(port=free_port())))
         try:
             upload_more(DeskServices(service, users, Path(scratch) / "rc").packages, status.url, Path(scratch))
-            how_to_traffic(status.url, toy_sdist(Path(scratch)))  # last: the log pane ends with the how-to's lines
+            how_to_traffic(status.url, make_sdist(Path(scratch)))  # last: the log pane ends with the how-to's lines
             render_tabs(DeskServices(service, users, Path(scratch) / "home" / ".pypirc"))
         finally:
             service.stop()

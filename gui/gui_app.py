@@ -1,4 +1,4 @@
-"""Starts the window: the QApplication, the icon and style, and the offscreen screenshot mode."""
+"""Starts the window: the display check, the app log, the QApplication, icon and style, the screenshot mode."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui import APP_ID, APP_NAME
-from gui.services.desk import DeskServices
+from gui.services.app_log import configure_logging
+from gui.services.core import DeskServices
+from gui.services.display_check import display_problem  # before any QApplication: Qt would abort
 from gui.services.errors import DeskError
+from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
+from gui.widgets.palette import themed_stylesheet
 from gui.workers.main_thread_gc import MainThreadGarbageCollector
 
 SCREENSHOT_TIMEOUT_MS = 15_000
@@ -29,22 +32,27 @@ def application() -> QApplication:
     icon = QPixmap()
     icon.loadFromData(assets.joinpath(f"{APP_ID}.svg").read_bytes())
     app.setWindowIcon(QIcon(icon))
-    app.setStyleSheet(assets.joinpath("style.qss").read_text(encoding="utf-8"))
+    app.setStyleSheet(themed_stylesheet(assets.joinpath("style.qss").read_text(encoding="utf-8")))
     return app  # type: ignore[return-value]
 
 
-def run_gui(data_dir: str | None, screenshot: str | None = None, tab: str = "server") -> int:
+def run_gui(data_dir: str | None, screenshot: str | None = None, tab: str = "server", verbose: bool = False) -> int:
+    configure_logging(verbose=verbose)
+    problem = display_problem()
+    if problem is not None:  # Qt itself would abort with a message about plugins
+        print(problem, file=sys.stderr)
+        return 1
     app = application()
     MainThreadGarbageCollector(app)  # Qt objects are never finalized on a worker thread
     try:
-        services = DeskServices.for_data_dir(data_dir)
+        services = DeskServices.open(data_dir)
     except DeskError as error:
         if screenshot:
             print(f"pypi-desk: {error}", file=sys.stderr)
             return 1
         QMessageBox.critical(None, APP_NAME, str(error))
         return 1
-    window = MainWindow(services, make_services=DeskServices.for_data_dir)
+    window = MainWindow(services, make_services=DeskServices.open)
     window.show_tab(tab)
     window.show()
     if screenshot:

@@ -1,8 +1,13 @@
-"""The frozen app's entry script: the same ``main`` as the ``pypi-desk`` command."""
+"""The frozen app's entry scripts: ``pypi-desk`` (console) and ``pypi-desk-gui`` (windowed).
+
+The spec builds this file twice; the executable's own name says which entry point it is.
+"""
 
 import sys
+from pathlib import Path
 
-from gui.cli import main
+from gui.cli import gui_main, main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    windowed = Path(sys.executable).stem == "pypi-desk-gui"
+    sys.exit(gui_main() if windowed else main())

@@ -74,10 +74,11 @@ def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0") -> Path:
     import zipfile
 
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}-{version}-py3-none-any.whl"
-    info = f"{name}-{version}.dist-info"
+    stem = name.replace("-", "_")  # a wheel's filename never has a "-" inside its name
+    path = folder / f"{stem}-{version}-py3-none-any.whl"
+    info = f"{stem}-{version}.dist-info"
     files = {
-        f"{name}/__init__.py": f'__version__ = "{version}"\n',
+        f"{stem}/__init__.py": f'__version__ = "{version}"\n',
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A toy package\n",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: pypi-desk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }

@@ -13,9 +13,10 @@ import pytest
 import requests
 
 
-def desk(data_dir: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def desk(data_dir: Path, *args: str, timeout: float = 120, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "gui", "--data-dir", str(data_dir), *args],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -109,40 +110,12 @@ def test_screenshot_renders_the_window_to_a_png(tmp_path: Path) -> None:
 
 def test_user_commands_add_list_passwd_remove(tmp_path: Path) -> None:
     data_dir = tmp_path / "server"
-    added = subprocess.run(
-        [sys.executable, "-m", "gui", "--data-dir", str(data_dir), "user", "add", "urunimi", "--password-stdin"],
-        input="pypi\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    added = desk(data_dir, "user", "add", "urunimi", "--password-stdin", stdin="pypi\n", timeout=60)
     assert added.returncode == 0 and "Added urunimi (bcrypt)" in added.stdout
-    again = subprocess.run(
-        [sys.executable, "-m", "gui", "--data-dir", str(data_dir), "user", "add", "urunimi", "--password-stdin"],
-        input="other\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = desk(data_dir, "user", "add", "urunimi", "--password-stdin", stdin="other\n", timeout=60)
     assert again.returncode == 1 and "exists already" in again.stderr
-    changed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gui",
-            "--data-dir",
-            str(data_dir),
-            "user",
-            "passwd",
-            "urunimi",
-            "--password-stdin",
-            "--scheme",
-            "sha512",
-        ],
-        input="new\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
+    changed = desk(
+        data_dir, "user", "passwd", "urunimi", "--password-stdin", "--scheme", "sha512", stdin="new\n", timeout=60
     )
     assert changed.returncode == 0
     listed = desk(data_dir, "user", "list")
@@ -160,3 +133,35 @@ def test_user_list_reports_broken_lines_and_repair_fixes_them(tmp_path: Path) ->
     listed = desk(data_dir, "user", "list")
     assert "warning: Line 2" in listed.stdout and "warning: Line 3" in listed.stdout
     assert "Removed 1 broken line(s)" in desk(data_dir, "user", "repair").stdout
+
+
+def test_help_and_status_load_only_what_they_use(tmp_path: Path) -> None:
+    """``--help`` imports neither Docker nor passlib nor requests; ``server status`` no passlib, no upload code."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['pypi-desk'] + sys.argv[1:]\n"
+        "try:\n"
+        "    runpy.run_module('gui', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ['docker', 'passlib', 'requests', 'pkginfo', 'requests_toolbelt', 'watchdog', 'PySide6']\n"
+        "print('loaded:', *[name for name in heavy if name in sys.modules], file=sys.stderr)\n"
+    )
+
+    def loaded(*args: str) -> set[str]:
+        run = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
+        return set(run.stderr.strip().splitlines()[-1].split()[1:])
+
+    assert loaded("--help") == set()
+    env_data = str(tmp_path / "data")
+    assert loaded("--data-dir", env_data, "server", "status") <= {"docker", "requests"}
+
+
+def test_package_list_counts_in_words(tmp_path: Path, capsys) -> None:
+    from gui.cli import main
+    from tests.helpers import make_sdist
+
+    packages = tmp_path / "data" / "packages"
+    make_sdist(packages, "toy", "1.0.0")
+    assert main(["--data-dir", str(tmp_path / "data"), "package", "list"]) == 0
+    assert capsys.readouterr().err.startswith("1 project, 1 version, 1 file, ")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from gui.services.datadir import DataDir
-from gui.services.docker_runtime import DockerRuntime
-from gui.services.settings import ServerSettings
-from gui.services.users import UserStore
+from gui.services.server.container import DockerRuntime
+from gui.services.server.datadir import DataDir
+from gui.services.server.settings import ServerSettings
+from gui.services.users.store import UserStore
 from tests.helpers import make_sdist, make_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]

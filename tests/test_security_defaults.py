@@ -16,14 +16,14 @@ import requests
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QTextEdit
 
-from gui.services.desk import DeskServices
-from gui.services.errors import DeskError
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.uploader import Credentials, WrongCredentialsError, remove
-from gui.services.users import UserStore
+from gui.services.clients.pypirc_reader import Credentials
+from gui.services.core import DeskServices
+from gui.services.errors import DeskError, WrongCredentialsError
+from gui.services.packages.transport import remove
+from gui.services.server.phase import Phase
+from gui.services.server.settings import ServerSettings
+from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 from tests.faults.test_server_faults import running_window
 from tests.helpers import make_sdist
 from tests.widgets.test_packages_tab import drop, wait_idle
@@ -36,11 +36,11 @@ SECOND_PASSWORD = "Only-Here-9a4e-second"
 
 
 def test_deleting_needs_the_password_and_a_refusal_does_not_repeat_it(data_dir, port, tmp_path: Path) -> None:
-    server = ServerService.for_data_dir(data_dir)
+    server = DeskServices.open(data_dir).server
     data_dir.ensure()
     UserStore(data_dir.password_file).add("alice", FIRST_PASSWORD)
     url = server.start(server.save_settings(ServerSettings(port=port)), runtime="docker").url
-    services = DeskServices(server, UserStore(data_dir.password_file), tmp_path / ".pypirc")
+    services = DeskServices.open(server=server, pypirc=tmp_path / ".pypirc")
     services.packages.upload(make_sdist(tmp_path / "dist"), Credentials("alice", FIRST_PASSWORD))
 
     anonymous = requests.post(f"{url}/", data={":action": "remove_pkg", "name": "toy", "version": "1.0.0"}, timeout=10)

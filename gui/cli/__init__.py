@@ -1,4 +1,9 @@
-"""The command line: the same services as the window, without a window (and without Qt)."""
+"""The command line: the same core as the window, without a window (and without Qt).
+
+Building the parser imports nothing heavy; each command imports what it uses when it
+runs, so ``pypi-desk --help`` is as quick as Python itself. Every command gets the one
+:class:`~gui.services.core.DeskServices` for its data folder.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,19 @@ from collections.abc import Sequence
 
 from gui import __version__
 from gui.cli import client, doctor, packages, server, users
-from gui.services.datadir import open_data_dir
-from gui.services.errors import DeskError
-from gui.services.process_runtime import FROZEN_SERVER_ARGUMENT
+from gui.services.server.command import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
 EXIT_ERROR = 1
+TABS = ("server", "packages", "users", "client", "doctor")
+
+
+def _window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="the server's data folder (default: the platform's data dir)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr as well")
+    parser.add_argument("--screenshot", metavar="PATH", help="render the main window offscreen to a PNG and exit")
+    parser.add_argument("--tab", choices=TABS, default="server", help="the tab to show first")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,15 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pypi-desk",
         description="A private Python package index (pypiserver) in one click. Without a command, opens the window.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help="the server's data folder (default: the platform's data dir)")
-    parser.add_argument("--screenshot", metavar="PATH", help="render the main window offscreen to a PNG and exit")
-    parser.add_argument(
-        "--tab",
-        choices=["server", "packages", "users", "client", "doctor"],
-        default="server",
-        help="the tab to show first",
-    )
+    _window_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     server.add_parser(commands)
     users.add_parser(commands)
@@ -40,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: a command runs here; no command opens the window."""
+    """The ``pypi-desk`` console command: a command runs here; no command opens the window."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == [FROZEN_SERVER_ARGUMENT]:  # the bundle, started by the process runtime as the server
         from pypiserver.__main__ import main as run_pypiserver
@@ -49,13 +53,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     args = build_parser().parse_args(argv)
     if args.command is None:
-        from gui.gui_app import run_gui  # Qt is imported only when a window is wanted
+        return _window(args)
+    return run_command(args)
 
-        return run_gui(args.data_dir, screenshot=args.screenshot, tab=args.tab)
+
+def gui_main(argv: Sequence[str] | None = None) -> int:
+    """The ``pypi-desk-gui`` window command (a GUI script: no console window on Windows)."""
+    parser = argparse.ArgumentParser(prog="pypi-desk-gui", description="Open the PyPI Desk window.")
+    _window_options(parser)
+    return _window(parser.parse_args(sys.argv[1:] if argv is None else list(argv)))
+
+
+def _window(args: argparse.Namespace) -> int:
+    from gui.gui_app import run_gui  # Qt is imported only when a window is wanted
+
+    return run_gui(args.data_dir, screenshot=args.screenshot, tab=args.tab, verbose=args.verbose)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the parsed command against the core of its data folder; errors become one line on stderr."""
+    from gui.services.app_log import configure_logging, report_unexpected
+    from gui.services.core import DeskServices
+    from gui.services.errors import DeskError
+
+    configure_logging(verbose=args.verbose)
     try:
-        return args.handler(open_data_dir(args.data_dir), args)
+        return args.handler(DeskServices.open(args.data_dir), args)
     except DeskError as exc:
         print(f"pypi-desk: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: the traceback goes to the log file, the user gets one line
+        print(f"pypi-desk: {report_unexpected(exc, f'running {args.command}')}", file=sys.stderr)
         return EXIT_ERROR

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gui.cli.passwords import read_password
-from gui.services.client_setup import plan_client_setup
-from gui.services.datadir import DataDir
-from gui.services.pypirc import apply_change
-from gui.services.settings import load_settings
+
+if TYPE_CHECKING:
+    from gui.services.core import DeskServices
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -24,18 +24,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     setup.set_defaults(handler=_setup)
 
 
-def _setup(data_dir: DataDir, args: argparse.Namespace) -> int:
+def _setup(services: DeskServices, args: argparse.Namespace) -> int:
     password = read_password(args.password_stdin, confirm=False)
-    change = plan_client_setup(
-        data_dir, load_settings(data_dir.settings_file), args.username, password, args.name, args.pypirc
-    )
+    clients = services.clients
+    change = clients.plan(services.server.load_settings(), args.username, password, args.name, args.pypirc)
     if not change.changed:
         print(f"{change.path} already has [{args.name}] for this server; nothing to change.")
         return 0
     print(change.preview(), end="")
     if args.dry_run:
         return 0
-    backup = apply_change(change)
+    backup = clients.apply(change)
     print(f"Wrote {change.path} (mode 0600)" + (f"; the previous file is {backup}." if backup else "."))
     print(f"Upload with: twine upload -r {args.name} dist/*")
     return 0

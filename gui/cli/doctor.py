@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from gui.services.datadir import DataDir
-from gui.services.desk import DeskServices
-from gui.services.doctor import Outcome, diagnose
-from gui.services.pypirc import default_pypirc
-from gui.services.server_service import ServerService
-from gui.services.users import UserStore
+if TYPE_CHECKING:
+    from gui.services.core import DeskServices
 
-MARKS = {Outcome.OK: "ok", Outcome.WARNING: "warning", Outcome.PROBLEM: "PROBLEM", Outcome.SKIPPED: "skipped"}
+MARKS = {"ok": "ok", "warning": "warning", "problem": "PROBLEM", "skipped": "skipped"}
+#: Where each kind of fix is done from the command line.
+WHERE = {
+    "choose_port": "pypi-desk server start --port N",
+    "choose_data_dir": "pypi-desk --data-dir DIR ...",
+    "repair_users": "pypi-desk user repair",
+    "add_user": "pypi-desk user add NAME",
+    "set_up_client": "pypi-desk client setup --username NAME",
+    "start_server": "pypi-desk server start",
+}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -19,12 +25,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     doctor.set_defaults(handler=_doctor)
 
 
-def _doctor(data_dir: DataDir, args: argparse.Namespace) -> int:
-    services = DeskServices(ServerService.for_data_dir(data_dir), UserStore(data_dir.password_file), default_pypirc())
+def _doctor(services: DeskServices, args: argparse.Namespace) -> int:
+    from gui.services.doctor import Outcome, diagnose
+
     findings = diagnose(services)
     width = max(len(finding.check) for finding in findings)
     for finding in findings:
-        print(f"{MARKS[finding.outcome]:>8}  {finding.check:<{width}}  {finding.detail}")
+        print(f"{MARKS[finding.outcome.value]:>8}  {finding.check:<{width}}  {finding.detail}")
         if finding.fix and finding.outcome is not Outcome.OK:
-            print(f"{'':>8}  {'':<{width}}  fix: {finding.fix}")
+            where = f" ({WHERE[finding.action]})" if finding.action else ""
+            print(f"{'':>8}  {'':<{width}}  fix: {finding.fix}{where}")
     return 1 if any(finding.outcome is Outcome.PROBLEM for finding in findings) else 0

@@ -6,17 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from gui.cli.passwords import read_password
-from gui.services.datadir import DataDir
-from gui.services.errors import DeskError
-from gui.services.package_service import PackageService
-from gui.services.pypirc import default_pypirc
-from gui.services.server_service import ServerService
-from gui.services.uploader import Credentials
+
+if TYPE_CHECKING:
+    from gui.services.clients.pypirc_reader import Credentials
+    from gui.services.core import DeskServices
+    from gui.services.packages.service import UploadEvent
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -25,7 +22,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="projects, versions and files")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(handler=_list)
-    upload = actions.add_parser("upload", help="check and upload sdists and wheels to the running server")
+    upload = actions.add_parser(
+        "upload", help="check and upload sdists, wheels and project folders (built first) to the running server"
+    )
     upload.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _credential_options(upload)
     upload.set_defaults(handler=_upload)
@@ -41,14 +40,13 @@ def _credential_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
 
-def _service(data_dir: DataDir) -> PackageService:
-    return PackageService(ServerService.for_data_dir(data_dir), default_pypirc())
+def _credentials(services: DeskServices, args: argparse.Namespace) -> Credentials:
+    from gui.services.clients.pypirc_reader import Credentials
+    from gui.services.errors import DeskError
 
-
-def _credentials(service: PackageService, args: argparse.Namespace) -> Credentials:
     if args.username:
         return Credentials(args.username, read_password(args.password_stdin, confirm=False))
-    saved = service.saved_credentials()
+    saved = services.packages.saved_credentials()
     if saved is None:
         raise DeskError(
             "No user for this server in ~/.pypirc: give --username (with --password-stdin), "
@@ -57,8 +55,8 @@ def _credentials(service: PackageService, args: argparse.Namespace) -> Credentia
     return saved
 
 
-def _list(data_dir: DataDir, args: argparse.Namespace) -> int:
-    listing = _service(data_dir).listing()
+def _list(services: DeskServices, args: argparse.Namespace) -> int:
+    listing = services.packages.listing()
     if args.json:
         print(json.dumps([
             {"project": p.name, "versions": [
@@ -70,36 +68,28 @@ def _list(data_dir: DataDir, args: argparse.Namespace) -> int:
     for project in listing.projects:
         for version in project.versions:
             print(f"{project.name}\t{version.version}\t" + " ".join(f.filename for f in version.files))
-    print(f"{len(listing.projects)} projects, {listing.version_count} versions, {listing.file_count} files",
-          file=sys.stderr)  # fmt: skip
+    print(listing.summary(), file=sys.stderr)
     return 0
 
 
-def _upload(data_dir: DataDir, args: argparse.Namespace) -> int:
-    service = _service(data_dir)
-    credentials = _credentials(service, args)
-    failed = 0
-    for path in args.files:
-        try:
-            service.upload(path, credentials)
-            print(f"uploaded {path.name}")
-        except DeskError as exc:  # one failure does not stop the rest
-            failed += 1
-            print(f"pypi-desk: {exc}", file=sys.stderr)
-    return 1 if failed else 0
+def _upload(services: DeskServices, args: argparse.Namespace) -> int:
+    outcomes = services.packages.upload_paths(args.files, _credentials(services, args), _print_event)
+    return 1 if any(outcome.state == "failed" for outcome in outcomes) else 0
 
 
-def _remove(data_dir: DataDir, args: argparse.Namespace) -> int:
-    service = _service(data_dir)
-    try:
-        wanted = Version(args.version)
-    except InvalidVersion as exc:
-        raise DeskError(f"{args.version!r} is not a version (PEP 440), such as 1.0.0.") from exc
-    project = next((p for p in service.listing().projects if p.name == canonicalize_name(args.name)), None)
-    version = next((v for v in project.versions if v.version == wanted), None) if project else None
-    if version is None:
-        raise DeskError(f"The index has no {args.name} {args.version}; see 'pypi-desk package list'.")
-    credentials = _credentials(service, args) if service.running_url() else None
-    for filename in service.delete_version(list(version.files), credentials):
+def _print_event(event: UploadEvent) -> None:
+    if event.state == "failed":
+        print(f"pypi-desk: {event.message}", file=sys.stderr)
+    elif event.state == "building":
+        print(f"building {event.name}", file=sys.stderr)
+    elif event.state == "done":
+        print(f"uploaded {event.name}" if event.message == "Uploaded" else f"{event.name}: {event.message}")
+
+
+def _remove(services: DeskServices, args: argparse.Namespace) -> int:
+    packages = services.packages
+    packages.find_version(args.name, args.version)  # a wrong name or version is said before any password
+    credentials = _credentials(services, args) if services.server.running_url() else None
+    for filename in packages.delete_version(args.name, args.version, credentials):
         print(f"removed {filename}")
     return 0

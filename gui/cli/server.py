@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from gui.services.datadir import DataDir
-from gui.services.runtime import PullProgress
-from gui.services.server_service import ServerService
-from gui.services.settings import RUNTIMES
+from gui.services.server.settings import RUNTIMES
+
+if TYPE_CHECKING:
+    from gui.services.core import DeskServices
+    from gui.services.server.runtime import PullProgress
 
 EXIT_STOPPED = 3
 
@@ -30,15 +32,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     logs.set_defaults(handler=_logs)
 
 
-def _start(data_dir: DataDir, args: argparse.Namespace) -> int:
-    service = ServerService.for_data_dir(data_dir)
-    settings = service.load_settings()
+def _start(services: DeskServices, args: argparse.Namespace) -> int:
+    service = services.server
     overrides = {key: value for key, value in (("port", args.port), ("host", args.host)) if value is not None}
-    if overrides:
-        settings = service.save_settings(settings.replace(**overrides))
+    settings = service.load_settings().replace(**overrides)
     for warning in settings.warnings():
         print(f"pypi-desk: warning: {warning}", file=sys.stderr)
-    status = service.start(settings, progress=_print_progress, runtime=args.runtime)
+    status = service.save_and_start(settings, progress=_print_progress, runtime=args.runtime)
     if status.note:
         print(status.note, file=sys.stderr)
     print(f"Running at {status.url} ({status.detail})")
@@ -50,14 +50,14 @@ def _print_progress(progress: PullProgress) -> None:
     print(f"\r{progress.message}{percent}", end="", file=sys.stderr, flush=True)
 
 
-def _stop(data_dir: DataDir, args: argparse.Namespace) -> int:
-    ServerService.for_data_dir(data_dir).stop()
+def _stop(services: DeskServices, args: argparse.Namespace) -> int:
+    services.server.stop()
     print("Stopped.")
     return 0
 
 
-def _status(data_dir: DataDir, args: argparse.Namespace) -> int:
-    status = ServerService.for_data_dir(data_dir).status()
+def _status(services: DeskServices, args: argparse.Namespace) -> int:
+    status = services.server.status()
     if status.running:
         print(f"Running at {status.url} ({status.detail})")
         return 0
@@ -65,8 +65,8 @@ def _status(data_dir: DataDir, args: argparse.Namespace) -> int:
     return EXIT_STOPPED
 
 
-def _logs(data_dir: DataDir, args: argparse.Namespace) -> int:
-    stream = ServerService.for_data_dir(data_dir).logs(tail=args.tail, follow=args.follow)
+def _logs(services: DeskServices, args: argparse.Namespace) -> int:
+    stream = services.server.logs(tail=args.tail, follow=args.follow)
     try:
         for line in stream:
             print(line, flush=args.follow)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from gui.cli.passwords import read_password
-from gui.services.datadir import DataDir
-from gui.services.users import DEFAULT_SCHEME, SCHEMES, UserStore
+from gui.services.users.rules import DEFAULT_SCHEME, SCHEME_NAMES
+
+if TYPE_CHECKING:
+    from gui.services.core import DeskServices
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -15,13 +18,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add = actions.add_parser("add", help="add a user (asks for the password twice, hidden)")
     add.add_argument("name")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    add.add_argument("--scheme", choices=list(SCHEMES), default=DEFAULT_SCHEME, help="hash scheme (default: bcrypt)")
+    add.add_argument("--scheme", choices=SCHEME_NAMES, default=DEFAULT_SCHEME, help="hash scheme (default: bcrypt)")
     add.set_defaults(handler=_add)
     actions.add_parser("list", help="list the users and their hash schemes").set_defaults(handler=_list)
     passwd = actions.add_parser("passwd", help="change a user's password")
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    passwd.add_argument("--scheme", choices=list(SCHEMES), default=DEFAULT_SCHEME)
+    passwd.add_argument("--scheme", choices=SCHEME_NAMES, default=DEFAULT_SCHEME)
     passwd.set_defaults(handler=_passwd)
     remove = actions.add_parser("remove", help="remove a user")
     remove.add_argument("name")
@@ -29,19 +32,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("repair", help="remove lines that are not 'name:hash'").set_defaults(handler=_repair)
 
 
-def _store(data_dir: DataDir) -> UserStore:
-    data_dir.ensure()
-    return UserStore(data_dir.password_file)
-
-
-def _add(data_dir: DataDir, args: argparse.Namespace) -> int:
-    user = _store(data_dir).add(args.name, read_password(args.password_stdin), args.scheme)
+def _add(services: DeskServices, args: argparse.Namespace) -> int:
+    services.data_dir.ensure()
+    user = services.users.add(args.name, read_password(args.password_stdin), args.scheme)
     print(f"Added {user.name} ({user.scheme}). It can upload now; the server needs no restart.")
     return 0
 
 
-def _list(data_dir: DataDir, args: argparse.Namespace) -> int:
-    store = _store(data_dir)
+def _list(services: DeskServices, args: argparse.Namespace) -> int:
+    store = services.users
     for user in store.users():
         print(f"{user.name}\t{user.scheme}")
     for problem in store.problems():
@@ -49,19 +48,19 @@ def _list(data_dir: DataDir, args: argparse.Namespace) -> int:
     return 0
 
 
-def _passwd(data_dir: DataDir, args: argparse.Namespace) -> int:
-    user = _store(data_dir).change_password(args.name, read_password(args.password_stdin), args.scheme)
+def _passwd(services: DeskServices, args: argparse.Namespace) -> int:
+    user = services.users.change_password(args.name, read_password(args.password_stdin), args.scheme)
     print(f"Changed the password of {user.name} ({user.scheme}).")
     return 0
 
 
-def _remove(data_dir: DataDir, args: argparse.Namespace) -> int:
-    _store(data_dir).remove(args.name)
+def _remove(services: DeskServices, args: argparse.Namespace) -> int:
+    services.users.remove(args.name)
     print(f"Removed {args.name}.")
     return 0
 
 
-def _repair(data_dir: DataDir, args: argparse.Namespace) -> int:
-    removed = _store(data_dir).repair()
+def _repair(services: DeskServices, args: argparse.Namespace) -> int:
+    removed = services.users.repair()
     print(f"Removed {removed} broken line(s)." if removed else "Nothing to repair.")
     return 0

@@ -42,3 +42,9 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_lines(path: Path, lines: list[str]) -> int:
+    """Replace ``path`` with ``lines`` (a saved log, readable by others); returns how many were written."""
+    write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o644)
+    return len(lines)

@@ -3,6 +3,9 @@
 Shared by the Doctor tab and ``pypi-desk doctor``. Every check looks at the real
 thing (the engine, the image, the port, the files, the container's own view of
 the password file, ``~/.pypirc``, ``/simple/``) and never changes anything.
+
+A finding's ``fix`` is neutral text; its ``action`` names what to do in a word the
+caller turns into where to go (a tab and button in the window, a command line).
 """
 
 from __future__ import annotations
@@ -15,12 +18,11 @@ from pathlib import Path
 
 import requests
 
-from gui.services.desk import DeskServices
+from gui.services.core import DeskServices
 from gui.services.errors import DeskError
-from gui.services.process_runtime import port_is_free
-from gui.services.pypirc import sections_for
-from gui.services.runtime import ServerStatus
-from gui.services.settings import ServerSettings
+from gui.services.server.ports import port_is_free
+from gui.services.server.runtime import ServerStatus
+from gui.services.server.settings import ServerSettings
 
 CONTAINER_UID = 9898  # the official image's user; its entrypoint hands packages/ to it
 HTTP_TIMEOUT = 5.0
@@ -41,6 +43,11 @@ class Finding:
     outcome: Outcome
     detail: str
     fix: str = ""
+    action: str = ""  # one of ACTIONS: where the caller sends the user to fix it
+
+
+#: What a finding may ask the user to do; the window and the command line say where.
+ACTIONS = ("choose_port", "choose_data_dir", "repair_users", "add_user", "set_up_client", "start_server")
 
 
 def diagnose(services: DeskServices) -> list[Finding]:
@@ -72,7 +79,7 @@ def _engine(services: DeskServices, settings: ServerSettings) -> Finding:
     name = "Docker engine"
     if settings.runtime == "process":
         return Finding(name, Outcome.SKIPPED, "The server runs without Docker (the runtime chosen in the settings).")
-    problem = services.server.docker.engine_problem()
+    problem = services.server.engine_problem()
     if problem is None:
         return Finding(name, Outcome.OK, "The Docker engine answers.")
     if settings.runtime == "auto":
@@ -86,7 +93,7 @@ def _image(services: DeskServices, settings: ServerSettings, engine: Finding) ->
     if engine.outcome is not Outcome.OK:
         return Finding(name, Outcome.SKIPPED, "No Docker engine to ask.")
     try:
-        present = services.server.docker.image_present(settings.image)
+        present = services.server.image_present(settings.image)
     except DeskError as exc:
         return Finding(name, Outcome.PROBLEM, str(exc))
     if present:
@@ -115,7 +122,8 @@ def _port(settings: ServerSettings, status: ServerStatus) -> Finding:
         name,
         Outcome.PROBLEM,
         f"{where} is used by another program, so the server cannot start there.",
-        "Stop that program, or choose another port on the Server tab (pypi-desk server start --port N).",
+        "Stop that program, or choose another port.",
+        "choose_port",
     )
 
 
@@ -129,7 +137,8 @@ def _data_dir(services: DeskServices) -> Finding:
             name,
             Outcome.PROBLEM,
             f"{existing or root} cannot be written by this user, so {root} cannot be set up.",
-            "Fix its permissions, or choose another data folder on the Server tab (--data-dir).",
+            "Fix its permissions, or choose another data folder.",
+            "choose_data_dir",
         )
     if not packages.exists():
         return Finding(name, Outcome.OK, f"{root} is set up at the first start.")
@@ -168,11 +177,12 @@ def _password_file(services: DeskServices, settings: ServerSettings, status: Ser
             name,
             Outcome.PROBLEM,
             f"{len(problems)} line(s) the server cannot use ({listed}): it answers 500 to every upload.",
-            "Users tab → Repair, or pypi-desk user repair.",
+            "Remove the broken lines.",
+            "repair_users",
         )
     if status.running and status.runtime == "docker":
         try:
-            readable = services.server.docker.server_can_read("/data/auth/.htpasswd")
+            readable = services.server.server_can_read("/data/auth/.htpasswd")
         except DeskError:
             readable = None
         if readable is not None:
@@ -212,7 +222,8 @@ def _users(services: DeskServices, settings: ServerSettings) -> Finding:
             name,
             Outcome.WARNING,
             "No user yet, so nobody can upload.",
-            "Users tab → Add user…, or pypi-desk user add NAME.",
+            "Add a user.",
+            "add_user",
         )
     return Finding(name, Outcome.OK, f"{count} user(s) may upload.")
 
@@ -221,7 +232,7 @@ def _pypirc(services: DeskServices, settings: ServerSettings) -> Finding:
     name = "~/.pypirc"
     path = services.pypirc
     try:
-        sections = sections_for(path, settings.url)
+        sections = services.clients.sections_for(settings.url)
     except DeskError as exc:
         return Finding(name, Outcome.PROBLEM, str(exc))
     if not sections:
@@ -229,7 +240,8 @@ def _pypirc(services: DeskServices, settings: ServerSettings) -> Finding:
             name,
             Outcome.WARNING,
             f"No section of {path} points at {settings.url}, so 'twine upload -r local' cannot reach this index.",
-            "Client setup tab → Write, or pypi-desk client setup --username NAME.",
+            "Write this server's section.",
+            "set_up_client",
         )
     if os.name != "nt" and path.stat().st_mode & 0o077:
         return Finding(
@@ -245,7 +257,9 @@ def _pypirc(services: DeskServices, settings: ServerSettings) -> Finding:
 def _index(status: ServerStatus) -> Finding:
     name = "/simple/"
     if not status.running or not status.url:
-        return Finding(name, Outcome.SKIPPED, "The server is not running.", "Start it, then check again.")
+        return Finding(
+            name, Outcome.SKIPPED, "The server is not running.", "Start it, then check again.", "start_server"
+        )
     url = f"{status.url}/simple/"
     try:
         response = requests.get(url, timeout=HTTP_TIMEOUT)

@@ -1,10 +1,19 @@
-"""Typed errors raised by the services, each with a message a user can act on."""
+"""Every typed error of the core, each with a message a user can act on.
+
+``str(error)`` is a complete sentence that says what went wrong and what to do, in words
+that fit the window and the command line alike: it names no tab and no command line
+option; the caller adds where to go. Anything that is not a :class:`DeskError` is a bug,
+logged with its traceback (see :mod:`gui.services.app_log`).
+"""
 
 from __future__ import annotations
 
 
 class DeskError(Exception):
     """Base class: ``str(error)`` is a complete sentence that says what to do."""
+
+
+# -- the server ----------------------------------------------------------------------
 
 
 class SettingsError(DeskError):
@@ -31,6 +40,14 @@ class ImagePullError(DeskError):
 class PortInUseError(DeskError):
     """Another program already listens on the port the server should use."""
 
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"Port {port} on {host} is already in use by another program. "
+            "Stop that program or choose another port in the settings."
+        )
+        self.host = host
+        self.port = port
+
 
 class ServerStartError(DeskError):
     """The server was started but exited or never answered.
@@ -44,4 +61,70 @@ class ServerStartError(DeskError):
 
 
 class ServerNotRunningError(DeskError):
-    """An operation needs the server running, and it is not."""
+    """An action needs the running server, and nothing answers at its address."""
+
+    def __init__(self, what: str = "", url: str | None = None) -> None:
+        where = f": nothing answers at {url}" if url else ""
+        prefix = f"{what}: " if what else ""
+        super().__init__(f"{prefix}the server is not running{where}. Start it, then try again.")
+
+
+# -- users ---------------------------------------------------------------------------
+
+
+class UserError(DeskError):
+    """A user name or password is refused, or the user does not exist / exists already."""
+
+
+class PasswordFileError(DeskError):
+    """The password file has lines the server cannot use, or cannot be read or written."""
+
+
+# -- clients -------------------------------------------------------------------------
+
+
+class PypircError(DeskError):
+    """``~/.pypirc`` cannot be read as twine reads it, or the section cannot be written."""
+
+
+# -- packages ------------------------------------------------------------------------
+
+
+class DistributionError(DeskError):
+    """The file is not an uploadable distribution; the message says why."""
+
+
+class BuildError(DeskError):
+    """A project folder could not be built into an sdist and a wheel."""
+
+
+class UploadRefusedError(DeskError):
+    """The server answered no; ``status`` is its HTTP code."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class WrongCredentialsError(UploadRefusedError):
+    """The server refused the user name or password (401/403)."""
+
+
+class AlreadyExistsError(UploadRefusedError):
+    """The version is on the server already and overwriting is off."""
+
+
+class PackageNotFoundError(DeskError):
+    """The index hosts no such project or version."""
+
+
+# -- anything else -------------------------------------------------------------------
+
+
+class UnexpectedError(DeskError):
+    """A bug, not a user's mistake: the traceback is in the app's log file."""
+
+    def __init__(self, error: BaseException, log_file: str | None) -> None:
+        where = f"; details are in {log_file}" if log_file else "; details are in the terminal's output"
+        super().__init__(f"An unexpected error ({type(error).__name__}: {error}){where}. Please report it.")
+        self.error = error

@@ -21,17 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.services.client_setup import plan_client_setup
-from gui.services.client_snippets import client_snippets
-from gui.services.datadir import DataDir
-from gui.services.pypirc import PypircChange, apply_change
-from gui.services.settings import ServerSettings
+from gui.services.clients.pypirc import PypircChange
+from gui.services.clients.service import ClientService
+from gui.services.server.settings import ServerSettings
 from gui.workers.service_worker import ServiceWorker
 
 
 def _code_view(text: str) -> QLabel:
-    """Monospace, selectable, wrapped: readable in a narrow column, copyable by hand too."""
-    view = QLabel(text.rstrip("\n"), objectName="codeLabel", wordWrap=True)
+    """Monospace, selectable, never wrapped: a URL copied by eye must not break (the column scrolls)."""
+    view = QLabel(text.rstrip("\n"), objectName="codeLabel")
     view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
     view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     view.setTextFormat(Qt.TextFormat.PlainText)
@@ -44,11 +42,10 @@ class ClientTab(QWidget):
     message = Signal(str)
     written = Signal()  # ~/.pypirc was written
 
-    def __init__(self, worker: ServiceWorker, data_dir: DataDir, pypirc: Path, parent: QWidget | None = None):
+    def __init__(self, worker: ServiceWorker, clients: ClientService, parent: QWidget | None = None):
         super().__init__(parent)
         self._worker = worker
-        self._data_dir = data_dir
-        self._pypirc = pypirc
+        self._clients = clients
         self._settings = ServerSettings()
         self.change: PypircChange | None = None
 
@@ -101,7 +98,6 @@ class ClientTab(QWidget):
         self.snippets = QWidget()
         self.snippets_layout = QVBoxLayout(self.snippets)
         scroll = QScrollArea(widgetResizable=True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap to the column instead
         scroll.setWidget(self.snippets)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -115,8 +111,12 @@ class ClientTab(QWidget):
 
     # -- context ----------------------------------------------------------------
 
-    def set_server(self, data_dir: DataDir, settings: ServerSettings) -> None:
-        self._data_dir = data_dir
+    def set_clients(self, clients: ClientService) -> None:
+        """Another data folder's server."""
+        self._clients = clients
+        self._inputs_changed()
+
+    def set_settings(self, settings: ServerSettings) -> None:
         self._settings = settings
         self._inputs_changed()
         self._show_snippets()
@@ -139,7 +139,7 @@ class ClientTab(QWidget):
     # -- preview and write --------------------------------------------------------
 
     def request_preview(self) -> None:
-        data_dir, settings, pypirc = self._data_dir, self._settings, self._pypirc
+        clients, settings = self._clients, self._settings
         name, username, password = (
             self.section_edit.text().strip(),
             self.user_combo.currentText(),
@@ -147,7 +147,7 @@ class ClientTab(QWidget):
         )
         self.error_label.clear()
         self._worker.submit(
-            lambda: plan_client_setup(data_dir, settings, username, password, name, pypirc),
+            lambda: clients.plan(settings, username, password, name),
             self._show_preview,
             self._failed,
         )
@@ -167,7 +167,8 @@ class ClientTab(QWidget):
         if change is None:
             return
         self.write_button.setEnabled(False)
-        self._worker.submit(lambda: apply_change(change), lambda backup: self._written(change, backup), self._failed)
+        clients = self._clients
+        self._worker.submit(lambda: clients.apply(change), lambda backup: self._written(change, backup), self._failed)
 
     def _written(self, change: PypircChange, backup: Path | None) -> None:
         self.change = None
@@ -197,7 +198,7 @@ class ClientTab(QWidget):
                 item.widget().deleteLater()
         username = self.user_combo.currentText() or "USER"
         name = self.section_edit.text().strip() or "local"
-        for snippet in client_snippets(self._settings.url, name, username):
+        for snippet in ClientService.snippets(self._settings.url, name, username):
             box = QGroupBox(snippet.title)
             box_layout = QVBoxLayout(box)
             code = _code_view(snippet.text)

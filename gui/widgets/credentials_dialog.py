@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from gui.services.uploader import Credentials
+from gui.services.packages.transport import Credentials
 
 
 class CredentialsDialog(QDialog):

@@ -4,60 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from gui.services.doctor import Finding, Outcome
+from gui.widgets.palette import colour
+from gui.widgets.table_model import AnyIndex, RowTableModel
 from gui.workers.service_worker import ServiceWorker
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Check", "Result", "What was found", "Fix")
 OUTCOME_TEXT = {Outcome.OK: "OK", Outcome.WARNING: "Warning", Outcome.PROBLEM: "Problem", Outcome.SKIPPED: "Skipped"}
 OUTCOME_COLOUR = {
-    Outcome.OK: "#1b7f3b",
-    Outcome.WARNING: "#8a4b00",
-    Outcome.PROBLEM: "#c0262d",
-    Outcome.SKIPPED: "#5c6b7d",
+    Outcome.OK: "success",
+    Outcome.WARNING: "warning",
+    Outcome.PROBLEM: "failure",
+    Outcome.SKIPPED: "muted",
+}
+#: Where each kind of fix is done in the window.
+WHERE = {
+    "choose_port": "Server tab → Port",
+    "choose_data_dir": "Server tab → Data folder → Change…",
+    "repair_users": "Users tab → Remove broken lines",
+    "add_user": "Users tab → Add user…",
+    "set_up_client": "Client setup tab → Write ~/.pypirc",
+    "start_server": "Start server, at the top",
 }
 
 
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(RowTableModel):
     """The findings of the last run, one row each."""
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.findings: list[Finding] = []
-
-    def set_findings(self, findings: list[Finding]) -> None:
-        self.beginResetModel()
-        self.findings = list(findings)
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self.findings)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    HEADERS = ("Check", "Result", "What was found", "Fix")
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        finding = self.findings[index.row()]
+        finding: Finding = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (
-                finding.check,
-                OUTCOME_TEXT[finding.outcome],
-                finding.detail,
-                finding.fix if finding.outcome is not Outcome.OK else "",
-            )[index.column()]
+            fix = ""
+            if finding.outcome is not Outcome.OK and finding.fix:
+                fix = f"{finding.fix} ({WHERE[finding.action]})" if finding.action else finding.fix
+            return (finding.check, OUTCOME_TEXT[finding.outcome], finding.detail, fix)[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 1:
-            return QBrush(QColor(OUTCOME_COLOUR[finding.outcome]))
+            return QBrush(colour(OUTCOME_COLOUR[finding.outcome]))
         return None
 
 
@@ -93,10 +82,9 @@ class DoctorTab(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
 
-    def set_diagnose(self, diagnose: Callable[[], list[Finding]]) -> None:
-        """Check another data folder from now on."""
-        self._diagnose = diagnose
-        self.model.set_findings([])
+    def clear(self) -> None:
+        """Forget the findings (another data folder is shown); the next visit checks again."""
+        self.model.set_rows([])
 
     def run_checks(self) -> None:
         if not self.run_button.isEnabled():
@@ -106,7 +94,7 @@ class DoctorTab(QWidget):
         self._worker.submit(self._diagnose, self._show, self._failed)
 
     def _show(self, findings: list[Finding]) -> None:
-        self.model.set_findings(findings)
+        self.model.set_rows(findings)
         self.view.resizeRowsToContents()
         counts = {outcome: sum(finding.outcome is outcome for finding in findings) for outcome in Outcome}
         problems, warnings = counts[Outcome.PROBLEM], counts[Outcome.WARNING]

@@ -2,55 +2,38 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, Qt
 
-from gui.services.access_log import status_code
+from gui.services.server.access_log import status_code
+from gui.widgets.palette import colour
+from gui.widgets.table_model import AnyIndex, RowTableModel
 
 DEFAULT_MAX_LINES = 50_000
 APP_MESSAGE = -1  # status of lines the app itself adds (notes, errors)
 
-_COLOURS = {
-    2: QColor("#1b7f3b"),
-    3: QColor("#1f5fae"),
-    4: QColor("#b35c00"),
-    5: QColor("#c0262d"),
-}
-_APP_COLOUR = QColor("#6b4fbb")
-
-AnyIndex = QModelIndex | QPersistentModelIndex
+_COLOURS = {2: colour("success"), 3: colour("info"), 4: colour("caution"), 5: colour("failure")}
+_APP_COLOUR = colour("app")
 
 
-class LogModel(QAbstractTableModel):
-    """Columns: status code (blank for non-request lines) and the line itself."""
+class LogModel(RowTableModel):
+    """Columns: status code (blank for non-request lines) and the line itself; rows are (status, text)."""
 
+    HEADERS = ("Status", "Line")
     COLUMN_STATUS = 0
     COLUMN_TEXT = 1
 
     def __init__(self, max_lines: int = DEFAULT_MAX_LINES, parent=None) -> None:
         super().__init__(parent)
         self._max_lines = max_lines
-        self._rows: list[tuple[int | None, str]] = []
 
     @property
     def max_lines(self) -> int:
         return self._max_lines
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return ("Status", "Line")[section]
-        return None
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        status, text = self._rows[index.row()]
+        status, text = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == self.COLUMN_TEXT:
                 return text
@@ -72,20 +55,18 @@ class LogModel(QAbstractTableModel):
     def _append(self, rows: list[tuple[int | None, str]]) -> None:
         if not rows:
             return
-        overflow = len(self._rows) + len(rows) - self._max_lines
+        overflow = len(self.rows) + len(rows) - self._max_lines
         if overflow > 0:
             self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
-            del self._rows[:overflow]
+            del self.rows[:overflow]
             self.endRemoveRows()
-        first = len(self._rows)
+        first = len(self.rows)
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
+        self.rows.extend(rows)
         self.endInsertRows()
 
     def clear(self) -> None:
-        self.beginResetModel()
-        self._rows.clear()
-        self.endResetModel()
+        self.set_rows([])
 
     def text_lines(self) -> list[str]:
-        return [text for _, text in self._rows]
+        return [text for _, text in self.rows]

@@ -5,75 +5,47 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSortFilterProxyModel, Qt
 
-from gui.services.packages import Listing, PackageFile, ProjectGroup, VersionGroup
+from gui.services.packages.listing import Listing, PackageFile, ProjectGroup, VersionGroup, human_size
+from gui.widgets.table_model import AnyIndex, RowTableModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-
-def human_size(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return ""
 
 
 def when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
-class ProjectTableModel(QAbstractTableModel):
-    """One row per project. ``UserRole`` gives the ProjectGroup."""
+class ProjectTableModel(RowTableModel):
+    """One row per project; ``rows`` are the names. ``UserRole`` gives the ProjectGroup."""
 
     HEADERS = ("Project", "Versions", "Latest", "Size", "Last upload")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.listing = Listing((), ())
-        self._names: list[str] = []
         self._lowered: list[str] = []
-        self._rows: dict[str, int] = {}
+        self._row_of: dict[str, int] = {}
 
     def set_listing(self, listing: Listing) -> None:
-        self.beginResetModel()
         self.listing = listing
-        self._names = [project.name for project in listing.projects]
-        self._lowered = [name.lower() for name in self._names]
-        self._rows = {name: row for row, name in enumerate(self._names)}
-        self.endResetModel()
+        names = [project.name for project in listing.projects]
+        self._lowered = [name.lower() for name in names]
+        self._row_of = {name: row for row, name in enumerate(names)}
+        self.set_rows(names)
 
     def lowered_names(self) -> list[str]:
         return self._lowered
 
     def row_of(self, name: str) -> int | None:
-        return self._rows.get(name)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._names)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY):
-        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+        return self._row_of.get(name)
 
     def data(self, index: AnyIndex, role: int = _DISPLAY):
         column = index.column()
         if role == _DISPLAY and column == 0:  # the filter reads this for every row: keep it short
-            return self._names[index.row()]
+            return self.rows[index.row()]
         project = self.listing.projects[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return project

@@ -1,13 +1,11 @@
 """The Packages tab: what the index hosts (kept current by itself), uploads with a queue, delete.
 
-It presents and forwards: listing, checks, uploads and deletes run on the workers.
+It presents and forwards: an upload batch (build, check, send) and a delete are each one
+core call on a worker; the queue shows the batch's events as they come.
 """
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -19,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,14 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.services.desk import DeskServices
-from gui.services.errors import ServerNotRunningError
-from gui.services.packages import Listing, PackageFile, ProjectGroup, VersionGroup
-from gui.services.project_build import build_project, is_project
-from gui.services.settings import ServerSettings
-from gui.services.uploader import Credentials, ServerDownError, WrongCredentialsError
+from gui.services.clients.pypirc_reader import Credentials
+from gui.services.clients.snippets import install_command
+from gui.services.core import DeskServices
+from gui.services.errors import ServerNotRunningError, WrongCredentialsError
+from gui.services.packages.listing import Listing, PackageFile, ProjectGroup, VersionGroup
+from gui.services.packages.service import UploadEvent
+from gui.services.server.settings import ServerSettings
+from gui.widgets.confirm import confirm
 from gui.widgets.credentials_dialog import CredentialsDialog
-from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel, human_size
+from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel
 from gui.widgets.upload_queue import ProgressDelegate, UploadQueueModel
 from gui.workers.listing_watcher import ListingWatcher
 from gui.workers.service_worker import ServiceWorker
@@ -47,18 +46,17 @@ class PackagesTab(QWidget):
     #: The listing on screen changed (tests and totals follow it).
     listing_shown = Signal(object)
 
-    def __init__(self, worker: ServiceWorker, upload_worker: ServiceWorker, services: DeskServices, parent=None):
+    def __init__(self, worker: ServiceWorker, transfers: ServiceWorker, services: DeskServices, parent=None):
         super().__init__(parent)
         self._worker = worker
-        self._upload_worker = upload_worker
+        self._transfers = transfers
         self._services = services
         self._url: str | None = None  # the running server's address, None while it is stopped
         self._configured_url: str | None = None  # where it will answer once started
         self._credentials: Credentials | None = None
         self._watcher: ListingWatcher | None = None
-        self._build_dirs: list[Path] = []
         self.dialog: CredentialsDialog | None = None
-        self.confirm_box: QMessageBox | None = None
+        self.confirm_box = None
         self.users: list[str] = []
 
         self.model = ProjectTableModel(self)
@@ -177,11 +175,7 @@ class PackagesTab(QWidget):
             self._reselect_version(version)
         else:
             self.versions.set_project(None)
-        other = f"; {len(listing.unrecognized)} other files" if listing.unrecognized else ""
-        self.totals_label.setText(
-            f"{len(listing.projects):,} projects, {listing.version_count:,} versions, "
-            f"{listing.file_count:,} files, {human_size(listing.size)}{other}"
-        )
+        self.totals_label.setText(listing.summary())
         self._selection_changed()
         self.listing_shown.emit(listing)
 
@@ -243,8 +237,7 @@ class PackagesTab(QWidget):
             return
         name, version = chosen
         base = self._url or self._configured_url or ServerSettings().url
-        prefix = "pip install" if tool == "pip" else "uv pip install"
-        command = f"{prefix} {name}=={version.version} --index-url {base}/simple/"
+        command = install_command(tool, base, name, str(version.version))
         QGuiApplication.clipboard().setText(command)
         self.message.emit(f"Copied: {command}")
 
@@ -255,7 +248,7 @@ class PackagesTab(QWidget):
         if self._credentials is not None:
             then(self._credentials)
             return
-        packages, url = self._services.packages, self._url
+        packages = self._services.packages
 
         def found(credentials: Credentials | None) -> None:
             if credentials is not None:
@@ -266,7 +259,7 @@ class PackagesTab(QWidget):
             self.dialog.accepted.connect(lambda: self._asked(then))
             self.dialog.open()
 
-        self._upload_worker.submit(lambda: packages.saved_credentials(url), found, self._failed)
+        self._transfers.submit(packages.saved_credentials, found, self._failed)
 
     def _asked(self, then) -> None:
         self._credentials = self.dialog.values()
@@ -294,55 +287,21 @@ class PackagesTab(QWidget):
     def _enqueue(self, paths: list[Path], credentials: Credentials) -> None:
         self.queue_view.show()
         self.clear_button.show()
-        for path in paths:
-            if is_project(path):
-                self._build_then_upload(path, credentials)
-            else:
-                self._upload_one(path, credentials)
+        packages = self._services.packages
+        self._transfers.submit(
+            lambda progress: packages.upload_paths(paths, credentials, progress), None, self._failed, self._upload_step
+        )
 
-    def _build_then_upload(self, folder: Path, credentials: Credentials) -> None:
-        row = self.queue.add(f"{folder.name}/", "Building sdist and wheel (python -m build)…")
-        out = Path(tempfile.mkdtemp(prefix="pypi-desk-build-"))
-        self._build_dirs.append(out)
-
-        def built(files: list[Path]) -> None:
-            self.queue.update(row, percent=100, state="done", message=f"Built {', '.join(f.name for f in files)}")
-            for file in files:
-                self._upload_one(file, credentials)
-
-        def failed(error: Exception) -> None:
-            self.queue.update(row, state="failed", message=str(error))
-
-        self._upload_worker.submit(lambda: build_project(folder, out), built, failed)
-
-    def _upload_one(self, path: Path, credentials: Credentials) -> None:
-        row = self.queue.add(path.name)
-        packages, url = self._services.packages, self._url
-
-        def run(progress):
-            if url is None:
-                raise ServerNotRunningError(f"{path.name}: the server is not running. Start it, then upload again.")
-            return packages.upload(path, credentials, lambda sent, total: progress((sent, total)), url=url)
-
-        def moved(sent_total: tuple[int, int]) -> None:
-            sent, total = sent_total
-            self.queue.update(row, percent=int(100 * sent / total) if total else 0, state="sending",
-                              message="Sending…")  # fmt: skip
-
-        def done(_distribution: object) -> None:
-            self.queue.update(row, percent=100, state="done", message="Uploaded")
-            self.message.emit(f"Uploaded {path.name}.")
-
-        def failed(error: Exception) -> None:
-            self.queue.update(row, state="failed", message=str(error))
-            if isinstance(error, ServerNotRunningError | ServerDownError):
-                self.down_label.setText(str(error))
-                self.down_label.show()
-                self.start_button.show()
-            if isinstance(error, WrongCredentialsError):
-                self._credentials = None  # ask again next time
-
-        self._upload_worker.submit(run, done, failed, moved)
+    def _upload_step(self, event: UploadEvent) -> None:
+        self.queue.apply(event)
+        if event.state == "done" and event.message == "Uploaded":
+            self.message.emit(f"Uploaded {event.name}.")
+        if isinstance(event.error, ServerNotRunningError):
+            self.down_label.setText(str(event.error))
+            self.down_label.show()
+            self.start_button.show()
+        if isinstance(event.error, WrongCredentialsError):
+            self._credentials = None  # ask again next time
 
     # -- delete -----------------------------------------------------------------
 
@@ -351,28 +310,21 @@ class PackagesTab(QWidget):
         if chosen is None:
             return
         name, version = chosen
-        files = list(version.files)
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
+        self.confirm_box = confirm(
+            self,
             "Delete a version",
             f"Delete {name} {version.version}? These files will be removed from the index:\n\n"
-            + "\n".join(f.filename for f in files),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            + "\n".join(f.filename for f in version.files),
+            "Delete",
+            lambda: self._delete(name, str(version.version)),
         )
-        delete_button = box.button(QMessageBox.StandardButton.Yes)
-        delete_button.setText("Delete")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _code: self._delete(files) if box.clickedButton() is delete_button else None)
-        self.confirm_box = box
-        box.open()
 
-    def _delete(self, files: list[PackageFile]) -> None:
+    def _delete(self, name: str, version: str) -> None:
         packages = self._services.packages
 
         def run(credentials: Credentials | None) -> None:
             self._worker.submit(
-                lambda: packages.delete_version(files, credentials),
+                lambda: packages.delete_version(name, version, credentials),
                 lambda removed: self.message.emit(f"Deleted {', '.join(removed)}."),
                 self._failed,
             )
@@ -384,6 +336,3 @@ class PackagesTab(QWidget):
 
     def shutdown(self) -> None:
         self.stop_watching()
-        for folder in self._build_dirs:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(folder)

@@ -1,8 +1,6 @@
-"""The top bar: server state, the Start/Stop button, pull progress and the server's URL."""
+"""The top bar: draws the server's view (state, Start/Stop, pull progress, URL) and forwards clicks."""
 
 from __future__ import annotations
-
-import enum
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -16,27 +14,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
-class Phase(enum.Enum):
-    CHECKING = "Checking…"
-    STOPPED = "Stopped"
-    PULLING = "Pulling image"
-    STARTING = "Starting…"
-    RUNNING = "Running"
-    STOPPING = "Stopping…"
-    ERROR = "Error"
-    DISCONNECTED = "Docker engine not answering"  # the server ran in Docker; waiting for the engine
-
+from gui.services.server.phase import BUSY, Phase, ServerView
 
 #: Start and Stop both need the engine: while it is away the button waits, and says why.
 _WAITING_FOR_ENGINE = "Waiting for the Docker engine: Start and Stop need it."
 
 
-_BUSY = {Phase.CHECKING, Phase.PULLING, Phase.STARTING, Phase.STOPPING}
-
-
 class ServerBar(QWidget):
-    """Presents the server's phase; forwards clicks as ``start_requested`` / ``stop_requested``."""
+    """Draws a :class:`ServerView`; forwards clicks as ``start_requested`` / ``stop_requested``."""
 
     start_requested = Signal()
     stop_requested = Signal()
@@ -77,11 +62,10 @@ class ServerBar(QWidget):
         layout.addLayout(top)
         layout.addLayout(url_row)
         layout.addWidget(self.message_label)
-        self.show_phase(Phase.CHECKING)
+        self.show_view(ServerView(Phase.CHECKING))
 
-    def show_phase(
-        self, phase: Phase, *, url: str | None = None, message: str = "", fraction: float | None = None
-    ) -> None:
+    def show_view(self, view: ServerView) -> None:
+        phase, url, message, fraction = view.phase, view.url, view.message, view.fraction
         self.phase = phase
         text = phase.value
         if phase is Phase.RUNNING and url:
@@ -94,7 +78,7 @@ class ServerBar(QWidget):
         self.state_label.style().polish(self.state_label)
         stoppable = (Phase.RUNNING, Phase.STOPPING, Phase.DISCONNECTED)
         self.toggle_button.setText("Stop server" if phase in stoppable else "Start server")
-        self.toggle_button.setEnabled(phase not in _BUSY and phase is not Phase.DISCONNECTED)
+        self.toggle_button.setEnabled(phase not in BUSY and phase is not Phase.DISCONNECTED)
         self.toggle_button.setToolTip(_WAITING_FOR_ENGINE if phase is Phase.DISCONNECTED else "")
         self.progress.setVisible(phase is Phase.PULLING)
         if phase is Phase.PULLING:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.errors import SettingsError
-from gui.services.settings import AUTH_MODES, DEFAULT_FALLBACK_URL, RUNTIMES, ServerSettings
+from gui.services.server.settings import AUTH_MODES, DEFAULT_FALLBACK_URL, RUNTIMES, ServerSettings
 
 BIND_CHOICES = {
     "127.0.0.1": "This computer only (127.0.0.1)",

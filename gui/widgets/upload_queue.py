@@ -1,78 +1,63 @@
-"""The upload queue: one row per file, with a progress bar and its outcome in plain words."""
+"""The upload queue: one row per item of a batch, with a progress bar and its outcome in plain words.
+
+Rows are found by the item's id, never by position: clearing finished rows while an
+upload is still sending does not move its later progress onto another file's row.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar
 
-AnyIndex = QModelIndex | QPersistentModelIndex
-HEADERS = ("File", "Progress", "Outcome")
+from gui.services.packages.service import UploadEvent
+from gui.widgets.palette import colour
+from gui.widgets.table_model import AnyIndex, RowTableModel
+
+_STATE_COLOURS = {"done": "success", "failed": "failure"}
 
 
-@dataclass
-class UploadRow:
-    name: str
-    percent: int = 0
-    state: str = "waiting"  # waiting, checking, sending, done, failed
-    message: str = "Waiting"
+class UploadQueueModel(RowTableModel):
+    """Rows are the latest :class:`UploadEvent` of each item."""
 
+    HEADERS = ("File", "Progress", "Outcome")
 
-_STATE_COLOURS = {"done": QColor("#1b7f3b"), "failed": QColor("#c0262d")}
-
-
-class UploadQueueModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[UploadRow] = []
+        self._row_of: dict[int, int] = {}
 
-    def add(self, name: str, message: str = "Waiting") -> int:
-        row = len(self.rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.rows.append(UploadRow(name, message=message))
-        self.endInsertRows()
-        return row
+    def apply(self, event: UploadEvent) -> None:
+        """Show an item's new step: a new row for a new item, else its own row updated."""
+        row = self._row_of.get(event.item)
+        if row is None:
+            row = len(self.rows)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.rows.append(event)
+            self._row_of[event.item] = row
+            self.endInsertRows()
+            return
+        self.rows[row] = event
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
-    def update(self, row: int, *, percent: int | None = None, state: str | None = None, message: str | None = None):
-        entry = self.rows[row]
-        if percent is not None:
-            entry.percent = percent
-        if state is not None:
-            entry.state = state
-        if message is not None:
-            entry.message = message
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+    def event_of(self, item: int) -> UploadEvent | None:
+        row = self._row_of.get(item)
+        return None if row is None else self.rows[row]
 
     def clear_finished(self) -> None:
-        self.beginResetModel()
-        self.rows = [row for row in self.rows if row.state not in ("done", "failed")]
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
+        self.set_rows(event for event in self.rows if not event.finished)
+        self._row_of = {event.item: row for row, event in enumerate(self.rows)}
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        event: UploadEvent = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (row.name, f"{row.percent}%", row.message)[index.column()]
+            return (event.name, f"{event.percent}%", event.message)[index.column()]
         if role == Qt.ItemDataRole.UserRole:
-            return row.percent
+            return event.percent
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.message
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2:
-            return _STATE_COLOURS.get(row.state)
+            return event.message
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2 and event.state in _STATE_COLOURS:
+            return colour(_STATE_COLOURS[event.state])
         return None
 
 

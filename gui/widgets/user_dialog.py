@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.errors import DeskError
-from gui.services.users import DEFAULT_SCHEME, SCHEMES, check_name, check_password, generate_password
+from gui.services.users.rules import DEFAULT_SCHEME, SCHEME_NAMES, check_name, check_password, generate_password
 
 SCHEME_LABELS = {
     "bcrypt": "bcrypt (recommended)",
@@ -55,7 +55,7 @@ class UserDialog(QDialog):
         self.generate_button.setToolTip("Fill in a strong random password (and show it, to copy it)")
         self.generate_button.clicked.connect(self._generate)
         self.scheme_combo = QComboBox()
-        for scheme in SCHEMES:
+        for scheme in SCHEME_NAMES:
             self.scheme_combo.addItem(SCHEME_LABELS[scheme], scheme)
         self.scheme_combo.setCurrentIndex(self.scheme_combo.findData(DEFAULT_SCHEME))
         self.client_box = QCheckBox("Then set up this computer's twine for this user (~/.pypirc)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,43 +21,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.services.users import LineProblem, User, UserStore
+from gui.services.users.password_file import LineProblem
+from gui.services.users.store import User, UserStore
+from gui.widgets.confirm import confirm
+from gui.widgets.table_model import AnyIndex, RowTableModel
 from gui.widgets.user_dialog import UserDialog, UserValues
 from gui.workers.service_worker import ServiceWorker
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class UserTableModel(QAbstractTableModel):
+class UserTableModel(RowTableModel):
     HEADERS = ("User", "Password hash")
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._users: list[User] = []
-
-    def set_users(self, users: list[User]) -> None:
-        self.beginResetModel()
-        self._users = list(users)
-        self.endResetModel()
-
     def names(self) -> set[str]:
-        return {user.name for user in self._users}
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self._users)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+        return {user.name for user in self.rows}
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
             return None
-        user = self._users[index.row()]
+        user = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return user.name
         return user.name if index.column() == 0 else user.scheme
@@ -132,7 +113,7 @@ class UsersTab(QWidget):
 
     def _show(self, result: tuple[list[User], list[LineProblem]]) -> None:
         users, problems = result
-        self.model.set_users(users)
+        self.model.set_rows(users)
         self.problems_label.setText("\n".join(map(str, problems)))
         self.problems_label.setVisible(bool(problems))
         self.repair_button.setVisible(any(problem.blocks_edits for problem in problems))
@@ -181,19 +162,14 @@ class UsersTab(QWidget):
         name = self.selected_name()
         if name is None:
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self.confirm_box = confirm(
+            self,
             "Remove user",
             f"Remove {name}? {name} will no longer be able to upload or delete packages.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
+            "Remove",
+            lambda: self._remove(name),
+            QMessageBox.Icon.Question,
         )
-        remove_button = box.button(QMessageBox.StandardButton.Yes)
-        remove_button.setText("Remove")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _code: self._remove(name) if box.clickedButton() is remove_button else None)
-        self.confirm_box = box
-        box.open()
 
     def _remove(self, name: str) -> None:
         store = self._store

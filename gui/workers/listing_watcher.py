@@ -6,7 +6,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.services.packages import Listing, PackageWatcher
+from gui.services.packages.listing import Listing
+from gui.services.packages.watcher import PackageWatcher
 
 
 class ListingWatcher(QObject):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.services.runtime import LogPosition
-from gui.services.server_service import ServerService
+from gui.services.server.runtime import LogPosition
+from gui.services.server.service import ServerService
 from gui.workers.log_follower import LogFollower
 
 

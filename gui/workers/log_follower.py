@@ -1,11 +1,11 @@
-"""Follows the server's log on its own thread and hands the lines to the UI in batches.
+"""Follows the server's log on one reader thread and hands the lines to the UI in batches.
 
-A reader thread blocks on the stream and queues each line. This thread pings the UI at
-most once per ``interval`` while lines wait. On the UI thread the follower takes at
-most ``max_batch`` lines per turn, emits them as one ``lines_arrived`` batch, and
-yields to the event loop before the next turn. A burst of 200,000 lines thus costs
-the UI many short turns with painting in between, never one long stall, and a
-quiet line still shows within ``interval``.
+The reader thread opens the stream, blocks on it and queues each line. When lines start
+to wait it pings the UI once; the UI waits ``interval`` (so a trickle of lines becomes a
+few batches, not one turn per line), then takes at most ``max_batch`` lines per turn,
+emits them as one ``lines_arrived`` batch and yields to the event loop before the next
+turn. A burst of 200,000 lines thus costs the UI many short turns with painting in
+between, never one long stall, and a quiet line still shows within ``interval``.
 
 When ``max_pending`` lines wait, the reader waits too (backpressure): the stream keeps
 the rest, nothing is lost, memory stays bounded, and the reader does not compete with
@@ -18,18 +18,18 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from gui.services.runtime import LogPosition, LogStream
+from gui.services.server.runtime import LogPosition, LogStream
 
 
-class LogFollower(QThread):
+class LogFollower(QObject):
     """Emits ``lines_arrived(list[str])`` on the UI thread until the stream ends or :meth:`stop`."""
 
     lines_arrived = Signal(list)
     #: After the last batch, when the stream ended by itself: an error message, or "".
     ended = Signal(str)
-    _ready = Signal()
+    _ready = Signal()  # from the reader thread: lines wait, or the stream ended
 
     def __init__(
         self,
@@ -40,63 +40,67 @@ class LogFollower(QThread):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("log-follower")
         self._open_stream = open_stream
-        self._interval = interval
+        self._interval_ms = round(interval * 1000)
         self._max_batch = max_batch
         self._max_pending = max_pending
         self._lock = threading.Lock()
         self._space = threading.Condition(self._lock)  # the UI took lines
         self._pending: deque[str] = deque()
-        self._notified = False
-        self._finished: str | None = None
+        self._notified = False  # a ping is on its way to the UI, or the UI is taking batches
+        self._finished: str | None = None  # set once the reader is done: nothing more will come
         self._stream: LogStream | None = None
         self._stopping = False
-        self._ready.connect(self._take_batch)
+        self._reader: threading.Thread | None = None
+        self._ready.connect(self._schedule)
 
-    # -- follower thread ------------------------------------------------------
+    # -- reader thread ------------------------------------------------------------
 
-    def run(self) -> None:
+    def start(self) -> None:
+        self._reader = threading.Thread(target=self._read, name="log-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        reason = ""
         try:
             stream = self._open_stream()
-        except Exception as exc:
+        except Exception as exc:  # no engine, no container: the pane says why
             self._finish(str(exc))
             return
         with self._lock:
             self._stream = stream
             if self._stopping:
                 stream.close()
-        reader = threading.Thread(target=self._read, args=(stream,), name="log-reader", daemon=True)
-        reader.start()
-        while reader.is_alive():
-            reader.join(self._interval)
-            self._notify()
-        self._finish(self._finished or "")
-
-    def _read(self, stream: LogStream) -> None:
         try:
             for line in stream:
                 with self._space:
                     while len(self._pending) >= self._max_pending and not self._stopping:
-                        self._space.wait(self._interval)
+                        self._space.wait(self._interval_ms / 1000)
                     if self._stopping:
                         return
                     self._pending.append(line)
+                    ping = not self._notified
+                    self._notified = True
+                if ping:
+                    self._ready.emit()
         except Exception as exc:  # a broken stream ends the follow; the pane says why
-            self._finished = f"the log stream broke: {exc}"
-
-    def _notify(self) -> None:
-        with self._lock:
-            if not self._pending or self._notified:
-                return
-            self._notified = True
-        self._ready.emit()
+            reason = f"the log stream broke: {exc}"
+        self._finish(reason)
 
     def _finish(self, reason: str) -> None:
-        self._finished = reason
-        self._ready.emit()
+        with self._lock:
+            if self._stopping:  # nobody listens any more: emit nothing into a closing window
+                return
+            self._finished = reason
+            ping = not self._notified
+            self._notified = True
+        if ping:
+            self._ready.emit()
 
     # -- UI thread --------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        QTimer.singleShot(self._interval_ms, self, self._take_batch)
 
     def _take_batch(self) -> None:
         if self._stopping:
@@ -106,14 +110,15 @@ class LogFollower(QThread):
             batch = [self._pending.popleft() for _ in range(count)]
             more = bool(self._pending)
             self._notified = more
+            finished = None if more else self._finished
             self._space.notify()
         if batch:
             self.lines_arrived.emit(batch)
         if more:
             QTimer.singleShot(0, self, self._take_batch)  # paint and handle input, then go on
-        elif self._finished is not None:  # set only once the reader is done: nothing more will come
-            reason, self._finished = self._finished, None
-            self.ended.emit(reason)
+        elif finished is not None:
+            self._finished = None
+            self.ended.emit(finished)
 
     @property
     def position(self) -> LogPosition | None:
@@ -121,12 +126,21 @@ class LogFollower(QThread):
         stream = self._stream
         return getattr(stream, "position", None) if stream is not None else None
 
+    def isRunning(self) -> bool:  # QThread's name, as the service worker has it
+        return self._reader is not None and self._reader.is_alive()
+
+    def wait(self, timeout_ms: int = 5_000) -> bool:
+        """Join the reader thread; True when it ended within ``timeout_ms``."""
+        if self._reader is not None:
+            self._reader.join(timeout_ms / 1000)
+        return not self.isRunning()
+
     def stop(self, timeout_ms: int = 5_000) -> None:
-        """End the follow and join both threads; lines not yet shown are dropped."""
+        """End the follow and join the reader; lines not yet shown are dropped."""
         with self._space:
             self._stopping = True
             self._space.notify_all()
-            if self._stream is not None:
-                self._stream.close()
-        if self.isRunning():
-            self.wait(timeout_ms)
+            stream = self._stream
+        if stream is not None:
+            stream.close()
+        self.wait(timeout_ms)

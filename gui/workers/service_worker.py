@@ -1,7 +1,9 @@
 """One thread that runs service calls one at a time, in order, and reports back with signals.
 
 Callbacks given to :meth:`ServiceWorker.submit` run on the UI thread: results
-travel there through queued signals, never by sharing state. The thread runs
+travel there through queued signals, never by sharing state. A failure arrives typed:
+a :class:`DeskError` as raised, anything else (a bug) as an :class:`UnexpectedError`
+after its traceback was written to the app's log. The thread runs
 only while there is work: it ends when the queue is empty and starts again on
 the next submit, so an idle worker holds no thread that could outlive it.
 """
@@ -15,6 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
+
+from gui.services.app_log import report_unexpected
+from gui.services.errors import DeskError
 
 
 @dataclass(eq=False)
@@ -87,8 +92,10 @@ class ServiceWorker(QThread):
                     result = job.call(progress=lambda payload, job=job: self._progressed.emit(job, payload))
                 else:
                     result = job.call()
-            except Exception as exc:  # every failure goes back to the UI, typed
+            except DeskError as exc:  # a failure the user can act on: its message says how
                 self._failed.emit(job, exc)
+            except Exception as exc:  # a bug: the traceback goes to the log file, the UI gets a plain message
+                self._failed.emit(job, report_unexpected(exc, f"a job of the {self.objectName()}"))
             else:
                 self._succeeded.emit(job, result)
 

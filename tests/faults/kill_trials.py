@@ -27,9 +27,9 @@ from pathlib import Path
 WRITERS = """
 import json, sys
 from pathlib import Path
-from gui.services.users import UserStore
-from gui.services.pypirc import apply_change, plan_change
-from gui.services.settings import ServerSettings, save_settings
+from gui.services.users.store import UserStore
+from gui.services.clients.pypirc import apply_change, plan_change
+from gui.services.server.settings import ServerSettings, save_settings
 
 def htpasswd(path, n):
     UserStore(path).add(f"user{n}", "pw", "apr1")
@@ -96,7 +96,7 @@ class TrialReport:
 def seed(kind: str, path: Path) -> None:
     """The file before the first trial: a version no writer makes."""
     if kind == "htpasswd":
-        from gui.services.users import UserStore
+        from gui.services.users.store import UserStore
 
         path.unlink(missing_ok=True)
         UserStore(path).add("seed", "pw", "apr1")
@@ -104,7 +104,7 @@ def seed(kind: str, path: Path) -> None:
         path.write_text(PYPIRC_SEED)
         path.chmod(0o600)
     else:
-        from gui.services.settings import ServerSettings, save_settings
+        from gui.services.server.settings import ServerSettings, save_settings
 
         save_settings(path, ServerSettings(port=9999))
 
@@ -120,7 +120,7 @@ def judge(kind: str, path: Path, seed_text: str) -> str | None:
     if text == seed_text:
         return None
     if kind == "htpasswd":
-        from gui.services.users import check_lines
+        from gui.services.users.password_file import check_lines
 
         names = [line.split(":", 1)[0] for line in text.splitlines()]
         whole = text.endswith("\n") and not check_lines(text)
@@ -134,7 +134,7 @@ def judge(kind: str, path: Path, seed_text: str) -> str | None:
         port = json.loads(text)["port"]
     except (ValueError, KeyError, TypeError):
         return f"not JSON: {text!r}"
-    from gui.services.settings import ServerSettings, save_settings
+    from gui.services.server.settings import ServerSettings, save_settings
 
     probe = path.with_name("expected.json")
     save_settings(probe, ServerSettings(port=port))

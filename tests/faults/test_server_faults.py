@@ -13,10 +13,10 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 
-from gui.services.datadir import DataDir
-from gui.services.desk import DeskServices
+from gui.services.core import DeskServices
+from gui.services.server.datadir import DataDir
+from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 from tests.engine_proxy import EngineProxy
 from tests.widgets.test_users_and_clients import wait_idle
 
@@ -36,8 +36,7 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def open_window(qtbot, data_dir: DataDir, home: Path) -> MainWindow:
     """The real window on ``data_dir``, once it shows the server stopped; ~/.pypirc in ``home``."""
-    services = DeskServices.for_data_dir(str(data_dir.root))
-    services.pypirc = home / ".pypirc"
+    services = DeskServices.open(data_dir, pypirc=home / ".pypirc")
     window = MainWindow(services)
     qtbot.addWidget(window)
     window.show()

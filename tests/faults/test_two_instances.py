@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.services.datadir import DataDir
+from gui.services.server.datadir import DataDir
+from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 from tests.faults.test_server_faults import open_window, wait_for
 from tests.widgets.test_users_and_clients import fill, ok_button, wait_idle
 

@@ -44,9 +44,11 @@ def run(bundle: Path, *args: str, data_dir: Path, stdin: str | None = None) -> s
     )  # fmt: skip
 
 
-def test_the_bundle_starts_and_renders_the_window(bundle: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("program", ["pypi-desk", "pypi-desk-gui"])
+def test_both_executables_start_and_render_the_window(bundle: Path, tmp_path: Path, program: str) -> None:
+    """The console one (no command: the window) and the windowed one the desktop file starts."""
     shot = tmp_path / "window.png"
-    result = run(bundle, "--screenshot", str(shot), data_dir=tmp_path / "data")
+    result = run(bundle.with_name(program), "--screenshot", str(shot), data_dir=tmp_path / "data")
     assert result.returncode == 0, result.stderr
     width, height = png_size(shot)
     assert width >= 800 and height >= 500

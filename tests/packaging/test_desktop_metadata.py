@@ -37,11 +37,11 @@ def test_one_application_id_names_the_desktop_file_metainfo_icon_and_window(qapp
     component = ElementTree.parse(METAINFO_FILE).getroot()
 
     assert entry["Desktop Entry"]["Icon"] == APP_ID
-    assert entry["Desktop Entry"]["Exec"].split()[0] == "pypi-desk"
+    assert entry["Desktop Entry"]["Exec"].split()[0] == "pypi-desk-gui"  # the window, without a console
     assert component.findtext("id") == APP_ID
     assert component.findtext("launchable[@type='desktop-id']") == DESKTOP_FILE.name
     assert component.findtext("icon") == APP_ID
-    assert component.findtext("provides/binary") == "pypi-desk"
+    assert [b.text for b in component.findall("provides/binary")] == ["pypi-desk", "pypi-desk-gui"]
     assert ICON_FILE.read_text(encoding="utf-8").lstrip().startswith(("<svg", "<?xml"))
 
     from gui.gui_app import application

@@ -1,4 +1,4 @@
-"""`pip install .` gives a working `pypi-desk`: every module, the resources, a GUI script."""
+"""`pip install .` gives a working `pypi-desk` and `pypi-desk-gui`: every module, the resources, both scripts."""
 
 from __future__ import annotations
 
@@ -35,11 +35,13 @@ def test_the_wheel_holds_every_module_and_resource(wheel: Path) -> None:
     assert resources - names == set()
 
 
-def test_the_wheel_declares_pypi_desk_as_a_gui_script(wheel: Path) -> None:
+def test_the_wheel_has_a_console_command_and_a_window_command(wheel: Path) -> None:
+    """On Windows a GUI script has no console: the command line must be a console script to print."""
     with zipfile.ZipFile(wheel) as archive:
         (entry_points,) = [name for name in archive.namelist() if name.endswith(".dist-info/entry_points.txt")]
         text = archive.read(entry_points).decode()
-    assert "[gui_scripts]\npypi-desk = gui.cli:main" in text
+    assert "[console_scripts]\npypi-desk = gui.cli:main" in text
+    assert "[gui_scripts]\npypi-desk-gui = gui.cli:gui_main" in text
 
 
 def test_the_installed_command_runs(wheel: Path, tmp_path: Path) -> None:
@@ -59,7 +61,7 @@ def test_the_installed_command_runs(wheel: Path, tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     shot = subprocess.run(
-        [command, "--data-dir", tmp_path / "data", "--screenshot", tmp_path / "shot.png"],
+        [target / "bin" / "pypi-desk-gui", "--data-dir", tmp_path / "data", "--screenshot", tmp_path / "shot.png"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
     )  # fmt: skip
 

@@ -14,9 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.services.distribution import DistributionError, inspect_distribution
-from gui.services.settings import ServerSettings, SettingsError, load_settings, save_settings
-from gui.services.users import UserError, UserStore, check_lines
+from gui.services.errors import DistributionError, UserError
+from gui.services.packages.distribution import inspect_distribution
+from gui.services.server.settings import ServerSettings, SettingsError, load_settings, save_settings
+from gui.services.users.password_file import check_lines
+from gui.services.users.store import UserStore
 
 
 def examples(count: int) -> settings:

@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 
 from gui.cli import main
-from gui.services.client_setup import plan_client_setup
-from gui.services.desk import DeskServices
+from gui.services.core import DeskServices
 from gui.services.doctor import Finding, Outcome, diagnose
-from gui.services.pypirc import apply_change
-from gui.services.settings import ServerSettings
+from gui.services.server.settings import ServerSettings
 from tests.helpers import add_user
 
 
@@ -21,7 +19,7 @@ def by_check(findings: list[Finding]) -> dict[str, Finding]:
 
 
 def services_for(data_dir) -> DeskServices:
-    return DeskServices.for_data_dir(str(data_dir.root))
+    return DeskServices.open(str(data_dir.root))
 
 
 def test_without_an_engine_auto_warns_and_docker_is_a_problem(data_dir, monkeypatch, tmp_path: Path, capsys) -> None:
@@ -31,7 +29,7 @@ def test_without_an_engine_auto_warns_and_docker_is_a_problem(data_dir, monkeypa
     assert "runs as a local process instead" in found["Docker engine"].detail
     assert "Start Docker" in found["Docker engine"].fix
     assert found["Server image"].outcome is Outcome.SKIPPED
-    assert found["Users"].outcome is Outcome.WARNING and "pypi-desk user add" in found["Users"].fix
+    assert found["Users"].outcome is Outcome.WARNING and found["Users"].action == "add_user"
     assert found["~/.pypirc"].outcome is Outcome.WARNING
     assert found["/simple/"].outcome is Outcome.SKIPPED
     assert main(["--data-dir", str(data_dir.root), "doctor"]) == 0  # warnings only
@@ -42,6 +40,7 @@ def test_without_an_engine_auto_warns_and_docker_is_a_problem(data_dir, monkeypa
     assert main(["--data-dir", str(data_dir.root), "doctor"]) == 1
     printed = capsys.readouterr().out
     assert "PROBLEM  Docker engine" in printed and "fix: Start Docker" in printed
+    assert "fix: Add a user. (pypi-desk user add NAME)" in printed  # the command line says where, in its words
 
 
 def test_a_port_taken_by_another_program_is_a_problem(data_dir, port: int) -> None:
@@ -52,7 +51,8 @@ def test_a_port_taken_by_another_program_is_a_problem(data_dir, port: int) -> No
         squatter.listen()
         found = by_check(diagnose(services))["Port"]
     assert found.outcome is Outcome.PROBLEM and "another program" in found.detail
-    assert "--port" in found.fix
+    assert "another port" in found.fix and found.action == "choose_port"
+    assert "Port" not in found.fix and "tab" not in found.fix  # where to go is the caller's to say
 
 
 @pytest.mark.docker
@@ -62,7 +62,7 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
     settings = services.server.save_settings(ServerSettings(port=port, runtime="docker"))
     services.server.start(settings)
     add_user(data_dir.password_file)
-    apply_change(plan_client_setup(data_dir, settings, "urunimi", "pypi", pypirc=services.pypirc))
+    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi"))
     found = by_check(diagnose(services))
     assert {check: finding.outcome for check, finding in found.items()} == {
         "Docker engine": Outcome.OK,
@@ -86,4 +86,4 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
     data_dir.password_file.chmod(0o644)
     data_dir.password_file.write_text("urunimi:$apr1$x$y\nbroken line\n")
     found = by_check(diagnose(services))["Password file"]
-    assert found.outcome is Outcome.PROBLEM and "500" in found.detail and "Repair" in found.fix
+    assert found.outcome is Outcome.PROBLEM and "500" in found.detail and found.action == "repair_users"

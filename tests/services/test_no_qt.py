@@ -32,7 +32,7 @@ def test_no_service_module_imports_qt() -> None:
 
 def test_command_line_runs_without_loading_qt() -> None:
     code = (
-        "import sys, gui.cli, gui.services.server_service;"
+        "import sys, gui.cli, gui.services.server.service;"
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

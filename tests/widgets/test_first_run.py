@@ -12,19 +12,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.services.datadir import DataDir
-from gui.services.desk import DeskServices
+from gui.services.core import DeskServices
 from gui.services.doctor import Outcome
+from gui.services.server.datadir import DataDir
+from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 from tests.widgets.test_users_and_clients import fill, ok_button, wait_idle
 
 ENGINE_SOCKET = "/var/run/docker.sock"
 
 
 def open_window(qtbot, data_dir: DataDir, pypirc: Path) -> MainWindow:
-    services = DeskServices.for_data_dir(str(data_dir.root))
-    services.pypirc = pypirc
+    services = DeskServices.open(data_dir, pypirc=pypirc)
     window = MainWindow(services)
     qtbot.addWidget(window)
     window.show()
@@ -133,7 +132,7 @@ def test_the_doctor_tab_runs_its_checks_when_shown(qtbot, data_dir, engine_path,
     wait_for_phase(qtbot, window, Phase.STOPPED)
     with qtbot.waitSignal(window.doctor_tab.finished, timeout=30_000):
         window.show_tab("doctor")
-    findings = {finding.check: finding for finding in window.doctor_tab.model.findings}
+    findings = {finding.check: finding for finding in window.doctor_tab.model.rows}
     assert findings["Docker engine"].outcome is Outcome.WARNING
     assert findings["Users"].outcome is Outcome.WARNING
     model = window.doctor_tab.model

@@ -8,15 +8,13 @@ import pytest
 import requests
 from PySide6.QtCore import Qt
 
-from gui.services.datadir import DataDir, open_data_dir
-from gui.services.desk import DeskServices
+from gui.services.core import DeskServices
 from gui.services.errors import EngineUnavailableError, PortInUseError
-from gui.services.runtime import PullProgress, ServerStatus
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.users import UserStore
+from gui.services.server.datadir import DataDir, open_data_dir
+from gui.services.server.phase import Phase
+from gui.services.server.runtime import PullProgress, ServerStatus
+from gui.services.server.settings import ServerSettings
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 
 
 def wait_for_phase(qtbot, window: MainWindow, phase: Phase, timeout: int = 60_000) -> None:
@@ -28,8 +26,7 @@ def wait_for_phase(qtbot, window: MainWindow, phase: Phase, timeout: int = 60_00
 
 def desk(server, tmp_path: Path | None = None) -> DeskServices:
     """The window's services around ``server`` (real or fake), with users and .pypirc in temp places."""
-    data_dir = server.data_dir
-    return DeskServices(server, UserStore(data_dir.password_file), (tmp_path or data_dir.root) / ".pypirc")
+    return DeskServices.open(server=server, pypirc=(tmp_path or server.data_dir.root) / ".pypirc")
 
 
 def open_window(qtbot, service) -> MainWindow:
@@ -42,7 +39,7 @@ def open_window(qtbot, service) -> MainWindow:
 @pytest.mark.docker
 @pytest.mark.usefixtures("docker_cleanup")
 def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int, docker_client) -> None:
-    service = ServerService.for_data_dir(data_dir)
+    service = DeskServices.open(data_dir).server
     window = open_window(qtbot, service)
     wait_for_phase(qtbot, window, Phase.STOPPED)
     window.settings_form.port_spin.setValue(port)
@@ -65,7 +62,7 @@ def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int
     assert not docker_client.containers.list(all=True, filters={"name": data_dir.container_name})
     assert service.load_settings().port == port  # what was started with is remembered
     window.close()
-    assert not window.worker.isRunning() and not window.log_feed.following
+    assert not window.worker.isRunning() and not window.monitor.log_feed.following
 
 
 @pytest.mark.docker
@@ -73,9 +70,9 @@ def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int
 def test_a_reopened_window_adopts_the_running_server_and_notices_it_vanish(
     qtbot, data_dir: DataDir, port: int, docker_client
 ) -> None:
-    service = ServerService.for_data_dir(data_dir)
+    service = DeskServices.open(data_dir).server
     service.start(ServerSettings(port=port), runtime="docker")
-    window = open_window(qtbot, ServerService.for_data_dir(open_data_dir(data_dir.root)))
+    window = open_window(qtbot, DeskServices.open(open_data_dir(data_dir.root)).server)
     wait_for_phase(qtbot, window, Phase.RUNNING)
     qtbot.waitUntil(lambda: any("Listening at" in line for line in window.log_pane.model.text_lines()), timeout=10_000)
     docker_client.containers.get(data_dir.container_name).remove(force=True)  # from outside the app
@@ -101,9 +98,10 @@ class FakeService:
     def status(self, runtime: str = "auto") -> ServerStatus:
         return ServerStatus(runtime="docker", state="absent")
 
-    def start(self, settings, progress=None, runtime=None) -> ServerStatus:
+    def save_and_start(self, settings, progress=None, runtime=None) -> ServerStatus:
+        self.save_settings(settings)
         progress(PullProgress(0.5, "Pulling image: 1 of 2 layers"))
-        raise PortInUseError("Port 8080 on 127.0.0.1 is already in use by another program. Choose another port.")
+        raise PortInUseError("127.0.0.1", 8080)
 
     def logs(self, tail=None, follow=False):
         return EmptyLog()
@@ -158,7 +156,7 @@ def test_saving_the_log_writes_the_lines(qtbot, tmp_path: Path) -> None:
     window = open_window(qtbot, FakeService(tmp_path))
     window.log_pane.append_lines(["first", "second"])
     target = tmp_path / "saved.log"
-    with qtbot.waitSignal(window.file_worker.busy_changed, check_params_cb=lambda busy: not busy):
+    with qtbot.waitSignal(window.transfers.busy_changed, check_params_cb=lambda busy: not busy):
         window.log_pane.save_requested.emit(str(target), window.log_pane.model.text_lines())
     assert target.read_text() == "first\nsecond\n"
     assert any("Saved 2 lines" in line for line in window.log_pane.model.text_lines())
@@ -169,7 +167,7 @@ def test_saving_the_log_writes_the_lines(qtbot, tmp_path: Path) -> None:
 @pytest.mark.usefixtures("docker_cleanup")
 def test_a_missing_image_shows_a_progress_bar_then_runs(qtbot, data_dir: DataDir, port: int, registry, docker_client):
     registry.forget_image(docker_client)
-    window = open_window(qtbot, ServerService.for_data_dir(data_dir))
+    window = open_window(qtbot, DeskServices.open(data_dir).server)
     wait_for_phase(qtbot, window, Phase.STOPPED)
     window.settings_form.port_spin.setValue(port)
     window.settings_form.image_edit.setText(registry.image)

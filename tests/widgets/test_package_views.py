@@ -7,11 +7,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from gui.services.datadir import open_data_dir
-from gui.services.desk import DeskServices
-from gui.services.packages import group, scan
-from gui.services.server_service import ServerService
-from gui.services.users import UserStore
+from gui.services.core import DeskServices
+from gui.services.packages.listing import group, scan
+from gui.services.server.datadir import open_data_dir
 from gui.widgets.packages_tab import PackagesTab
 from gui.workers.service_worker import ServiceWorker
 
@@ -23,7 +21,7 @@ def make_tab(qtbot, tmp_path: Path) -> PackagesTab:
                  "beta_tool-0.1.tar.gz", "Gamma-2.0.zip"):  # fmt: skip
         (data_dir.packages_dir / name).write_bytes(b"x")
     worker = ServiceWorker()
-    services = DeskServices(ServerService.for_data_dir(data_dir), UserStore(data_dir.password_file), tmp_path / "rc")
+    services = DeskServices.open(data_dir, pypirc=tmp_path / "rc")
     tab = PackagesTab(worker, worker, services)
     qtbot.addWidget(tab)
     tab.show()

@@ -11,15 +11,14 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui.services.datadir import DataDir
-from gui.services.desk import DeskServices
-from gui.services.packages import VersionGroup
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.uploader import Credentials
-from gui.services.users import UserStore
+from gui.services.clients.pypirc_reader import Credentials
+from gui.services.core import DeskServices
+from gui.services.packages.listing import VersionGroup
+from gui.services.server.datadir import DataDir
+from gui.services.server.phase import Phase
+from gui.services.server.settings import ServerSettings
+from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 from tests.helpers import make_sdist, make_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
@@ -28,12 +27,12 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "dock
 @pytest.fixture
 def window(qtbot, data_dir: DataDir, port: int, isolated_home: Path):
     """The real window on a running server with user urunimi, and no ~/.pypirc yet."""
-    server = ServerService.for_data_dir(data_dir)
+    server = DeskServices.open(data_dir).server
     users = UserStore(data_dir.password_file)
     data_dir.ensure()
     users.add("urunimi", "pypi-pass", "apr1")
     server.start(server.save_settings(ServerSettings(port=port)), runtime="docker")
-    window = MainWindow(DeskServices(server, users, isolated_home / ".pypirc"))
+    window = MainWindow(DeskServices.open(server=server, pypirc=isolated_home / ".pypirc"))
     qtbot.addWidget(window)
     window.show()
     if window.phase is not Phase.RUNNING:
@@ -45,7 +44,7 @@ def window(qtbot, data_dir: DataDir, port: int, isolated_home: Path):
 
 
 def wait_idle(qtbot, window: MainWindow) -> None:
-    for worker in (window.worker, window.upload_worker):
+    for worker in (window.worker, window.transfers):
         if not worker.idle:
             with qtbot.waitSignal(worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=60_000):
                 pass
@@ -100,7 +99,7 @@ def test_dropped_files_are_checked_uploaded_and_fetchable(qtbot, window, data_di
     assert sorted(p.name for p in data_dir.packages_dir.iterdir()) == sorted(p.name for p in good)
     assert post_count(data_dir, docker_client) == 2  # nothing of the refused files reached the server
     wait_for_listing(qtbot, window, lambda listing: listing.file_count == 2)
-    assert window.packages_tab.totals_label.text().startswith("1 projects, 1 versions, 2 files")
+    assert window.packages_tab.totals_label.text().startswith("1 project, 1 version, 2 files")
 
     fetched = subprocess.run(
         [sys.executable, "-m", "pip", "download", "toy==1.0.0", "--no-deps", "--only-binary=:all:",

@@ -11,13 +11,13 @@ import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from gui.services.datadir import DataDir, open_data_dir
-from gui.services.desk import DeskServices
-from gui.services.server_service import ServerService
-from gui.services.settings import ServerSettings
-from gui.services.users import UserStore
+from gui.services.core import DeskServices
+from gui.services.server.datadir import DataDir, open_data_dir
+from gui.services.server.phase import Phase
+from gui.services.server.service import ServerService
+from gui.services.server.settings import ServerSettings
+from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
-from gui.widgets.server_bar import Phase
 from gui.widgets.user_dialog import UserDialog
 from tests.helpers import make_sdist
 
@@ -73,7 +73,7 @@ def test_generate_fills_a_strong_password_shows_it_and_enables_ok(qtbot) -> None
 
 
 def open_window(qtbot, server: ServerService, pypirc: Path) -> MainWindow:
-    window = MainWindow(DeskServices(server, UserStore(server.data_dir.password_file), pypirc))
+    window = MainWindow(DeskServices.open(server=server, pypirc=pypirc))
     qtbot.addWidget(window)
     window.show()
     return window
@@ -90,7 +90,7 @@ def wait_idle(qtbot, window: MainWindow) -> None:
 def test_a_user_added_in_the_dialog_uploads_with_the_pypirc_the_tab_wrote(
     qtbot, data_dir: DataDir, port: int, tmp_path: Path, isolated_home: Path
 ) -> None:
-    server = ServerService.for_data_dir(data_dir)
+    server = DeskServices.open(data_dir).server
     server.save_settings(ServerSettings(port=port))
     server.start(server.load_settings(), runtime="docker")
     window = open_window(qtbot, server, isolated_home / ".pypirc")
@@ -136,7 +136,7 @@ def test_a_user_added_in_the_dialog_uploads_with_the_pypirc_the_tab_wrote(
 
 
 def test_remove_asks_first_then_removes(qtbot, tmp_path: Path) -> None:
-    server = ServerService.for_data_dir(open_data_dir(tmp_path))
+    server = DeskServices.open(open_data_dir(tmp_path)).server
     store = UserStore(server.data_dir.password_file)
     store.add("alice", "pw", "apr1")
     store.add("bob", "pw", "apr1")
@@ -164,7 +164,7 @@ def test_remove_asks_first_then_removes(qtbot, tmp_path: Path) -> None:
 
 
 def test_broken_lines_are_shown_with_their_fix_and_can_be_removed(qtbot, tmp_path: Path) -> None:
-    server = ServerService.for_data_dir(open_data_dir(tmp_path))
+    server = DeskServices.open(open_data_dir(tmp_path)).server
     server.data_dir.ensure()
     server.data_dir.password_file.write_text("urunimi:$apr1$x$y\nthis is not a user\n")
     window = open_window(qtbot, server, tmp_path / ".pypirc")

@@ -25,7 +25,7 @@ def test_jobs_run_in_order_off_the_ui_thread_and_report_on_it(qtbot) -> None:
         for value in range(5):
             worker.submit(job(value), lambda result: results.append(("ok", result, threading.current_thread())))
         worker.submit(
-            lambda: (_ for _ in ()).throw(PortInUseError("Port 1 is in use")),
+            lambda: (_ for _ in ()).throw(PortInUseError("127.0.0.1", 1)),
             on_error=lambda error: results.append(("error", error, threading.current_thread())),
         )
     assert [value for kind, value, _ in results if kind == "ok"] == [0, 1, 2, 3, 4]

@@ -1,0 +1,66 @@
+"""The exact lines pip and uv need to use this index, and the dependency-confusion warning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Snippet:
+    title: str
+    text: str
+    note: str = ""
+    warning: bool = False  # the note is a risk, not a tip
+
+
+DEPENDENCY_CONFUSION = (
+    "With --extra-index-url, pip looks at PyPI as well and takes the highest version from either: "
+    "anyone who publishes a package with the same name as yours on PyPI can get their code installed "
+    "instead. Prefer --index-url with this server (it forwards unknown names to PyPI itself), or uv's "
+    "explicit index, which installs a package only from the index you name."
+)
+
+
+def install_command(tool: str, url: str, name: str, version: str) -> str:
+    """The command that installs one version from this index: ``tool`` is ``pip`` or ``uv``."""
+    prefix = "pip install" if tool == "pip" else "uv pip install"
+    return f"{prefix} {name}=={version} --index-url {simple_url(url)}"
+
+
+def simple_url(url: str) -> str:
+    """The index's ``/simple/`` address from its base URL (as in ``.pypirc``)."""
+    return f"{url.rstrip('/')}/simple/"
+
+
+def client_snippets(url: str, name: str = "local", username: str = "USER") -> list[Snippet]:
+    """Lines for pip and uv; ``url`` is the server's base URL, as in .pypirc."""
+    base = url.rstrip("/")
+    simple = simple_url(url)
+    return [
+        Snippet(
+            "pip: install from this index (and PyPI through it)",
+            f"pip install PACKAGE --index-url {simple}",
+            "The server sends pip to PyPI for names it does not host, so your packages always win.",
+        ),
+        Snippet(
+            "pip: keep PyPI first, add this index",
+            f"pip install PACKAGE --extra-index-url {simple}",
+            DEPENDENCY_CONFUSION,
+            warning=True,
+        ),
+        Snippet(
+            "pip.conf (~/.config/pip/pip.conf): make it the default",
+            f"[global]\nindex-url = {simple}\n",
+        ),
+        Snippet(
+            "uv: pyproject.toml",
+            f'[[tool.uv.index]]\nname = "{name}"\nurl = "{simple}"\npublish-url = "{base}/"\nexplicit = true\n\n'
+            f'[tool.uv.sources]\nPACKAGE = {{ index = "{name}" }}\n',
+            "explicit = true: only the packages you list under [tool.uv.sources] come from this index.",
+        ),
+        Snippet(
+            "uv: install and publish",
+            f"uv pip install PACKAGE --index-url {simple}\nuv publish --index {name} --username {username} dist/*",
+        ),
+        Snippet("twine (once ~/.pypirc has this server's section)", f"twine upload -r {name} dist/*"),
+    ]

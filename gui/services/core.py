@@ -1,0 +1,77 @@
+"""The one entry point to the core: everything for one server (one data folder), built in one place.
+
+The window, every command of the command line and the tests call :meth:`DeskServices.open`
+and hand the result on; nothing else builds a service. A test may pass its own
+``server`` (say, one whose Docker client goes through a proxy) or a ``pypirc`` path.
+
+Each area is built, and its libraries imported, the first time it is asked for: a
+command such as ``server status`` loads neither passlib nor the upload code.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gui.services.server.datadir import DataDir, open_data_dir
+
+if TYPE_CHECKING:
+    from gui.services.clients.service import ClientService
+    from gui.services.packages.service import PackageService
+    from gui.services.server.service import ServerService
+    from gui.services.users.store import UserStore
+
+
+class DeskServices:
+    """The facade of each area (server, users, clients, packages) for one data folder."""
+
+    def __init__(self, data_dir: DataDir, pypirc: Path | None = None, server: ServerService | None = None) -> None:
+        self.data_dir = data_dir
+        self._pypirc = pypirc
+        if server is not None:
+            self.__dict__["server"] = server  # what the cached property would hold
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: DataDir | str | Path | None = None,
+        *,
+        pypirc: Path | None = None,
+        server: ServerService | None = None,
+    ) -> DeskServices:
+        """The core for ``data_dir`` (default: the platform's data folder); nothing is created on disk."""
+        if server is not None:
+            folder = server.data_dir
+        else:
+            folder = data_dir if isinstance(data_dir, DataDir) else open_data_dir(data_dir)
+        return cls(folder, pypirc, server)
+
+    @functools.cached_property
+    def server(self) -> ServerService:
+        from gui.services.server.service import ServerService
+
+        return ServerService.for_data_dir(self.data_dir)
+
+    @functools.cached_property
+    def users(self) -> UserStore:
+        from gui.services.users.store import UserStore
+
+        return UserStore(self.data_dir.password_file)
+
+    @functools.cached_property
+    def clients(self) -> ClientService:
+        from gui.services.clients.pypirc_reader import default_pypirc
+        from gui.services.clients.service import ClientService
+
+        return ClientService(self.users, self._pypirc or default_pypirc())
+
+    @functools.cached_property
+    def packages(self) -> PackageService:
+        from gui.services.packages.service import PackageService
+
+        return PackageService(self.server, self.clients)
+
+    @property
+    def pypirc(self) -> Path:
+        return self.clients.pypirc

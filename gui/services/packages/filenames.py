@@ -1,0 +1,55 @@
+"""The one parser of distribution filenames (wheels and sdists), for the listing and the upload checks.
+
+Names and versions come from ``packaging.utils`` (PEP 503 names, PEP 440 versions); the
+name and version *as written* are kept too, because pypiserver compares those when it
+removes a version.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+SDIST_SUFFIXES = (".tar.gz", ".zip")
+
+
+class DistributionName(NamedTuple):
+    project: str  # PEP 503 normalized
+    name_as_written: str
+    version: Version
+    version_as_written: str
+    kind: str  # "sdist" or "wheel"
+    tags: str  # a wheel's tags as written, e.g. "py3-none-any"; "" for an sdist
+
+
+class BadFilename(ValueError):
+    """Not the filename of a wheel or an sdist; the message says why."""
+
+
+def parse_filename(filename: str) -> DistributionName:
+    """Parse a wheel's or an sdist's filename, or raise :class:`BadFilename`."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _build, _tags = parse_wheel_filename(filename)
+            parts = filename[: -len(".whl")].split("-")
+            return DistributionName(canonicalize_name(name), parts[0], version, parts[1], "wheel", "-".join(parts[-3:]))
+        name, version = parse_sdist_filename(filename)
+    except (InvalidSdistFilename, InvalidWheelFilename) as exc:
+        raise BadFilename(str(exc)) from exc
+    suffix = next(suffix for suffix in SDIST_SUFFIXES if filename.endswith(suffix))
+    written_version = filename[: -len(suffix)].rsplit("-", 1)[1]
+    written_name = filename[: -len(f"-{written_version}{suffix}")]
+    return DistributionName(canonicalize_name(name), written_name, version, written_version, "sdist", "")
+
+
+def wheel_pyversion(tags: str) -> str:
+    """The upload API's ``pyversion`` of a wheel: its first python tag (``py3`` of ``py2.py3-none-any``)."""
+    return sorted(tags.split("-")[0].split("."))[0]

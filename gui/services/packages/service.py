@@ -1,0 +1,206 @@
+"""The hosted packages of one server: list, upload a batch (built and checked first), delete a version.
+
+An upload batch takes files and project folders as the user drops them. A folder is
+built (``python -m build``) into a temporary folder that is removed once its files
+are sent; every file is checked before anything is sent. Each step of each item is
+reported as an :class:`UploadEvent`, which the window's queue and the command line
+both show; one item's failure never stops the others.
+
+A version is deleted through the server while it runs (``remove_pkg``, once for every
+spelling of the name among its files, since pypiserver compares names as written), or
+from the folder when it is stopped. The official image's entrypoint hands packages/
+to uid 9898; when this user may not delete those files, a one-shot container does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from gui.services.app_log import report_unexpected
+from gui.services.clients.pypirc_reader import Credentials
+from gui.services.clients.service import ClientService
+from gui.services.errors import (
+    DeskError,
+    EngineUnavailableError,
+    PackageNotFoundError,
+    ServerNotRunningError,
+)
+from gui.services.packages.build import build_project, is_project
+from gui.services.packages.distribution import Distribution, inspect_distribution
+from gui.services.packages.listing import Listing, PackageFile, VersionGroup, group, scan
+from gui.services.packages.transport import remove, upload
+from gui.services.server.service import ServerService
+
+_item_ids = itertools.count(1)  # unique across batches: a queue may show several at once
+
+
+@dataclass(frozen=True)
+class UploadEvent:
+    """One step of one item of a batch; ``item`` identifies the row that shows it."""
+
+    item: int
+    name: str  # a filename, or "folder/" for a project folder
+    state: str  # "waiting", "building", "sending", "done" or "failed"
+    percent: int = 0
+    message: str = ""
+    error: DeskError | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+
+UploadReport = Callable[[UploadEvent], None]
+
+
+class PackageService:
+    def __init__(self, server: ServerService, clients: ClientService) -> None:
+        self.server = server
+        self.clients = clients
+
+    @property
+    def packages_dir(self) -> Path:
+        return self.server.data_dir.packages_dir
+
+    def listing(self) -> Listing:
+        files, unrecognized = scan(self.packages_dir)
+        return group(files.values(), unrecognized)
+
+    def saved_credentials(self) -> Credentials | None:
+        """This server's user and password from ``~/.pypirc``, as twine would find them."""
+        url = self.server.running_url() or self.server.load_settings().url
+        return self.clients.credentials_for(url)
+
+    # -- upload ---------------------------------------------------------------------
+
+    def upload_paths(
+        self, paths: list[Path], credentials: Credentials, report: UploadReport | None = None
+    ) -> list[UploadEvent]:
+        """Build, check and upload every path; returns each item's last event (done or failed)."""
+        say = report or (lambda _event: None)
+        items = [(next(_item_ids), path) for path in paths]
+        for item, path in items:
+            label = f"{path.name}/" if is_project(path) else path.name
+            say(UploadEvent(item, label, "waiting", message="Waiting"))
+        url = self.server.running_url()
+        outcomes: list[UploadEvent] = []
+        for item, path in items:
+            if is_project(path):
+                outcomes += self._build_and_upload(item, path, credentials, url, say)
+            else:
+                outcomes.append(self._upload_item(item, path, credentials, url, say))
+        return outcomes
+
+    def _build_and_upload(
+        self, item: int, folder: Path, credentials: Credentials, url: str | None, say: UploadReport
+    ) -> list[UploadEvent]:
+        label = f"{folder.name}/"
+        say(UploadEvent(item, label, "building", message="Building sdist and wheel (python -m build)…"))
+        with tempfile.TemporaryDirectory(prefix="pypi-desk-build-") as out:
+            try:
+                built = build_project(folder, Path(out))
+            except Exception as error:
+                return [self._failed(item, label, error, say)]
+            names = ", ".join(path.name for path in built)
+            done = UploadEvent(item, label, "done", 100, f"Built {names}")
+            say(done)
+            built_items = [(next(_item_ids), path) for path in built]
+            for built_item, path in built_items:
+                say(UploadEvent(built_item, path.name, "waiting", message="Waiting"))
+            return [done] + [self._upload_item(i, path, credentials, url, say) for i, path in built_items]
+
+    def _upload_item(
+        self, item: int, path: Path, credentials: Credentials, url: str | None, say: UploadReport
+    ) -> UploadEvent:
+        shown = -1
+
+        def sent(done: int, total: int) -> None:
+            nonlocal shown
+            percent = int(100 * done / total) if total else 0
+            if percent != shown:  # one event per percent, not per chunk
+                shown = percent
+                say(UploadEvent(item, path.name, "sending", percent, "Sending…"))
+
+        try:
+            self.upload(path, credentials, sent, url=url)
+        except Exception as error:
+            return self._failed(item, path.name, error, say)
+        done = UploadEvent(item, path.name, "done", 100, "Uploaded")
+        say(done)
+        return done
+
+    @staticmethod
+    def _failed(item: int, name: str, error: Exception, say: UploadReport) -> UploadEvent:
+        known = error if isinstance(error, DeskError) else report_unexpected(error, f"uploading {name}")
+        event = UploadEvent(item, name, "failed", message=str(known), error=known)
+        say(event)
+        return event
+
+    def upload(
+        self,
+        path: Path,
+        credentials: Credentials,
+        progress: Callable[[int, int], None] | None = None,
+        url: str | None = None,
+    ) -> Distribution:
+        """Check one file, then upload it; ``url`` is the running server's (looked up when not given)."""
+        distribution = inspect_distribution(path)  # refuse before anything is sent
+        url = url or self.server.running_url()
+        if url is None:
+            raise ServerNotRunningError(path.name)
+        upload(url, distribution, credentials, progress)
+        return distribution
+
+    # -- delete ---------------------------------------------------------------------
+
+    def find_version(self, name: str, version: str) -> VersionGroup:
+        """The files of one version, by any spelling of the name; raises when the index has none."""
+        try:
+            wanted = Version(version)
+        except InvalidVersion as exc:
+            raise PackageNotFoundError(f"{version!r} is not a version (PEP 440), such as 1.0.0.") from exc
+        project = next((p for p in self.listing().projects if p.name == canonicalize_name(name)), None)
+        found = next((v for v in project.versions if v.version == wanted), None) if project else None
+        if found is None:
+            raise PackageNotFoundError(f"The index has no {name} {version}.")
+        return found
+
+    def delete_version(self, name: str, version: str, credentials: Credentials | None) -> list[str]:
+        """Delete every file of a version, whatever the spelling; returns the filenames removed."""
+        files = list(self.find_version(name, version).files)
+        url = self.server.running_url()
+        if url is not None:
+            if credentials is None:
+                raise DeskError("Deleting through the running server needs a user name and password.")
+            for written_name, written_version in sorted({(f.name_as_written, f.version_as_written) for f in files}):
+                remove(url, written_name, written_version, credentials)
+        else:
+            self._delete_from_folder(files)
+        left = [f.filename for f in files if (self.packages_dir / f.relative_path).exists()]
+        if left:
+            raise DeskError(f"These files are still there: {', '.join(left)}. Delete them by hand.")
+        return [f.filename for f in files]
+
+    def _delete_from_folder(self, files: list[PackageFile]) -> None:
+        blocked = []
+        for file in files:
+            try:
+                (self.packages_dir / file.relative_path).unlink(missing_ok=True)
+            except PermissionError:
+                blocked.append(file.relative_path)
+        if not blocked:
+            return
+        try:
+            self.server.remove_package_files(blocked)
+        except EngineUnavailableError as exc:
+            raise DeskError(
+                f"The files belong to the container's user (uid 9898) and no Docker engine answers to delete them: "
+                f"{', '.join(blocked)}. Start Docker, or delete them with sudo."
+            ) from exc

@@ -1,0 +1,151 @@
+"""Who may upload: the data folder's htpasswd file (list, add, change password, remove, repair).
+
+Built on passlib's ``HtpasswdFile``. Every change is a locked read-modify-write
+(two app instances never lose each other's users) that replaces the file
+atomically, mode 0644 so the container's own user (uid 9898) can read it. The
+server reloads the file when it changes: no restart is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+from passlib.apache import HtpasswdFile
+from passlib.hash import apr_md5_crypt, bcrypt, sha256_crypt, sha512_crypt
+
+from gui.services.atomic import write_atomic
+from gui.services.errors import PasswordFileError, UserError
+from gui.services.users.password_file import LineProblem, check_lines, describe_hash
+from gui.services.users.rules import DEFAULT_SCHEME, check_name, check_password
+
+#: The passlib handler of each scheme name in ``rules.SCHEME_NAMES``.
+SCHEMES = {
+    "bcrypt": bcrypt.using(ident="2y"),
+    "apr1": apr_md5_crypt,
+    "sha256": sha256_crypt,
+    "sha512": sha512_crypt,
+}
+PASSWORD_FILE_MODE = 0o644
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    scheme: str  # a label, e.g. "bcrypt", "Apache MD5 (apr1)", "plain text"
+
+
+class UserStore:
+    """The users of one password file."""
+
+    def __init__(self, password_file: Path) -> None:
+        self.password_file = password_file
+        self._lock = FileLock(str(password_file.with_name(password_file.name + ".lock")), timeout=10)
+
+    def _read_text(self) -> str:
+        try:
+            return self.password_file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PasswordFileError(
+                f"Cannot read the password file {self.password_file}: {exc}. Check its permissions."
+            ) from exc
+
+    def _load(self) -> HtpasswdFile:
+        text = self._read_text()
+        blocking = [problem for problem in check_lines(text) if problem.blocks_edits]
+        if blocking:
+            raise PasswordFileError(
+                f"The password file {self.password_file} has lines the server cannot read:\n"
+                + "\n".join(map(str, blocking))
+                + "\nUse 'Remove broken lines' (pypi-desk user repair), or edit the file."
+            )
+        return HtpasswdFile.from_string(text.encode("utf-8"))
+
+    def _save(self, htpasswd: HtpasswdFile) -> None:
+        """Replace the file (the caller holds the lock, so no other save is half done)."""
+        for stale in self.password_file.parent.glob(f".{self.password_file.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()  # left by a save that was killed
+        try:
+            self.password_file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.password_file, htpasswd.to_string(), mode=PASSWORD_FILE_MODE)
+        except OSError as exc:
+            raise PasswordFileError(
+                f"Cannot write the password file {self.password_file}: {exc.strerror or exc}. "
+                "Check that the folder is yours and writable; nothing was changed."
+            ) from exc
+
+    def users(self) -> list[User]:
+        text = self._read_text()
+        names: dict[str, str] = {}
+        for line in text.splitlines():
+            name, colon, hashed = line.partition(":")
+            if colon and name:
+                names[name] = describe_hash(hashed)
+        return [User(name, scheme) for name, scheme in names.items()]
+
+    def problems(self) -> list[LineProblem]:
+        return check_lines(self._read_text())
+
+    def add(self, name: str, password: str, scheme: str = DEFAULT_SCHEME) -> User:
+        check_name(name)
+        check_password(password, scheme)
+        with self._locked():
+            htpasswd = self._load()
+            if name in htpasswd.users():
+                raise UserError(f"User {name} exists already: choose another name, or change {name}'s password.")
+            htpasswd.set_hash(name, SCHEMES[scheme].hash(password))
+            self._save(htpasswd)
+        return User(name, describe_hash(htpasswd.get_hash(name).decode()))
+
+    def change_password(self, name: str, password: str, scheme: str = DEFAULT_SCHEME) -> User:
+        check_password(password, scheme)
+        with self._locked():
+            htpasswd = self._load()
+            if name not in htpasswd.users():
+                raise UserError(f"There is no user {name}: add it instead.")
+            htpasswd.set_hash(name, SCHEMES[scheme].hash(password))
+            self._save(htpasswd)
+        return User(name, describe_hash(htpasswd.get_hash(name).decode()))
+
+    def remove(self, name: str) -> None:
+        with self._locked():
+            htpasswd = self._load()
+            if not htpasswd.delete(name):
+                raise UserError(f"There is no user {name}; nothing was removed.")
+            self._save(htpasswd)
+
+    def verify(self, name: str, password: str) -> bool:
+        htpasswd = self._load()
+        return bool(htpasswd.check_password(name, password))
+
+    def repair(self) -> int:
+        """Remove the lines that are not 'name:hash'; returns how many were removed."""
+        with self._locked():
+            text = self._read_text()
+            broken = {p.line_number for p in check_lines(text) if p.blocks_edits}
+            if not broken:
+                return 0
+            kept = [line for number, line in enumerate(text.splitlines(), 1) if number not in broken]
+            self._save(HtpasswdFile.from_string("\n".join(kept).encode("utf-8")))
+            return len(broken)
+
+    @contextlib.contextmanager
+    def _locked(self):
+        try:
+            self.password_file.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock:
+                yield
+        except TimeoutError as exc:
+            raise PasswordFileError(
+                "Another PyPI Desk is changing the users of this server right now; try again in a moment."
+            ) from exc
+        except PermissionError as exc:
+            raise PasswordFileError(
+                f"Cannot lock the password file in {self.password_file.parent}: {exc.strerror}. "
+                "Check that the folder is yours and writable."
+            ) from exc

@@ -1,0 +1,39 @@
+"""Access-log status codes, line splitting and pull progress."""
+
+from __future__ import annotations
+
+from gui.services.server.access_log import status_code
+from gui.services.server.log_lines import split_lines
+from gui.services.server.pull_progress import PullTracker
+
+
+def test_status_code_is_read_from_gunicorn_access_lines_only() -> None:
+    line = '172.17.0.1 - a [24/Nov/2026:02:24:34 +0000] "POST / HTTP/1.1" 403 701 "-" "twine/7.0.0"'
+    assert status_code(line) == 403
+    assert status_code('1.2.3.4 - - [t] "GET /simple/toy/ HTTP/1.1" 303 0 "-" "pip"') == 303
+    assert status_code("[2026-11-24 02:24:31 +0000] [1] [INFO] Listening at: http://0.0.0.0:8080 (1)") is None
+    assert status_code("200 OK") is None
+
+
+def test_split_lines_joins_partial_chunks_and_splits_many() -> None:
+    chunks = [b"one\ntw", b"o\r\nthr", "ée\n".encode()[:3], "ée\n".encode()[3:], b"tail"]
+    assert list(split_lines(chunks)) == ["one", "two", "thrée", "tail"]
+
+
+def test_pull_progress_grows_with_layer_bytes() -> None:
+    tracker = PullTracker()
+    events = [
+        {"status": "Pulling from pypiserver/pypiserver", "id": "latest"},
+        {"status": "Already exists", "id": "base"},  # nothing to download: not counted
+        {"status": "Pulling fs layer", "id": "a"},
+        {"status": "Pulling fs layer", "id": "b"},
+        {"status": "Downloading", "id": "a", "progressDetail": {"current": 50, "total": 100}},
+        {"status": "Downloading", "id": "b", "progressDetail": {"current": 0, "total": 300}},
+        {"status": "Download complete", "id": "a"},
+        {"status": "Downloading", "id": "b", "progressDetail": {"current": 150, "total": 300}},
+        {"status": "Pull complete", "id": "b"},
+    ]
+    fractions = [p.fraction for p in map(tracker.update, events) if p is not None and p.fraction is not None]
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0
+    assert fractions[2] == 0.25  # layer a half done, b not started
