@@ -24,9 +24,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.helpers makes the packages
 
 from gui.services.core import DeskServices
-from gui.services.server.datadir import open_data_dir
 from gui.services.server.settings import ServerSettings
-from gui.services.users.store import UserStore
 from tests.helpers import make_sdist, make_wheel
 
 OUT = Path(__file__).parent / "screenshots"
@@ -127,18 +125,17 @@ def render_first_run(scratch: Path) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
-        data_dir = open_data_dir(Path(scratch) / "pypi")
-        data_dir.ensure()
-        users = UserStore(data_dir.password_file)
-        users.add("urunimi", "pypi", "apr1")
-        users.add("alice", "alice-Pa55")
-        users.add("ci-bot", "bot-Pa55", "sha512")
-        service = DeskServices.open(data_dir).server
-        status = service.start(service.save_settings(ServerSettings(port=free_port())))
+        services = DeskServices.open(Path(scratch) / "pypi", pypirc=Path(scratch) / "home" / ".pypirc")
+        services.data_dir.ensure()
+        services.users.add("urunimi", "pypi", "apr1")
+        services.users.add("alice", "alice-Pa55")
+        services.users.add("ci-bot", "bot-Pa55", "sha512")
+        service = services.server
+        status = service.save_and_start(ServerSettings(port=free_port()))
         try:
-            upload_more(DeskServices(service, users, Path(scratch) / "rc").packages, status.url, Path(scratch))
+            upload_more(services.packages, status.url, Path(scratch))
             how_to_traffic(status.url, make_sdist(Path(scratch)))  # last: the log pane ends with the how-to's lines
-            render_tabs(DeskServices(service, users, Path(scratch) / "home" / ".pypirc"))
+            render_tabs(services)
         finally:
             service.stop()
         render_first_run(Path(scratch))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -27,12 +28,18 @@ from gui.services.server.settings import ServerSettings
 from gui.workers.service_worker import ServiceWorker
 
 
-def _code_view(text: str) -> QLabel:
-    """Monospace, selectable, never wrapped: a URL copied by eye must not break (the column scrolls)."""
-    view = QLabel(text.rstrip("\n"), objectName="codeLabel")
+def _code_view(text: str) -> QPlainTextEdit:
+    """Monospace and selectable, lines never wrapped (a URL copied by eye must not break): a long
+    line scrolls sideways inside its own box, while the notes around it wrap to the column."""
+    view = QPlainTextEdit(text.rstrip("\n"), readOnly=True, objectName="codeView")
     view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-    view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    view.setTextFormat(Qt.TextFormat.PlainText)
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    lines = text.rstrip("\n").count("\n") + 1
+    margins = 2 * (view.frameWidth() + round(view.document().documentMargin()))
+    scrollbar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    view.setFixedHeight(lines * view.fontMetrics().lineSpacing() + margins + scrollbar)
     return view
 
 
@@ -98,6 +105,7 @@ class ClientTab(QWidget):
         self.snippets = QWidget()
         self.snippets_layout = QVBoxLayout(self.snippets)
         scroll = QScrollArea(widgetResizable=True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # notes wrap; code boxes scroll
         scroll.setWidget(self.snippets)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -163,8 +163,7 @@ class DockerRuntime:
         """Start (or adopt) the container; returns once the server answers HTTP."""
         settings.validate()
         with self._engine() as client:
-            client.ping()
-            existing = self._find(client)
+            existing = self._find(client)  # also the first request: a missing engine fails here
             if existing is not None and existing.status == "running":
                 return self._status_of(client, existing)
             if existing is not None:

@@ -16,8 +16,7 @@ import subprocess
 import sys
 from collections import deque
 from pathlib import Path
-
-import psutil
+from typing import TYPE_CHECKING
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import PortInUseError, ServerStartError
@@ -29,6 +28,9 @@ from gui.services.server.log_lines import split_lines
 from gui.services.server.ports import port_is_free
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
 from gui.services.server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    import psutil
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -69,12 +71,17 @@ class ProcessRuntime:
         """The recorded server process, if it still runs (and is the same process)."""
         try:
             record = json.loads(self._record_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # no record: nothing to ask psutil about (and no need to load it)
+        import psutil
+
+        try:
             process = psutil.Process(int(record["pid"]))
             if abs(process.create_time() - float(record["create_time"])) > 0.01:
                 return None
             if process.status() == psutil.STATUS_ZOMBIE:
                 return None
-        except (OSError, ValueError, KeyError, TypeError, psutil.Error):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, psutil.Error):
             return None
         return process, record
 
@@ -113,6 +120,8 @@ class ProcessRuntime:
                 env=env,
                 **_detached(),
             )
+        import psutil
+
         child = self._child
         record = {
             "pid": child.pid,
@@ -135,6 +144,8 @@ class ProcessRuntime:
     def stop(self) -> None:
         found = self._running_process()
         if found is not None:
+            import psutil
+
             process, _ = found
             family = [*process.children(recursive=True), process]
             for member in family:
