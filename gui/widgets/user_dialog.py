@@ -100,6 +100,8 @@ class UserDialog(QDialog):
             check_name(values.name)
             if not self._changing and values.name in self._existing:
                 return f"User {values.name} exists already: choose another name."
+            if not values.password:
+                return "The password is empty: type one, or click Generate."
             check_password(values.password, values.scheme)
         except DeskError as exc:
             return str(exc)

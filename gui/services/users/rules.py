@@ -34,7 +34,7 @@ def check_password(password: str, scheme: str = DEFAULT_SCHEME) -> None:
     if scheme not in SCHEME_NAMES:
         raise UserError(f"Unknown password scheme {scheme!r}: use one of {', '.join(SCHEME_NAMES)}.")
     if not password:
-        raise UserError("The password is empty: type one, or click Generate.")
+        raise UserError("The password is empty: type one, or have one generated.")
     if "\0" in password:
         raise UserError("A password cannot contain a NUL character.")
     if scheme == "bcrypt" and len(password.encode("utf-8")) > BCRYPT_MAX_BYTES:
