@@ -100,7 +100,8 @@ class LogFollower(QObject):
     # -- UI thread --------------------------------------------------------------
 
     def _schedule(self) -> None:
-        QTimer.singleShot(self._interval_ms, self, self._take_batch)
+        """Lines wait: take them after ``interval`` (a trickle becomes a batch); an end at once."""
+        QTimer.singleShot(0 if self._finished is not None else self._interval_ms, self, self._take_batch)
 
     def _take_batch(self) -> None:
         if self._stopping:

@@ -165,9 +165,11 @@ class ServerMonitor(QObject):
             self.log_feed.follow(self._service, tail)
 
     def _log_ended(self, error: str) -> None:
-        if self.phase is Phase.RUNNING:
+        """The stream broke: say so, whether or not the status poll noticed the engine's loss first."""
+        if self.phase in (Phase.RUNNING, Phase.DISCONNECTED):
             reason = f": {error}" if error else ""
             self.message.emit(f"The log stream broke off{reason}. Checking the server…")
+        if self.phase is Phase.RUNNING:
             self.refresh()
 
     def close(self) -> None:
