@@ -17,6 +17,7 @@ WHERE = {
     "add_user": "pypi-desk user add NAME",
     "set_up_client": "pypi-desk client setup --username NAME",
     "start_server": "pypi-desk server start",
+    "restart_server": "pypi-desk server stop; pypi-desk server start",
 }
 
 

@@ -49,6 +49,18 @@ class PortInUseError(DeskError):
         self.port = port
 
 
+class PortNotAllowedError(DeskError):
+    """This user may not listen on the port (below 1024 without privileges)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"Port {port} on {host} needs administrator rights on this system (ports below 1024 are privileged). "
+            "Choose a port from 1024 up, such as 8080; or run the server in Docker, which may publish it."
+        )
+        self.host = host
+        self.port = port
+
+
 class ServerStartError(DeskError):
     """The server was started but exited or never answered.
 

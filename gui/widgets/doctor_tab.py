@@ -28,6 +28,7 @@ WHERE = {
     "add_user": "Users tab → Add user…",
     "set_up_client": "Client setup tab → Write ~/.pypirc",
     "start_server": "Start server, at the top",
+    "restart_server": "Stop server, then Start server, at the top",
 }
 
 

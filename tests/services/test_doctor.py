@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
+import requests
 
 from gui.cli import main
 from gui.services.core import DeskServices
@@ -69,6 +72,7 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
         "Server image": Outcome.OK,
         "Port": Outcome.OK,
         "Data folder": Outcome.OK,
+        "Package files": Outcome.OK,
         "Password file": Outcome.OK,
         "Users": Outcome.OK,
         "~/.pypirc": Outcome.OK,
@@ -87,3 +91,72 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
     data_dir.password_file.write_text("urunimi:$apr1$x$y\nbroken line\n")
     found = by_check(diagnose(services))["Password file"]
     assert found.outcome is Outcome.PROBLEM and "500" in found.detail and found.action == "repair_users"
+
+
+@pytest.fixture
+def running(data_dir, port: int, docker_client, docker_cleanup):
+    """A set-up index: a user, ~/.pypirc written for it, the server running in Docker."""
+    services = services_for(data_dir)
+    settings = services.server.save_settings(ServerSettings(port=port, runtime="docker"))
+    services.data_dir.ensure()
+    services.users.add("urunimi", "pypi", "apr1")
+    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi"))
+    services.server.start(settings)
+    return services
+
+
+def problems(services) -> dict[str, Finding]:
+    return {f.check: f for f in diagnose(services) if f.outcome is Outcome.PROBLEM}
+
+
+@pytest.mark.docker
+def test_a_package_file_the_server_cannot_read_is_a_problem(running, port: int) -> None:
+    """Once all ok while /simple/toy/ answered 500."""
+    from tests.helpers import make_sdist
+
+    sdist = make_sdist(running.data_dir.packages_dir)
+    sdist.chmod(0o600)  # root's, as a careless 'sudo cp' leaves it
+    os.chown(sdist, 0, 0)
+    assert requests.get(f"http://127.0.0.1:{port}/simple/toy/", timeout=5).status_code == 500
+    found = problems(running)["Package files"]
+    assert "uid 9898" in found.detail and "toy-1.0.0.tar.gz" in found.detail and "chmod" in found.fix
+    assert main(["--data-dir", str(running.data_dir.root), "doctor"]) == 1
+
+
+@pytest.mark.docker
+def test_packages_removed_under_the_running_server_is_a_problem(running) -> None:
+    shutil.rmtree(running.data_dir.packages_dir)
+    found = problems(running)["Data folder"]
+    assert "was removed while the server runs" in found.detail and found.action == "restart_server"
+
+
+@pytest.mark.docker
+def test_a_stale_pypirc_password_is_a_problem(running) -> None:
+    """After 'user passwd' the .pypirc password is refused: the Doctor said ok."""
+    running.users.change_password("urunimi", "new-password")
+    found = problems(running)["~/.pypirc"]
+    assert "not urunimi's password any more" in found.detail and found.action == "set_up_client"
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_cleanup")
+def test_a_foreign_container_with_the_servers_name_is_a_problem(data_dir, docker_client) -> None:
+    services = services_for(data_dir)
+    services.server.save_settings(ServerSettings(runtime="docker"))
+    docker_client.containers.create("pypiserver/pypiserver:latest", name=data_dir.container_name)
+    found = problems(services)["Server"]
+    assert "PyPI Desk did not start" in found.detail and f"docker rm -f {data_dir.container_name}" in found.detail
+    assert main(["--data-dir", str(data_dir.root), "doctor"]) == 1
+
+
+def test_duplicates_and_unknown_hashes_are_named_for_what_they_are(data_dir) -> None:
+    """Reported as '500 to every upload; fix: user repair' while logins worked and repair did nothing."""
+    services = services_for(data_dir)
+    data_dir.ensure()
+    services.users.add("bob", "one", "apr1")
+    with data_dir.password_file.open("a") as extra:
+        extra.write("bob:$apr1$x$y\ncarol:$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA\n")
+    found = problems(services)["Password file"]
+    assert "500" not in found.detail
+    assert "listed again" in found.detail and "plain-text password" in found.detail
+    assert found.action != "repair_users"  # repair would not fix these, so it is not offered

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from gui.services.atomic import write_atomic
-from gui.services.clients.pypirc_reader import TWINE_DEFAULT_SERVERS, read_text
+from gui.services.clients.pypirc_reader import TWINE_DEFAULT_SERVERS, parse, read_text
 from gui.services.errors import PypircError
 
 PYPIRC_MODE = 0o600
@@ -195,11 +196,32 @@ def _set_section(lines: list[str], name: str, values: dict[str, str], eol: str) 
         lines[insert_at:insert_at] = missing
 
 
+def writable_target(path: Path) -> Path:
+    """The file a write of ``path`` would replace: through a link (a dotfiles repository), but only ever
+    a regular file. A link to a device, a folder or a pipe (``~/.pypirc -> /dev/null``) is refused."""
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target  # a new file (or a link to one not made yet)
+    except OSError as exc:
+        raise PypircError(f"Cannot look at {target}: {exc.strerror or exc}. Nothing was written.") from exc
+    if not stat.S_ISREG(mode):
+        shown = f"{path} is a link to {target}, which" if target != path else f"{path}"
+        raise PypircError(
+            f"{shown} is not a regular file (a device, a folder or a pipe), so PyPI Desk will not write it. "
+            "Nothing was written: remove it, or make it a link to a file."
+        )
+    return target
+
+
 def plan_change(path: Path, name: str, repository: str, username: str, password: str) -> PypircChange:
     """What the file would become with section ``name`` set (nothing is written)."""
     _check_values(name, repository, username, password)
-    target = path.resolve() if path.is_symlink() else path
+    target = writable_target(path)
     old_text = read_text(target)
+    if old_text is not None:
+        parse(old_text, path)  # a file twine refuses is not edited into one that looks fine
     text = old_text or ""
     eol = _eol(text)
     lines = text.splitlines(keepends=True)
@@ -213,6 +235,7 @@ def apply_change(change: PypircChange) -> Path | None:
 
     Refuses when the file changed on disk since the plan, so an edit made meanwhile is not lost.
     """
+    writable_target(change.path)  # it may have become a link since the preview
     if read_text(change.path) != change.old_text:
         raise PypircError(f"{change.path} changed since the preview; look at the preview again, then write.")
     if not change.changed:

@@ -58,19 +58,26 @@ def read_text(path: Path) -> str | None:
         raise PypircError(f"Cannot read {path}: {exc}. Nothing was changed.") from exc
 
 
+def parse(text: str, path: Path) -> configparser.RawConfigParser:
+    """The file as twine reads it; a file twine would refuse (a section twice, a broken line) is refused."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        reason = " ".join(str(exc).split())
+        raise PypircError(
+            f"{path} cannot be read as twine reads it ({reason}); twine would refuse it too. "
+            "Fix that line, then try again."
+        ) from exc
+    return parser
+
+
 def repositories(path: Path) -> list[Repository]:
     """The indexes twine can upload to with this file, in ``index-servers`` order."""
     text = read_text(path.resolve() if path.is_symlink() else path)
     if text is None:
         return []
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read_string(text, source=str(path))
-    except configparser.Error as exc:
-        raise PypircError(
-            f"{path} cannot be read as twine reads it: {exc}. Fix that line (twine would refuse the file too), "
-            "then try again."
-        ) from exc
+    parser = parse(text, path)
     listed = parser.get("distutils", "index-servers", fallback=" ".join(TWINE_DEFAULT_SERVERS)).split()
     default_user = parser.get("server-login", "username", fallback="")
     default_password = parser.get("server-login", "password", fallback="")

@@ -20,7 +20,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from gui.services.errors import DistributionError
-from gui.services.packages.filenames import SDIST_SUFFIXES, BadFilename, parse_filename, wheel_pyversion
+from gui.services.packages.filenames import (
+    SDIST_SUFFIXES,
+    BadFilename,
+    parse_filename,
+    server_parse,
+    wheel_pyversion,
+)
 
 MAX_UNPACKED_BYTES = 4 * 1024**3  # a distribution that unpacks to more is refused as a likely bomb
 MAX_RATIO = 200  # nor one that unpacks to this many times its size (past 100 MB)
@@ -86,6 +92,22 @@ def _open_archive(path: Path, kind: str) -> None:
     _check_members(path, members)
 
 
+def _check_served_name(path: Path, name: str, version: str) -> None:
+    """Refuse a file the index would list under another project (pip would then fetch that name from PyPI)."""
+    served = server_parse(path.name)
+    if served is None:
+        raise _refuse(path, "the server would not list a file of that name. Rebuild it (python -m build).")
+    served_name, served_version = served
+    if canonicalize_name(served_name) != canonicalize_name(name):
+        wanted = f"{canonicalize_name(name).replace('-', '_')}-{version}"
+        raise _refuse(
+            path,
+            f"the index would serve it as project {served_name!r} (version {served_version!r}), not {name!r}: "
+            f"'pip install {name}' would not find it here and would take a package of that name from PyPI "
+            f"instead. Rebuild it with a current build backend (python -m build), which names it {wanted}.tar.gz.",
+        )
+
+
 def inspect_distribution(path: Path) -> Distribution:
     """Check ``path`` and return what the upload needs, or raise :class:`DistributionError`."""
     if path.is_symlink():
@@ -126,6 +148,7 @@ def inspect_distribution(path: Path) -> Distribution:
             f"the filename says {file_name} {file_version} but its metadata says {meta.name} {meta.version}. "
             "Rebuild it (python -m build) instead of renaming it.",
         )
+    _check_served_name(path, meta.name, meta.version)
     fields = {
         "metadata_version": meta.metadata_version or "2.1",
         "summary": meta.summary or "",

@@ -15,7 +15,10 @@ to uid 9898; when this user may not delete those files, a one-shot container doe
 from __future__ import annotations
 
 import itertools
+import logging
+import random
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,18 +30,28 @@ from gui.services.app_log import report_unexpected
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.clients.service import ClientService
 from gui.services.errors import (
+    AlreadyExistsError,
     DeskError,
     EngineUnavailableError,
     PackageNotFoundError,
     ServerNotRunningError,
+    WrongCredentialsError,
 )
 from gui.services.packages.build import build_project, is_project
 from gui.services.packages.distribution import Distribution, inspect_distribution
+from gui.services.packages.filenames import server_parse
 from gui.services.packages.listing import Listing, PackageFile, VersionGroup, group, scan
-from gui.services.packages.transport import remove, upload
+from gui.services.packages.transport import listed_with_digest, remove, sha256_of, upload
 from gui.services.server.service import ServerService
 
+log = logging.getLogger(__name__)
+UNCLEAR_ATTEMPTS = 2  # an upload whose outcome was unclear and that did not land is sent once more
 _item_ids = itertools.count(1)  # unique across batches: a queue may show several at once
+
+
+def served_as(file: PackageFile) -> tuple[str, str]:
+    """The (name, version) pypiserver files ``file`` under: what ``remove_pkg`` must be sent."""
+    return server_parse(file.filename) or (file.name_as_written, file.version_as_written)
 
 
 @dataclass(frozen=True)
@@ -155,10 +168,31 @@ class PackageService:
         url = url or self.server.running_url()
         if url is None:
             raise ServerNotRunningError(path.name)
-        upload(url, distribution, credentials, progress)
+        for attempt in range(1, UNCLEAR_ATTEMPTS + 1):
+            try:
+                upload(url, distribution, credentials, progress)
+                break
+            except AlreadyExistsError:
+                if attempt == 1 or not self._landed(url, distribution, credentials):
+                    raise
+                break  # our own earlier attempt stored it after all
+            except (WrongCredentialsError, ServerNotRunningError):
+                raise  # the server said clearly what happened
+            except DeskError as unclear:  # a reply that broke off, a 5xx, a garbled 400: did the file land?
+                if self._landed(url, distribution, credentials):
+                    log.warning("%s: %s; the index lists it with the same sha256: stored", path.name, unclear)
+                    break
+                if attempt == UNCLEAR_ATTEMPTS:
+                    raise
+                log.warning("%s: %s; not stored, sending it once more", path.name, unclear)
+                time.sleep(random.uniform(0.5, 2.0))  # other uploads at once garble the server's reads
         return distribution
 
     # -- delete ---------------------------------------------------------------------
+
+    def _landed(self, url: str, distribution: Distribution, credentials: Credentials) -> bool:
+        project = canonicalize_name((server_parse(distribution.filename) or (distribution.name, ""))[0])
+        return listed_with_digest(url, project, distribution.filename, sha256_of(distribution.path), credentials)
 
     def find_version(self, name: str, version: str) -> VersionGroup:
         """The files of one version, by any spelling of the name; raises when the index has none."""
@@ -179,8 +213,9 @@ class PackageService:
         if url is not None:
             if credentials is None:
                 raise DeskError("Deleting through the running server needs a user name and password.")
-            for written_name, written_version in sorted({(f.name_as_written, f.version_as_written) for f in files}):
-                remove(url, written_name, written_version, credentials)
+            # pypiserver matches its own parse of each filename exactly: ask once per (name, version) it sees.
+            for served_name, served_version in sorted({served_as(f) for f in files}):
+                remove(url, served_name, served_version, credentials)
         else:
             self._delete_from_folder(files)
         left = [f.filename for f in files if (self.packages_dir / f.relative_path).exists()]

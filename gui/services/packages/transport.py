@@ -7,6 +7,8 @@ never read into memory. Replies become plain words.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +27,9 @@ from gui.services.errors import (
 from gui.services.packages.distribution import Distribution
 
 CHUNK = 1024 * 1024
+_PRE = re.compile(r"<pre>(.*?)</pre>", re.S | re.I)
+_BODY = re.compile(r"<body[^>]*>(.*?)</body>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
 USER_AGENT = f"pypi-desk/{__version__}"
 
 
@@ -64,14 +69,43 @@ def _explain(reply: requests.Response, credentials: Credentials, what: str) -> N
             "Check the user name and password (the server's users, or ~/.pypirc), then try again.",
             reply.status_code,
         )
-    first_line = reply.text.strip().splitlines()[0] if reply.text.strip() else reply.reason
     if reply.status_code == 409 or (reply.status_code == 400 and "already exists" in reply.text):
         raise AlreadyExistsError(
             f"{what} is already on the server, and the server does not allow overwriting. Upload a new version, "
             "or allow overwriting in the server's settings.",
             reply.status_code,
         )
-    raise UploadRefusedError(f"The server answered {reply.status_code} for {what}: {first_line}", reply.status_code)
+    raise UploadRefusedError(
+        f"The server answered {reply.status_code} for {what}: {server_reason(reply)}", reply.status_code
+    )
+
+
+def server_reason(reply: requests.Response) -> str:
+    """The server's reason in words: the ``<pre>`` of pypiserver's (bottle's) error page, not its HTML."""
+    text = reply.text or ""
+    found = _PRE.search(text)
+    if found is None and "<" in text:
+        found = _BODY.search(text)
+        text = _TAG.sub(" ", found.group(1)) if found else _TAG.sub(" ", text)
+    elif found is not None:
+        text = found.group(1)
+    words = " ".join(html.unescape(text).split())
+    return (words[:300] + "…" if len(words) > 300 else words) or reply.reason or "no reason given"
+
+
+def listed_with_digest(url: str, project: str, filename: str, digest: str, credentials: Credentials) -> bool:
+    """Whether the index's page for ``project`` links ``filename`` with this sha256 (an upload that did land)."""
+    try:
+        page = requests.get(
+            f"{url.rstrip('/')}/simple/{project}/",
+            auth=(credentials.username, credentials.password),
+            headers={"User-Agent": USER_AGENT},
+            allow_redirects=False,
+            timeout=30,
+        )
+    except requests.RequestException:
+        return False
+    return page.status_code == 200 and f"{filename}#sha256={digest}" in page.text
 
 
 def upload(

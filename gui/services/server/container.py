@@ -26,7 +26,7 @@ from gui.services.errors import (
 )
 from gui.services.server.command import GUNICORN_ACCESS_LOG, HEALTH_PATH, pypiserver_args
 from gui.services.server.container_log import DockerLogStream, since_for
-from gui.services.server.datadir import LABEL_DATA_DIR, DataDir
+from gui.services.server.datadir import LABEL_DATA_DIR, LABEL_ROLE, DataDir
 from gui.services.server.health import wait_until_answers
 from gui.services.server.pull_progress import PullTracker
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
@@ -124,16 +124,22 @@ class DockerRuntime:
     # -- lifecycle ------------------------------------------------------------
 
     def _find(self, client: docker.DockerClient):  # -> Container | None
+        """This folder's server container: by its name, or by its labels when someone renamed it."""
         try:
             container = client.containers.get(self._data_dir.container_name)
         except docker.errors.NotFound:
-            return None
-        if container.labels.get(LABEL_DATA_DIR) != str(self._data_dir.root):
-            raise DeskError(
-                f"A container named {container.name} exists that PyPI Desk did not start for "
-                f"{self._data_dir.root}. Remove or rename it (docker rm -f {container.name})."
-            )
-        return container
+            container = None
+        if container is not None:
+            if container.labels.get(LABEL_DATA_DIR) != str(self._data_dir.root):
+                raise DeskError(
+                    f"A container named {container.name} exists that PyPI Desk did not start for "
+                    f"{self._data_dir.root}. Remove or rename it (docker rm -f {container.name})."
+                )
+            return container
+        labelled = client.containers.list(all=True, filters={"label": f"{LABEL_DATA_DIR}={self._data_dir.root}"})
+        servers = [c for c in labelled if c.labels.get(LABEL_ROLE, "server") == "server"]
+        servers.sort(key=lambda c: c.status != "running")  # a running one first
+        return servers[0] if servers else None
 
     def status(self) -> ServerStatus:
         with self._engine() as client:
@@ -194,7 +200,7 @@ class DockerRuntime:
                 settings.image,
                 command=command,
                 name=self._data_dir.container_name,
-                labels=self._data_dir.labels,
+                labels=self._data_dir.labels(),
                 environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG},
                 ports={f"{CONTAINER_PORT}/tcp": (settings.host, settings.port)},
                 volumes={
@@ -270,7 +276,7 @@ class DockerRuntime:
                 user="root",
                 remove=True,
                 volumes={str(self._data_dir.packages_dir): {"bind": "/data/packages", "mode": "rw"}},
-                labels=self._data_dir.labels,
+                labels=self._data_dir.labels("cleanup"),
             )
 
     def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> DockerLogStream:

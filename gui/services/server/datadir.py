@@ -27,6 +27,7 @@ PASSWORD_FILE_NAME = ".htpasswd"
 SETTINGS_FILE_NAME = "pypi-desk.json"
 LABEL_MANAGED = f"{APP_ID}.managed"
 LABEL_DATA_DIR = f"{APP_ID}.data-dir"
+LABEL_ROLE = f"{APP_ID}.role"  # "server", or "cleanup" for a one-shot container that deletes files
 
 
 def default_data_dir() -> Path:
@@ -69,9 +70,9 @@ class DataDir:
         digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
         return f"pypi-desk-{digest}"
 
-    @property
-    def labels(self) -> dict[str, str]:
-        return {LABEL_MANAGED: "1", LABEL_DATA_DIR: str(self.root)}
+    def labels(self, role: str = "server") -> dict[str, str]:
+        """What marks a container as this folder's (found by these even when renamed)."""
+        return {LABEL_MANAGED: "1", LABEL_DATA_DIR: str(self.root), LABEL_ROLE: role}
 
     def ensure(self) -> None:
         """Create what the server needs to start: folders and an empty password file.

@@ -25,7 +25,7 @@ from gui.services.server.datadir import DataDir
 from gui.services.server.file_log import FileLogStream
 from gui.services.server.health import wait_until_answers
 from gui.services.server.log_lines import split_lines
-from gui.services.server.ports import port_is_free
+from gui.services.server.ports import port_problem
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
 from gui.services.server.settings import ServerSettings
 
@@ -97,8 +97,9 @@ class ProcessRuntime:
         current = self.status()
         if current.running:
             return current
-        if not port_is_free(settings.host, settings.port):
-            raise PortInUseError(settings.host, settings.port)
+        problem = port_problem(settings.host, settings.port)
+        if problem is not None:
+            raise problem
         self._data_dir.ensure()
         self._data_dir.process_dir.mkdir(exist_ok=True)
         args = pypiserver_args(

@@ -2,18 +2,35 @@
 
 ``auto`` runs the server in Docker when an engine answers and as a local process
 otherwise, and says which it picked in ``ServerStatus.note``.
+
+One folder, one server: start and stop hold a lock in the data folder, so two commands
+(or two windows) at once end with one server, the second adopting the first's; and a
+start looks for this folder's server in both runtimes before it starts one.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import replace
 
-from gui.services.errors import DataDirError, EngineUnavailableError
+from gui.services.errors import DataDirError, DeskError, EngineUnavailableError, SettingsError
 from gui.services.server.container import DockerRuntime
 from gui.services.server.datadir import DataDir
 from gui.services.server.process import ProcessRuntime
 from gui.services.server.runtime import LogPosition, LogStream, ProgressCallback, Runtime, ServerStatus
 from gui.services.server.settings import ServerSettings, load_settings, save_settings
+
+LOCK_FILE_NAME = ".pypi-desk-server.lock"
+LOCK_TIMEOUT = 600  # a start may be pulling the image
+
+
+def _where(status: ServerStatus) -> str:
+    return f"in a Docker container ({status.detail})" if status.runtime == "docker" else f"as a local {status.detail}"
+
+
+def _how(runtime: str) -> str:
+    return "in Docker" if runtime == "docker" else "as a local process"
 
 
 class ServerService:
@@ -53,16 +70,39 @@ class ServerService:
             return self.docker, "Docker engine found: running the server in a container."
         return self.process, "No Docker engine answers: running the server as a local process."
 
+    @contextlib.contextmanager
+    def _one_at_a_time(self) -> Iterator[None]:
+        """Held while starting or stopping: another start waits, then finds the server and adopts it."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.data_dir.root / LOCK_FILE_NAME), timeout=LOCK_TIMEOUT)
+        try:
+            with lock:
+                yield
+        except Timeout as exc:
+            raise DeskError(
+                f"Another PyPI Desk has been starting or stopping this server for {LOCK_TIMEOUT} s; "
+                "let it finish, then try again."
+            ) from exc
+
     def start(
         self, settings: ServerSettings, progress: ProgressCallback | None = None, runtime: str | None = None
     ) -> ServerStatus:
-        """Start the server (or adopt the one already running for this folder)."""
+        """Start the server, or adopt the one already running for this folder (in either runtime)."""
         settings.validate()
-        current = self.status(runtime or settings.runtime)
-        if current.running:
-            return current
-        chosen, note = self._runtime_for(runtime or settings.runtime)
-        status = chosen.start(settings, progress)
+        wanted = runtime or settings.runtime
+        self.data_dir.ensure()
+        with self._one_at_a_time():
+            current = self.status("docker" if wanted == "docker" else "auto")
+            if current.running:
+                if wanted in ("docker", "process") and current.runtime != wanted:
+                    raise DeskError(
+                        f"This folder's server already runs {_where(current)} at {current.url}. One folder has "
+                        f"one server: stop that one first, then start it again {_how(wanted)}."
+                    )
+                return current
+            chosen, note = self._runtime_for(wanted)
+            status = chosen.start(settings, progress)
         return ServerStatus(status.runtime, status.state, status.url, status.detail, note)
 
     def save_and_start(
@@ -72,23 +112,44 @@ class ServerService:
         return self.start(self.save_settings(settings), progress=progress, runtime=runtime)
 
     def status(self, runtime: str = "auto") -> ServerStatus:
-        """The running server of this folder, looking in the runtimes ``runtime`` allows."""
+        """This folder's server, wherever it runs. ``runtime`` is where it last ran (or is meant to):
+        with ``docker`` a lost engine is an error (the server may run there still); with ``process``
+        Docker is asked quietly, and an engine that does not answer is no problem to report."""
         process_status = self.process.status()
-        if process_status.running or runtime == "process":
+        if process_status.running:
             return process_status
         try:
             return self.docker.status()
         except EngineUnavailableError as exc:
             if runtime == "docker":
                 raise
-            return replace(process_status, engine_problem=str(exc))
+            return replace(process_status, engine_problem="" if runtime == "process" else str(exc))
+        except DeskError:
+            if runtime == "process":  # a foreign container under this folder's name is Docker's business
+                return process_status
+            raise
 
     def stop(self) -> None:
         """Stop whichever runtime runs this folder's server; the data stays."""
-        if self.process.status().running:
-            self.process.stop()
+        if not self.data_dir.root.exists():
+            self.docker.stop()  # a container may outlive its folder
             return
-        self.docker.stop()
+        with self._one_at_a_time():
+            if self.process.status().running:
+                self.process.stop()
+                return
+            try:
+                self.docker.stop()
+            except EngineUnavailableError:
+                if self._saved_runtime() != "process":
+                    raise  # the server may run in the engine that does not answer
+                # runs without Docker: no container of this folder to stop, nothing to say
+
+    def _saved_runtime(self) -> str:
+        try:
+            return self.load_settings().runtime
+        except SettingsError:
+            return "auto"
 
     # -- what other areas ask of the server (they never reach into a runtime) ----------
 

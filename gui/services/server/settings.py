@@ -55,6 +55,13 @@ class ServerSettings:
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` naming the first bad value and what to use."""
+        for field in dataclasses.fields(self):
+            value, wanted = getattr(self, field.name), _FIELD_TYPES[field.name]
+            if isinstance(value, bool) is not (wanted is bool) or not isinstance(value, wanted):
+                example = json.dumps(getattr(ServerSettings(), field.name))
+                raise SettingsError(
+                    f"{field.name} is {json.dumps(value)}, which is not {_TYPE_WORDS[wanted]} (such as {example})."
+                )
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 1 <= self.port <= 65535:
             raise SettingsError(f"Port {self.port!r} is not usable: choose a number from 1 to 65535, such as 8080.")
         try:
@@ -120,10 +127,29 @@ def load_settings(path: Path) -> ServerSettings:
         ) from exc
     if not isinstance(raw, dict):
         raise SettingsError(f"The settings file {path} does not hold a JSON object. Fix or delete it.")
-    known = {field.name for field in dataclasses.fields(ServerSettings)}
+    known = {field.name: field for field in dataclasses.fields(ServerSettings)}
     settings = ServerSettings(**{key: value for key, value in raw.items() if key in known})
-    settings.validate()
+    try:
+        settings.validate()
+    except SettingsError as exc:
+        raise SettingsError(
+            f"The settings file {path} has a value PyPI Desk cannot use. {exc} "
+            "Fix that field, or delete the file to start from the defaults."
+        ) from exc
     return settings
+
+
+#: The JSON type each field must have: "false" in quotes is a string, and a string is not "off".
+_FIELD_TYPES: dict[str, type] = {
+    "port": int,
+    "host": str,
+    "image": str,
+    "auth": str,
+    "overwrite": bool,
+    "fallback_url": str,
+    "runtime": str,
+}
+_TYPE_WORDS = {int: "a whole number", str: "text in quotes", bool: "true or false (without quotes)"}
 
 
 def save_settings(path: Path, settings: ServerSettings) -> None:

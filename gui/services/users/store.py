@@ -18,7 +18,7 @@ from passlib.hash import apr_md5_crypt, bcrypt, sha256_crypt, sha512_crypt
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import PasswordFileError, UserError
-from gui.services.users.password_file import LineProblem, check_lines, describe_hash
+from gui.services.users.password_file import LineProblem, check_lines, describe_hash, entries, without_bom
 from gui.services.users.rules import DEFAULT_SCHEME, check_name, check_password
 
 #: The passlib handler of each scheme name in ``rules.SCHEME_NAMES``.
@@ -61,18 +61,18 @@ class UserStore:
             raise PasswordFileError(
                 f"The password file {self.password_file} has lines the server cannot read:\n"
                 + "\n".join(map(str, blocking))
-                + "\nUse 'Remove broken lines' (pypi-desk user repair), or edit the file."
+                + "\nRemove broken lines first (a repair of the password file), or edit the file."
             )
-        return HtpasswdFile.from_string(text.encode("utf-8"))
+        return HtpasswdFile.from_string(without_bom(text).encode("utf-8"))
 
-    def _save(self, htpasswd: HtpasswdFile) -> None:
+    def _save(self, data: bytes) -> None:
         """Replace the file (the caller holds the lock, so no other save is half done)."""
         for stale in self.password_file.parent.glob(f".{self.password_file.name}.*.tmp"):
             with contextlib.suppress(OSError):
                 stale.unlink()  # left by a save that was killed
         try:
             self.password_file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.password_file, htpasswd.to_string(), mode=PASSWORD_FILE_MODE)
+            write_atomic(self.password_file, data, mode=PASSWORD_FILE_MODE)
         except OSError as exc:
             raise PasswordFileError(
                 f"Cannot write the password file {self.password_file}: {exc.strerror or exc}. "
@@ -80,13 +80,11 @@ class UserStore:
             ) from exc
 
     def users(self) -> list[User]:
-        text = self._read_text()
-        names: dict[str, str] = {}
-        for line in text.splitlines():
-            name, colon, hashed = line.partition(":")
-            if colon and name:
-                names[name] = describe_hash(hashed)
-        return [User(name, scheme) for name, scheme in names.items()]
+        """Each user once, described by the line the server uses (the first)."""
+        described: dict[str, str] = {}
+        for _number, name, hashed in entries(self._read_text()):
+            described.setdefault(name, describe_hash(hashed))
+        return [User(name, scheme) for name, scheme in described.items()]
 
     def problems(self) -> list[LineProblem]:
         return check_lines(self._read_text())
@@ -99,40 +97,54 @@ class UserStore:
             if name in htpasswd.users():
                 raise UserError(f"User {name} exists already: choose another name, or change {name}'s password.")
             htpasswd.set_hash(name, SCHEMES[scheme].hash(password))
-            self._save(htpasswd)
+            self._save(htpasswd.to_string())
         return User(name, describe_hash(htpasswd.get_hash(name).decode()))
 
     def change_password(self, name: str, password: str, scheme: str = DEFAULT_SCHEME) -> User:
+        """A new hash on the user's first line; any later lines for the name go (they never worked)."""
         check_password(password, scheme)
+        hashed = SCHEMES[scheme].hash(password)
         with self._locked():
-            htpasswd = self._load()
-            if name not in htpasswd.users():
-                raise UserError(f"There is no user {name}: add it instead.")
-            htpasswd.set_hash(name, SCHEMES[scheme].hash(password))
-            self._save(htpasswd)
-        return User(name, describe_hash(htpasswd.get_hash(name).decode()))
+            self._load()  # refuses a file with lines the server cannot read
+            self._save(self._rewritten(name, f"{name}:{hashed}", missing=f"There is no user {name}: add it instead."))
+        return User(name, describe_hash(hashed))
 
     def remove(self, name: str) -> None:
+        """Remove every line of the user (a name listed twice is gone after one remove)."""
         with self._locked():
-            htpasswd = self._load()
-            if not htpasswd.delete(name):
-                raise UserError(f"There is no user {name}; nothing was removed.")
-            self._save(htpasswd)
+            self._load()
+            self._save(self._rewritten(name, None, missing=f"There is no user {name}; nothing was removed."))
+
+    def _rewritten(self, name: str, replacement: str | None, missing: str) -> bytes:
+        """The file with ``name``'s first line replaced (or dropped) and its later lines dropped."""
+        kept: list[str] = []
+        found = False
+        for line in without_bom(self._read_text()).splitlines():
+            if line.partition(":")[0] != name or not line.partition(":")[1]:
+                kept.append(line)
+                continue
+            if not found and replacement is not None:
+                kept.append(replacement)
+            found = True
+        if not found:
+            raise UserError(missing)
+        return ("\n".join(kept) + "\n").encode("utf-8") if kept else b""
 
     def verify(self, name: str, password: str) -> bool:
         htpasswd = self._load()
         return bool(htpasswd.check_password(name, password))
 
     def repair(self) -> int:
-        """Remove the lines that are not 'name:hash'; returns how many were removed."""
+        """Remove lines that are not 'name:hash' and a byte-order mark; returns how many were fixed."""
         with self._locked():
             text = self._read_text()
-            broken = {p.line_number for p in check_lines(text) if p.blocks_edits}
-            if not broken:
+            fixes = [p for p in check_lines(text) if p.repairable]
+            if not fixes:
                 return 0
-            kept = [line for number, line in enumerate(text.splitlines(), 1) if number not in broken]
-            self._save(HtpasswdFile.from_string("\n".join(kept).encode("utf-8")))
-            return len(broken)
+            broken = {p.line_number for p in fixes if p.blocks_edits}
+            kept = [line for n, line in enumerate(without_bom(text).splitlines(), 1) if n not in broken]
+            self._save(HtpasswdFile.from_string("\n".join(kept).encode("utf-8")).to_string())
+            return len(fixes)
 
     @contextlib.contextmanager
     def _locked(self):

@@ -36,7 +36,8 @@ def test_container_name_is_stable_per_folder_and_differs_between_folders(tmp_pat
     one = open_data_dir(tmp_path / "a")
     assert one.container_name == open_data_dir(tmp_path / "a" / ".." / "a").container_name
     assert one.container_name != open_data_dir(tmp_path / "b").container_name
-    assert one.labels[next(k for k in one.labels if k.endswith("data-dir"))] == str(one.root)
+    labels = one.labels()
+    assert labels[next(k for k in labels if k.endswith("data-dir"))] == str(one.root)
 
 
 def test_a_file_is_not_a_data_dir(tmp_path: Path) -> None:

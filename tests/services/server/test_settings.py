@@ -74,3 +74,33 @@ def test_exposed_without_passwords_warns() -> None:
 def test_url_uses_an_address_this_machine_can_reach() -> None:
     assert ServerSettings(host="0.0.0.0", port=8081).url == "http://127.0.0.1:8081"
     assert ServerSettings(host="::1", port=8081).url == "http://[::1]:8081"
+
+
+@pytest.mark.parametrize(
+    ("hand_edited", "field"),
+    [
+        ({"overwrite": "false"}, "overwrite"),  # once turned overwriting ON
+        ({"image": 5}, "image"),
+        ({"auth": ["update"]}, "auth"),
+        ({"fallback_url": 1}, "fallback_url"),
+        ({"host": 2130706433}, "host"),
+        ({"port": "8080"}, "port"),
+        ({"port": True}, "port"),
+    ],
+)
+def test_a_hand_edited_value_of_the_wrong_type_is_named_and_nothing_crashes(tmp_path, capsys, hand_edited, field):
+    from gui.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "pypi-desk.json").write_text(json.dumps(hand_edited))
+    with pytest.raises(SettingsError) as refused:
+        load_settings(data / "pypi-desk.json")
+    assert str(data / "pypi-desk.json") in str(refused.value) and f"{field} is " in str(refused.value)
+
+    assert main(["--data-dir", str(data), "server", "start"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("pypi-desk: The settings file") and "Traceback" not in err
+    assert main(["--data-dir", str(data), "doctor"]) == 1  # every check still runs, on the defaults
+    printed = capsys.readouterr().out
+    assert "PROBLEM  Settings" in printed and "Docker engine" in printed and "~/.pypirc" in printed

@@ -141,3 +141,50 @@ def test_the_next_save_sweeps_temp_files_that_a_killed_save_left(store) -> None:
     store.add("after", "pw", "apr1")
     assert not stale.exists()
     assert sorted(user.name for user in store.users()) == ["after", "seed"]
+
+
+def test_a_name_listed_twice_is_shown_as_a_problem_and_one_remove_takes_every_line(store) -> None:
+    """Twice 'bob': 'Removed bob.' once left a line, and bob still logged in."""
+    first, second = SCHEMES["apr1"].hash("one"), SCHEMES["apr1"].hash("two")
+    store.password_file.parent.mkdir(parents=True, exist_ok=True)
+    store.password_file.write_text(f"bob:{first}\nann:{SCHEMES['apr1'].hash('a')}\nbob:{second}\n")
+    assert [user.name for user in store.users()] == ["bob", "ann"]
+    (problem,) = store.problems()
+    assert problem.line_number == 3 and "listed again" in problem.problem and "remove bob" in problem.fix
+    assert store.verify("bob", "one") and not store.verify("bob", "two")  # as the server: the first line counts
+
+    store.remove("bob")
+    assert "bob" not in store.password_file.read_text()
+    assert [user.name for user in store.users()] == ["ann"] and store.problems() == []
+
+
+def test_changing_the_password_of_a_name_listed_twice_leaves_one_line(store) -> None:
+    store.password_file.parent.mkdir(parents=True, exist_ok=True)
+    store.password_file.write_text(f"bob:{SCHEMES['apr1'].hash('one')}\nbob:{SCHEMES['apr1'].hash('two')}\n")
+    store.change_password("bob", "three", "sha512")
+    assert store.password_file.read_text().count("bob:") == 1
+    assert store.verify("bob", "three") and store.problems() == []
+
+
+def test_a_byte_order_mark_is_reported_and_does_not_hide_the_first_user(store) -> None:
+    """An editor's BOM made 'alice' unknown to remove and a second alice possible; she could not log in."""
+    store.password_file.parent.mkdir(parents=True, exist_ok=True)
+    store.password_file.write_bytes(("\ufeffalice:" + SCHEMES["apr1"].hash("pw") + "\n").encode())
+    (problem,) = store.problems()
+    assert "byte-order mark" in problem.problem and "alice cannot log in" in problem.problem and problem.repairable
+    with pytest.raises(UserError, match="exists already"):
+        store.add("alice", "other")
+    assert store.repair() == 1
+    assert store.password_file.read_bytes().startswith(b"alice:") and store.problems() == []
+    assert store.verify("alice", "pw")
+
+
+def test_an_unknown_hash_scheme_is_called_what_it_is(store) -> None:
+    """argon2 is not a scheme the server knows: it takes the text as a plain-text password."""
+    store.password_file.parent.mkdir(parents=True, exist_ok=True)
+    literal = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
+    store.password_file.write_text(f"carol:{literal}\n")
+    (problem,) = store.problems()
+    assert "plain-text password" in problem.problem and "set a new password for carol" in problem.fix
+    assert not problem.repairable and store.repair() == 0
+    assert store.verify("carol", literal)  # what the Doctor warns about: the hash string itself logs in

@@ -1,0 +1,34 @@
+"""Runs every check for one data folder, in the order a user would fix them."""
+
+from __future__ import annotations
+
+from gui.services.core import DeskServices
+from gui.services.doctor import file_checks, server_checks
+from gui.services.doctor.findings import Finding, Outcome
+from gui.services.errors import DeskError
+from gui.services.server.settings import ServerSettings
+
+
+def diagnose(services: DeskServices) -> list[Finding]:
+    """Every check for ``services``' data folder; a settings file that cannot be used is checked on the defaults."""
+    findings: list[Finding] = []
+    try:
+        settings = services.server.load_settings()
+    except DeskError as exc:
+        findings.append(Finding("Settings", Outcome.PROBLEM, str(exc), "Fix or delete the settings file."))
+        settings = ServerSettings()
+    engine = server_checks.engine(services, settings)
+    findings += [engine, server_checks.image(services, settings, engine)]
+    status, trouble = server_checks.server_status(services, settings)
+    if trouble is not None:
+        findings.append(trouble)
+    findings += [
+        server_checks.port(settings, status),
+        file_checks.data_dir(services, status),
+        file_checks.package_files(services, settings, status),
+        file_checks.password_file(services, settings, status),
+        file_checks.users(services, settings),
+        file_checks.pypirc(services, settings),
+        server_checks.index(status),
+    ]
+    return findings
