@@ -165,3 +165,26 @@ def test_package_list_counts_in_words(tmp_path: Path, capsys) -> None:
     make_sdist(packages, "toy", "1.0.0")
     assert main(["--data-dir", str(tmp_path / "data"), "package", "list"]) == 0
     assert capsys.readouterr().err.startswith("1 project, 1 version, 1 file, ")
+
+
+def test_a_malformed_or_unreadable_pypirc_is_named_not_called_missing(tmp_path: Path) -> None:
+    """'package upload' said 'run client setup first' for a .pypirc twine refuses, or one it cannot read."""
+    home = tmp_path / "home"
+    home.mkdir()
+    rc = home / ".pypirc"
+    rc.write_text("[local]\nrepository = http://127.0.0.1:8080\n\n[local]\nusername = x\npassword = y\n")
+    env = dict(os.environ, HOME=str(home))
+    upload = [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "data"), "package", "upload", "x.whl"]
+    result = subprocess.run(upload, capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1 and "cannot be read as twine reads it" in result.stderr
+    assert "client setup" not in result.stderr
+
+
+def test_a_data_folder_under_a_file_says_so(tmp_path: Path) -> None:
+    """Once: 'fix its permissions'. And 'user list' created the data folder as a side effect."""
+    (tmp_path / "a-file").write_text("")
+    result = desk(tmp_path / "a-file" / "data", "server", "start")
+    assert result.returncode == 1 and f"{tmp_path / 'a-file'} is a file" in result.stderr
+    assert "permissions" not in result.stderr
+    assert desk(tmp_path / "never" / "data", "user", "list").returncode == 0
+    assert not (tmp_path / "never").exists()

@@ -104,5 +104,10 @@ def open_data_dir(path: Path | str | None = None) -> DataDir:
     root = root.resolve()
     if root.exists() and not root.is_dir():
         raise DataDirError(f"{root} is a file, not a folder. Choose a folder for the server's data.")
+    blocker = next((parent for parent in root.parents if parent.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise DataDirError(
+            f"{root} cannot be a folder: {blocker} is a file. Choose a folder for the server's data elsewhere."
+        )
     legacy = (root / PASSWORD_FILE_NAME).is_file() and not (root / "auth" / PASSWORD_FILE_NAME).exists()
     return DataDir(root=root, legacy_layout=legacy)

@@ -45,6 +45,7 @@ def test_upload_doctor_and_guide_agree(qtbot, tmp_path: Path, port, repository, 
     write_pypirc(pypirc, repository, listed)
     services = DeskServices.open(tmp_path / "data", pypirc=pypirc)
     services.server.save_settings(ServerSettings(port=port, runtime="process"))
+    services.users.add("urunimi", "pypi", "apr1")  # the .pypirc's user, with that password
 
     upload_finds_credentials = services.packages.saved_credentials() is not None
     doctor = {finding.check: finding for finding in diagnose(services)}["~/.pypirc"]

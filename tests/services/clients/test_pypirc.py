@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,45 @@ def test_an_index_servers_list_that_ends_the_file_without_a_line_end_grows_by_a_
     change = plan_change(path, "local", URL, "urunimi", "pypi")
     assert change.new_text.startswith("[a]\nusername = x\n[distutils]\nindex-servers =\n    a\n    local\n")
     assert twine_reads(change.new_text).get("distutils", "index-servers").split() == ["a", "local"]
+
+
+def test_a_link_to_something_not_a_regular_file_is_never_written(tmp_path: Path) -> None:
+    """'ln -s /dev/null ~/.pypirc' once replaced the system's /dev/null with a file holding the password."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target in (Path("/dev/null"), tmp_path, fifo):
+        rc = tmp_path / f"rc-to-{target.name or 'root'}"
+        rc.symlink_to(target)
+        with pytest.raises(PypircError, match="not a regular file"):
+            plan_change(rc, "local", "http://127.0.0.1:8080", "urunimi", "pypi")
+    assert Path("/dev/null").is_char_device() and not Path("/dev/null.bak").exists()
+
+
+def test_a_link_that_turns_bad_after_the_preview_is_not_written_either(tmp_path: Path) -> None:
+    rc = tmp_path / ".pypirc"
+    change = plan_change(rc, "local", "http://127.0.0.1:8080", "urunimi", "pypi")
+    rc.symlink_to("/dev/null")
+    with pytest.raises(PypircError, match="not a regular file"):
+        apply_change(change)
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_link_to_a_regular_file_is_still_written_through(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles" / "pypirc"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text("[pypi]\nusername = __token__\n")
+    rc = tmp_path / ".pypirc"
+    rc.symlink_to(dotfiles)
+    apply_change(plan_change(rc, "local", "http://127.0.0.1:8080", "urunimi", "pypi"))
+    assert rc.is_symlink() and "[local]" in dotfiles.read_text()
+
+
+def test_a_file_twine_would_refuse_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Two [local] sections: setup succeeded, then twine failed 'Malformed configuration'."""
+    rc = tmp_path / ".pypirc"
+    text = "[local]\nrepository = http://127.0.0.1:8080\n\n[local]\nusername = x\n"
+    rc.write_text(text)
+    with pytest.raises(PypircError, match="twine would refuse it too") as refused:
+        plan_change(rc, "local", "http://127.0.0.1:8080", "urunimi", "pypi")
+    assert "local" in str(refused.value) and "already exists" in str(refused.value)
+    assert rc.read_text() == text
