@@ -47,9 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The ``pypi-desk`` console command: a command runs here; no command opens the window."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == [FROZEN_SERVER_ARGUMENT]:  # the bundle, started by the process runtime as the server
-        from pypiserver.__main__ import main as run_pypiserver
+        from gui.services.server.inside.launcher import main as launch
 
-        run_pypiserver(argv[1:])
+        launch(argv[1:])
         return EXIT_OK
     args = build_parser().parse_args(argv)
     if args.command is None:

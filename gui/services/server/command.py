@@ -1,12 +1,37 @@
-"""The pypiserver command line both runtimes run, built from the settings.
+"""The pypiserver command line both runtimes run, built from the settings, and how it is launched.
 
-Any arguments replace the official image's default command entirely (its
-``--server gunicorn`` and ``$PYPISERVER_PORT`` included), so all are passed.
+The arguments are ``pypi-server``'s. PyPI Desk's launcher (``inside/launcher.py``) takes the
+very same ones, parses them with pypiserver's own parser and serves them faster; when it
+cannot, it runs ``pypi-server`` with them unchanged.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gui.services.server.settings import ServerSettings
+
+#: PyPI Desk's launcher (see :mod:`gui.services.server.inside.launcher`): the folder, and where a
+#: container sees it (a read-only mount).
+LAUNCHER_DIR = Path(__file__).resolve().parent / "inside"
+LAUNCHER_IN_CONTAINER = "/opt/pypi-desk"
+#: The image's Python runs the launcher; ``--container`` has it do the image entrypoint's duties.
+CONTAINER_ENTRYPOINT = ["python3", f"{LAUNCHER_IN_CONTAINER}/launcher.py", "--container"]
+#: What the launcher says, first thing on a line, when it serves the plain way instead.
+LAUNCHER_MARKER = "pypi-desk-launcher:"
+
+
+def launcher_note(log_text: str) -> str:
+    """Why the server runs the plain way, from its log; "" when the launcher serves it."""
+    for line in log_text.splitlines():
+        if line.startswith(LAUNCHER_MARKER):
+            why = line[len(LAUNCHER_MARKER) :].split("; serving the plain way")[0].strip()
+            return (
+                f"The server runs pypiserver the plain way, without PyPI Desk's fast pages: {why}. "
+                "Pages are slower on a large index; everything else works."
+            )
+    return ""
+
 
 HEALTH_PATH = "/health"
 

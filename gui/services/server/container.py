@@ -9,6 +9,7 @@ reopened app adopts it instead of starting a second one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import docker
 import docker.errors
 import requests
+from docker.types import Mount
 
 from gui.services.errors import (
     DeskError,
@@ -24,7 +26,15 @@ from gui.services.errors import (
     PortInUseError,
     ServerStartError,
 )
-from gui.services.server.command import GUNICORN_ACCESS_LOG, HEALTH_PATH, pypiserver_args
+from gui.services.server.command import (
+    CONTAINER_ENTRYPOINT,
+    GUNICORN_ACCESS_LOG,
+    HEALTH_PATH,
+    LAUNCHER_DIR,
+    LAUNCHER_IN_CONTAINER,
+    launcher_note,
+    pypiserver_args,
+)
 from gui.services.server.container_log import DockerLogStream, since_for
 from gui.services.server.datadir import LABEL_DATA_DIR, LABEL_ROLE, DataDir
 from gui.services.server.health import wait_until_answers
@@ -198,15 +208,17 @@ class DockerRuntime:
         try:
             return client.containers.create(
                 settings.image,
+                entrypoint=CONTAINER_ENTRYPOINT,
                 command=command,
                 name=self._data_dir.container_name,
                 labels=self._data_dir.labels(),
-                environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG},
+                environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG},  # for the plain way, if it comes to that
                 ports={f"{CONTAINER_PORT}/tcp": (settings.host, settings.port)},
-                volumes={
-                    str(self._data_dir.auth_dir): {"bind": "/data/auth", "mode": "ro"},
-                    str(self._data_dir.packages_dir): {"bind": "/data/packages", "mode": "rw"},
-                },
+                mounts=[  # source and target apart: a ':' in a path is just a character
+                    Mount("/data/auth", str(self._data_dir.auth_dir), type="bind", read_only=True),
+                    Mount("/data/packages", str(self._data_dir.packages_dir), type="bind"),
+                    Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True),
+                ],
                 detach=True,
             )
         except docker.errors.APIError as exc:
@@ -220,7 +232,9 @@ class DockerRuntime:
         host = self._engine_host(client) or settings.local_host
         if wait_until_answers(f"http://{host}:{settings.port}{HEALTH_PATH}", still_running, START_TIMEOUT):
             container.reload()
-            return self._status_of(client, container)
+            started = self._status_of(client, container)
+            note = launcher_note(container.logs(tail=LOG_TAIL_ON_ERROR).decode("utf-8", "replace"))
+            return dataclasses.replace(started, note=note) if note else started
         tail = container.logs(tail=LOG_TAIL_ON_ERROR).decode("utf-8", "replace").strip()
         container.reload()
         exited = container.status not in ("created", "running")
@@ -275,7 +289,7 @@ class DockerRuntime:
                 entrypoint=["rm", "-f", "--", *paths],
                 user="root",
                 remove=True,
-                volumes={str(self._data_dir.packages_dir): {"bind": "/data/packages", "mode": "rw"}},
+                mounts=[Mount("/data/packages", str(self._data_dir.packages_dir), type="bind")],
                 labels=self._data_dir.labels("cleanup"),
             )
 

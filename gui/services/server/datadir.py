@@ -13,6 +13,7 @@ bind mount would not show to the server.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from dataclasses import dataclass
@@ -82,15 +83,12 @@ class DataDir:
         readable for the container's own user (uid 9898), which reaches them
         through the bind mount and not through the private parent.
         """
-        try:
-            if not self.root.exists():
-                self.root.mkdir(parents=True, mode=0o700)
+        try:  # two starts at once may both get here: every step tolerates the other's
+            self.root.mkdir(parents=True, mode=0o700, exist_ok=True)
             self.packages_dir.mkdir(exist_ok=True)
-            if not self.auth_dir.exists():
-                self.auth_dir.mkdir(mode=0o755)
-            if not self.password_file.exists():
-                fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-                os.close(fd)
+            self.auth_dir.mkdir(mode=0o755, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         except OSError as exc:
             raise DataDirError(
                 f"Cannot prepare the data folder {self.root}: {exc.strerror or exc}. "

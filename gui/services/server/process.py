@@ -9,6 +9,7 @@ and its output goes to a log file that ``logs()`` reads and follows.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -20,7 +21,14 @@ from typing import TYPE_CHECKING
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import PortInUseError, ServerStartError
-from gui.services.server.command import FROZEN_SERVER_ARGUMENT, GUNICORN_ACCESS_LOG, HEALTH_PATH, pypiserver_args
+from gui.services.server.command import (
+    FROZEN_SERVER_ARGUMENT,
+    GUNICORN_ACCESS_LOG,
+    HEALTH_PATH,
+    LAUNCHER_DIR,
+    launcher_note,
+    pypiserver_args,
+)
 from gui.services.server.datadir import DataDir
 from gui.services.server.file_log import FileLogStream
 from gui.services.server.health import wait_until_answers
@@ -43,10 +51,13 @@ def _server_kind() -> str:
 
 
 def server_command(python: str) -> list[str]:
-    """How to run pypiserver here: ``python -m pypiserver``, or the bundle itself."""
+    """How to run the server here: PyPI Desk's launcher, the bundle itself, or (Windows, no gunicorn)
+    ``python -m pypiserver``; each takes ``pypi-server``'s arguments."""
     if getattr(sys, "frozen", False):
         return [sys.executable, FROZEN_SERVER_ARGUMENT]
-    return [python, "-m", "pypiserver"]
+    if os.name == "nt":
+        return [python, "-m", "pypiserver"]
+    return [python, str(LAUNCHER_DIR / "launcher.py")]
 
 
 class ProcessRuntime:
@@ -132,7 +143,8 @@ class ProcessRuntime:
         write_atomic(self._record_file, json.dumps(record).encode(), mode=0o644)
         health = f"http://{settings.local_host}:{settings.port}{HEALTH_PATH}"
         if wait_until_answers(health, lambda: child.poll() is None, START_TIMEOUT):
-            return self.status()
+            note = launcher_note("\n".join(self._tail_lines(LOG_TAIL_ON_ERROR)))
+            return dataclasses.replace(self.status(), note=note) if note else self.status()
         tail = "\n".join(self._tail_lines(LOG_TAIL_ON_ERROR))
         exited = child.poll() is not None
         self.stop()

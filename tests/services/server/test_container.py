@@ -44,10 +44,13 @@ def test_container_runs_the_full_command_with_folder_mounts(runtime, data_dir, p
     mounts = {m["Destination"]: m for m in attrs["Mounts"]}
     assert mounts["/data/auth"]["Source"] == str(data_dir.auth_dir) and not mounts["/data/auth"]["RW"]
     assert mounts["/data/packages"]["Source"] == str(data_dir.packages_dir)
-    # The entrypoint runs the server as the image's unprivileged user and hands it packages/.
+    # PyPI Desk's launcher, read-only, in place of the image's entrypoint: it keeps the entrypoint's
+    # duties (packages/ handed to the image's unprivileged user) and runs the server as that user.
+    assert attrs["Config"]["Entrypoint"] == ["python3", "/opt/pypi-desk/launcher.py", "--container"]
+    assert not mounts["/opt/pypi-desk"]["RW"]
     assert data_dir.packages_dir.stat().st_uid == 9898
     top = docker_client.containers.get(data_dir.container_name).top(ps_args="-o pid,uid,args")
-    server_rows = [row for row in top["Processes"] if "pypi-server" in row[-1]]
+    server_rows = [row for row in top["Processes"] if "launcher.py" in row[-1] or "gunicorn" in row[-1]]
     assert server_rows and all(row[1] == "9898" for row in server_rows)
 
 

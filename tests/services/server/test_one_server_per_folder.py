@@ -30,7 +30,7 @@ def servers_of(data: Path) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter(["cmdline"]):
         cmdline = " ".join(process.info["cmdline"] or [])
-        if "pypiserver" in cmdline and str(data) in cmdline:
+        if ("pypiserver" in cmdline or "launcher.py" in cmdline) and str(data) in cmdline:
             found.append(process)
     return found
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from gui.services.errors import PortInUseError
-from gui.services.server.command import FROZEN_SERVER_ARGUMENT
+from gui.services.server.command import FROZEN_SERVER_ARGUMENT, LAUNCHER_DIR
 from gui.services.server.datadir import open_data_dir
 from gui.services.server.process import ProcessRuntime, server_command
 from gui.services.server.settings import ServerSettings
@@ -65,6 +65,6 @@ def test_log_has_real_status_codes(runtime, data_dir, port) -> None:
 
 def test_a_frozen_app_serves_with_its_own_executable(monkeypatch) -> None:
     """A PyInstaller bundle has no Python for ``-m pypiserver`` (tests/packaging runs the real bundle)."""
-    assert server_command("/usr/bin/python3") == ["/usr/bin/python3", "-m", "pypiserver"]
+    assert server_command("/usr/bin/python3") == ["/usr/bin/python3", str(LAUNCHER_DIR / "launcher.py")]
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert server_command("/usr/bin/python3") == [sys.executable, FROZEN_SERVER_ARGUMENT]

@@ -1,0 +1,274 @@
+"""PyPI Desk's simple-API pages in front of pypiserver: fast at 50,000 files, and always fresh.
+
+Runs inside the server (the image's Python, with pypiserver; nothing of PyPI Desk's own).
+pypiserver's simple-dir backend walks and parses the whole folder for every page (1.4 s
+at 50,000 files); its cached backend is stale under gunicorn's preload, and drops its
+whole cache whenever a file is opened (pypiserver issues 449, 455, 502). Here:
+
+* :class:`FreshIndex` keeps every distribution as pypiserver's own ``valid_packages``
+  reads it, and before each page it compares the modification times of the folders it
+  knows: only a folder that changed is read again (a copy, a removal, an upload), so a
+  change shows on the next request, with no thread and no watcher to lose in a fork.
+* Digests are pypiserver's ``digest_file``, kept per file with its size and mtime, and
+  checked with a ``stat`` on every page: a file replaced in place is hashed again.
+* Pages are rendered as pypiserver renders them; with ``Accept:
+  application/vnd.pypi.simple.v1+json`` as PEP 691's JSON form. Anything else (uploads,
+  downloads, removals, ``/health``, redirects of unnormalized names) goes to pypiserver.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from urllib.parse import unquote, urljoin
+
+from pypiserver.backend import digest_file, valid_packages
+from pypiserver.core import PkgFile
+from pypiserver.pkg_helpers import is_listed_path, normalize_pkgname_for_url
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Simple Index</title>
+    </head>
+    <body>
+        <h1>Simple Index</h1>
+{links}
+    </body>
+</html>
+    """
+_PROJECT_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Links for {project}</title>
+    </head>
+    <body>
+        <h1>Links for {project}</h1>
+{links}
+    </body>
+</html>
+    """
+
+
+def _escape(text: str) -> str:
+    """As bottle's templates escape ``{{ }}``."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#039;")
+    )
+
+
+def _hashes(digest: str | None) -> dict[str, str]:
+    """PEP 691's ``hashes`` from pypiserver's ``sha256=HEX``."""
+    if not digest:
+        return {}
+    algo, _, value = digest.partition("=")
+    return {algo: value}
+
+
+def _mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
+
+
+class FreshIndex:
+    """Every distribution under ``root``; :meth:`refresh` re-reads only folders whose mtime changed."""
+
+    def __init__(self, root: Path, hash_algo: str | None) -> None:
+        self.root = str(root.resolve())
+        self.hash_algo = hash_algo
+        self._folders: dict[str, int] = {}  # folder -> its mtime when it was read
+        self._files: dict[str, dict[str, PkgFile]] = {}  # folder -> file name -> package
+        self._projects: dict[str, list[PkgFile]] | None = None
+        self._digests: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, digest)
+        self.generation = 0
+
+    def refresh(self) -> None:
+        changed = [folder for folder, seen in list(self._folders.items()) if _mtime(folder) != seen]
+        if not self._folders:
+            changed = [self.root]
+        for folder in changed:
+            if folder in self._folders or folder == self.root:
+                self._read(folder)
+        if changed:
+            self._projects = None
+            self.generation += 1
+
+    def _read(self, folder: str) -> None:
+        mtime = _mtime(folder)  # before listing: a change during the listing is seen next time
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            self._forget(folder)
+            return
+        old = self._files.get(folder, {})
+        files: dict[str, PkgFile] = {}
+        subfolders = set()
+        for entry in entries:
+            if not is_listed_path(entry.name):
+                continue
+            if entry.is_dir():
+                subfolders.add(entry.path)
+            elif entry.is_file():
+                known = old.get(entry.name)
+                found = known or next(iter(valid_packages(Path(self.root), [Path(entry.path)])), None)
+                if found is not None:
+                    files[entry.name] = found
+        self._files[folder] = files
+        self._folders[folder] = mtime
+        prefix = folder.rstrip(os.sep) + os.sep
+        for known_folder in [f for f in self._folders if f.startswith(prefix) and f not in subfolders]:
+            if os.path.dirname(known_folder) == folder.rstrip(os.sep):
+                self._forget(known_folder)  # removed (its own subfolders go with it)
+        for subfolder in subfolders - self._folders.keys():
+            self._read(subfolder)
+
+    def _forget(self, folder: str) -> None:
+        prefix = folder.rstrip(os.sep) + os.sep
+        for known in [f for f in self._folders if f == folder or f.startswith(prefix)]:
+            self._folders.pop(known, None)
+            self._files.pop(known, None)
+
+    def projects(self) -> dict[str, list[PkgFile]]:
+        """Normalized project name -> its packages, sorted as pypiserver sorts them."""
+        if self._projects is None:
+            grouped: dict[str, list[PkgFile]] = {}
+            for files in self._files.values():
+                for package in files.values():
+                    grouped.setdefault(package.pkgname_norm, []).append(package)
+            for packages in grouped.values():
+                packages.sort(key=lambda p: (p.parsed_version, p.relfn))
+            self._projects = grouped
+        return self._projects
+
+    def digest(self, package: PkgFile) -> str | None:
+        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone)."""
+        if not self.hash_algo:
+            return None
+        try:
+            info = os.stat(package.fn)
+        except OSError:
+            return None
+        cached = self._digests.get(package.fn)
+        if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
+            return cached[2]
+        digest = digest_file(package.fn, self.hash_algo)
+        self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
+        return digest
+
+
+class FastPages:
+    """WSGI middleware: serves ``/simple/`` and ``/simple/NAME/`` from a :class:`FreshIndex`."""
+
+    def __init__(
+        self,
+        app: Callable,
+        index: FreshIndex,
+        fallback_url: str | None,
+        auther: Callable[[str, str], bool] | None,
+    ) -> None:
+        self._app = app
+        self.index = index
+        self._fallback_url = fallback_url
+        self._auther = auther  # set when listing needs a password
+        self._index_pages: tuple[int, bytes, bytes] | None = None
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not path.startswith("/simple/"):
+            return self._app(environ, start_response)
+        name = unquote(path[len("/simple/") :])
+        if name and (name.count("/") != 1 or not name.endswith("/")):
+            return self._app(environ, start_response)
+        refused = self._refused(environ)
+        if refused is not None:
+            return self._app(environ, start_response)  # pypiserver answers 401/403 itself
+        project = name.rstrip("/")
+        if project and project != normalize_pkgname_for_url(project):
+            return self._app(environ, start_response)  # pypiserver redirects to the normalized name
+        self.index.refresh()
+        wants_json = JSON_TYPE in environ.get("HTTP_ACCEPT", "")
+        if not project:
+            return self._send(environ, start_response, self._index_page(wants_json), wants_json)
+        packages = self.index.projects().get(project)
+        if not packages:
+            return self._missing(environ, start_response, project)
+        page = self._project_page(environ, project, packages, wants_json)
+        return self._send(environ, start_response, page, wants_json)
+
+    def _refused(self, environ: dict) -> str | None:
+        """None when the request may list; otherwise let pypiserver refuse it in its own words."""
+        if self._auther is None:
+            return None
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        if not header.lower().startswith("basic "):
+            return "no credentials"
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return "unreadable credentials"
+        return None if self._auther(user, password) else "wrong credentials"
+
+    def _index_page(self, wants_json: bool) -> bytes:
+        generation = self.index.generation
+        if self._index_pages is None or self._index_pages[0] != generation:
+            names = sorted(self.index.projects())
+            links = "\n".join(f'                <a href="{_escape(n)}/">{_escape(n)}</a><br>' for n in names)
+            html = _INDEX_TEMPLATE.format(links=links).encode("utf-8")
+            data = json.dumps({"meta": {"api-version": "1.0"}, "projects": [{"name": n} for n in names]})
+            self._index_pages = (generation, html, data.encode("utf-8"))
+        return self._index_pages[2] if wants_json else self._index_pages[1]
+
+    def _project_page(self, environ: dict, project: str, packages: list[PkgFile], wants_json: bool) -> bytes:
+        here = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        rows = []
+        for package in packages:
+            digest = self.index.digest(package)
+            if digest is None and self.index.hash_algo and not os.path.exists(package.fn):
+                continue  # removed since the folder was read
+            target = package.relfn_unix + (f"#{digest}" if digest else "")
+            rows.append((os.path.basename(package.relfn), urljoin(here, f"../../packages/{target}"), digest))
+        if wants_json:
+            files = [
+                {
+                    "filename": name,
+                    "url": href.split("#", 1)[0],
+                    "hashes": dict([digest.split("=", 1)]) if digest else {},
+                }
+                for name, href, digest in rows
+            ]
+            return json.dumps({"meta": {"api-version": "1.0"}, "name": project, "files": files}).encode("utf-8")
+        links = "\n".join(f'            <a href="{_escape(href)}">{_escape(name)}</a><br>' for name, href, _ in rows)
+        return _PROJECT_TEMPLATE.format(project=_escape(project), links=links).encode("utf-8")
+
+    def _missing(self, environ: dict, start_response: Callable, project: str) -> Iterable[bytes]:
+        """As pypiserver: 303 to the fallback index (302 for HTTP/1.0), or 404 when there is none."""
+        if self._fallback_url:
+            status = "303 See Other" if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else "302 Found"
+            location = f"{self._fallback_url.rstrip('/')}/{project}/"
+            start_response(status, [("Location", location), ("Content-Length", "0"), ("Content-Type", "text/html")])
+            return [b""]
+        body = f"Not Found ({_escape(project)} does not exist)\n\n".encode()
+        start_response(
+            "404 Not Found", [("Content-Type", "text/html; charset=UTF-8"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    @staticmethod
+    def _send(environ: dict, start_response: Callable, body: bytes, wants_json: bool) -> Iterable[bytes]:
+        kind = JSON_TYPE if wants_json else "text/html; charset=UTF-8"
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body))), ("Vary", "Accept")])
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]

@@ -1,0 +1,169 @@
+"""PyPI Desk's launcher: runs pypiserver through its documented API, under the image's own gunicorn.
+
+    python3 /opt/pypi-desk/launcher.py --container run -p 8080 --server gunicorn -P ... /data/packages
+    python3 launcher.py run -p 8080 ... PACKAGES     (a local process: no user to become)
+    python3 /opt/pypi-desk/launcher.py --check
+
+It takes the very arguments ``pypi-server`` would (parsed by pypiserver's own parser) and
+runs the image's Python, pypiserver, gunicorn and gevent; nothing is installed. In the
+container it replaces the image's entrypoint and keeps its duties: as root, it makes
+``/data/packages`` usable by the pypiserver user (uid 9898) and then drops to that user.
+
+The app is built with ``pypiserver.app(**config)`` in gunicorn's worker (not preloaded in
+the master, whose threads a fork would lose) and wrapped in :class:`FastPages`. When the
+pypiserver at hand lacks something used here, the launcher says so on stderr (a line that
+starts with :data:`MARKER`, naming the version) and serves the plain way instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import sys
+
+MARKER = "pypi-desk-launcher:"
+SERVER_USER = "pypiserver"  # uid/gid 9898 in the official image
+PACKAGES = "/data/packages"
+#: What this launcher uses of pypiserver: (module, attribute).
+REQUIRED = (
+    ("pypiserver", "app"),
+    ("pypiserver.config", "Config"),
+    ("pypiserver.backend", "valid_packages"),
+    ("pypiserver.backend", "digest_file"),
+    ("pypiserver.core", "PkgFile"),
+    ("pypiserver.pkg_helpers", "is_listed_path"),
+    ("pypiserver.pkg_helpers", "normalize_pkgname_for_url"),
+    ("gunicorn.app.base", "BaseApplication"),
+)
+
+
+def missing_api(required: tuple[tuple[str, str], ...] = REQUIRED) -> str | None:
+    """None when pypiserver and gunicorn offer everything used here; else what is missing, in words."""
+    try:
+        version = importlib.import_module("pypiserver").__version__
+    except Exception as exc:
+        return f"pypiserver cannot be imported ({exc})"
+    for module_name, attribute in required:
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:
+            return f"pypiserver {version}: {module_name} is missing"
+        if not hasattr(module, attribute):
+            return f"pypiserver {version}: {module_name}.{attribute} is missing"
+    return None
+
+
+def become_server_user() -> None:
+    """The image entrypoint's duties when started as root: packages/ usable by uid 9898, then drop to it."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    import pwd
+
+    user = pwd.getpwnam(SERVER_USER)
+    os.makedirs(PACKAGES, exist_ok=True)
+    if not _usable_by(user, PACKAGES):
+        for folder, _dirs, files in os.walk(PACKAGES):
+            for path in [folder, *(os.path.join(folder, name) for name in files)]:
+                with contextlib.suppress(OSError):  # the check below says what still is wrong
+                    os.chown(path, user.pw_uid, user.pw_gid)
+    if not _usable_by(user, PACKAGES):
+        sys.exit(f"Cannot start pypiserver: the {SERVER_USER} user (uid {user.pw_uid}) must be able to read, "
+                 f"write and enter {PACKAGES}")  # fmt: skip
+    os.setgroups([user.pw_gid])
+    os.setgid(user.pw_gid)
+    os.setuid(user.pw_uid)
+    os.environ["HOME"] = user.pw_dir
+
+
+def _usable_by(user, folder: str) -> bool:
+    """Whether ``user`` may read, write and enter ``folder`` (asked as that user, in a child)."""
+    pid = os.fork()
+    if pid == 0:  # the child becomes the user and asks
+        try:
+            os.setgroups([user.pw_gid])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            os._exit(0 if os.access(folder, os.R_OK | os.W_OK | os.X_OK) else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def serve(args: list[str]) -> None:
+    """pypiserver with :class:`FastPages` in front, in one gunicorn worker (gevent when the image has it)."""
+    from gunicorn.app.base import BaseApplication
+    from pypiserver.config import Config
+
+    try:
+        from . import fast_pages  # as gui.services.server.inside.launcher (the bundle)
+    except ImportError:
+        import fast_pages  # as a script, mounted at /opt/pypi-desk
+
+    config = Config.from_args(args)
+    worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
+    host = f"[{config.host}]" if ":" in config.host else config.host
+
+    class Launcher(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{config.port}",
+                "workers": 1,
+                "worker_class": worker_class,
+                "threads": 8,
+                "preload_app": False,
+                "accesslog": "-",  # every request with its real status code
+                "errorlog": "-",
+                "timeout": 600,  # a 500 MB upload on a slow line
+            }.items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no socket file in the cwd
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            import pypiserver
+
+            app = pypiserver.app(**_app_kwargs(config))
+            index = fast_pages.FreshIndex(config.package_root, config.hash_algo)
+            listing_needs_password = "list" in config.authenticate
+            fallback = None if config.disable_fallback else config.fallback_url
+            return fast_pages.FastPages(app, index, fallback, config.auther if listing_needs_password else None)
+
+    Launcher().run()
+
+
+def _app_kwargs(config) -> dict:
+    """The parsed command line as ``pypiserver.app`` keywords (its config's own properties)."""
+    derived = set(getattr(config, "_derived_properties", ()))
+    return {key: value for key, value in dict(config).items() if key not in derived}
+
+
+def serve_plain(args: list[str], why: str) -> None:
+    print(f"{MARKER} {why}; serving the plain way (pypi-server) instead", file=sys.stderr, flush=True)
+    if getattr(sys, "frozen", False):  # PyPI Desk's bundle: pypiserver is inside, not a Python to exec
+        from pypiserver.__main__ import main as run_pypiserver
+
+        run_pypiserver(args)
+        return
+    os.execv(sys.executable, [sys.executable, "-m", "pypiserver", *args])
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--check"]:
+        problem = missing_api()
+        print(problem or f"ok: pypiserver {importlib.import_module('pypiserver').__version__}")
+        sys.exit(1 if problem else 0)
+    if argv[:1] == ["--container"]:
+        argv = argv[1:]
+        become_server_user()
+    problem = missing_api()
+    if problem is not None:
+        serve_plain(argv, problem)
+        return
+    serve(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
