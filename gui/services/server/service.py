@@ -103,7 +103,8 @@ class ServerService:
                 return current
             chosen, note = self._runtime_for(wanted)
             status = chosen.start(settings, progress)
-        return ServerStatus(status.runtime, status.state, status.url, status.detail, note)
+        said = " ".join(part for part in (note, status.note) if part)  # where it runs, and how it serves
+        return replace(status, note=said)
 
     def save_and_start(
         self, settings: ServerSettings, progress: ProgressCallback | None = None, runtime: str | None = None

@@ -172,3 +172,21 @@ def test_an_upload_is_installable_at_once(served, tmp_path: Path) -> None:
     install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "--index-url",
                f"{url}/simple/", "fresh-pkg==1.0", "--no-cache"]  # fmt: skip
     assert subprocess.run(install, capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.docker
+def test_downloads_are_the_files_and_ask_for_a_password_when_downloads_need_one(
+    data_dir, port: int, docker_client, docker_cleanup
+) -> None:
+    services = DeskServices.open(data_dir)
+    data_dir.ensure()
+    services.users.add("reader", "pw", "apr1")
+    wheel = make_wheel(data_dir.packages_dir, "toy", "1.0.0")
+    url = services.server.save_and_start(ServerSettings(port=port, runtime="docker", auth="download,update")).url
+    target = f"{url}/packages/{wheel.name}"
+    assert requests.get(target, timeout=10).status_code == 401  # as pypiserver refuses: no credentials
+    assert requests.get(target, auth=("reader", "wrong"), timeout=10).status_code == 403
+    got = requests.get(target, auth=("reader", "pw"), timeout=10)
+    assert got.status_code == 200 and got.content == wheel.read_bytes()
+    assert got.headers["Content-Length"] == str(wheel.stat().st_size)
+    assert requests.get(f"{url}/packages/not-there.whl", auth=("reader", "pw"), timeout=10).status_code == 404

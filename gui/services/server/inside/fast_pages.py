@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import mimetypes
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -93,6 +94,7 @@ class FreshIndex:
         self._folders: dict[str, int] = {}  # folder -> its mtime when it was read
         self._files: dict[str, dict[str, PkgFile]] = {}  # folder -> file name -> package
         self._projects: dict[str, list[PkgFile]] | None = None
+        self._by_path: dict[str, PkgFile] = {}  # relfn_unix -> package, rebuilt with the projects
         self._digests: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, digest)
         self.generation = 0
 
@@ -146,13 +148,20 @@ class FreshIndex:
         """Normalized project name -> its packages, sorted as pypiserver sorts them."""
         if self._projects is None:
             grouped: dict[str, list[PkgFile]] = {}
+            by_path: dict[str, PkgFile] = {}
             for files in self._files.values():
                 for package in files.values():
                     grouped.setdefault(package.pkgname_norm, []).append(package)
+                    by_path[package.relfn_unix] = package
             for packages in grouped.values():
                 packages.sort(key=lambda p: (p.parsed_version, p.relfn))
-            self._projects = grouped
+            self._projects, self._by_path = grouped, by_path
         return self._projects
+
+    def package_at(self, relfn_unix: str) -> PkgFile | None:
+        """The package whose path below the root is ``relfn_unix`` (as in a page's link)."""
+        self.projects()
+        return self._by_path.get(relfn_unix)
 
     def digest(self, package: PkgFile) -> str | None:
         """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone)."""
@@ -171,30 +180,36 @@ class FreshIndex:
 
 
 class FastPages:
-    """WSGI middleware: serves ``/simple/`` and ``/simple/NAME/`` from a :class:`FreshIndex`."""
+    """WSGI middleware: serves ``/simple/``, ``/simple/NAME/`` and known ``/packages/FILE`` from a
+    :class:`FreshIndex` (pypiserver walks every package for each download, too)."""
 
     def __init__(
         self,
         app: Callable,
         index: FreshIndex,
         fallback_url: str | None,
-        auther: Callable[[str, str], bool] | None,
+        list_auther: Callable[[str, str], bool] | None,
+        download_auther: Callable[[str, str], bool] | None = None,
     ) -> None:
         self._app = app
         self.index = index
         self._fallback_url = fallback_url
-        self._auther = auther  # set when listing needs a password
+        self._list_auther = list_auther  # set when listing needs a password
+        self._download_auther = download_auther  # set when downloading needs one
         self._index_pages: tuple[int, bytes, bytes] | None = None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not path.startswith("/simple/"):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self._app(environ, start_response)
+        if path.startswith("/packages/") and len(path) > len("/packages/"):
+            return self._download(environ, start_response, unquote(path[len("/packages/") :]))
+        if not path.startswith("/simple/"):
             return self._app(environ, start_response)
         name = unquote(path[len("/simple/") :])
         if name and (name.count("/") != 1 or not name.endswith("/")):
             return self._app(environ, start_response)
-        refused = self._refused(environ)
-        if refused is not None:
+        if not self._allowed(environ, self._list_auther):
             return self._app(environ, start_response)  # pypiserver answers 401/403 itself
         project = name.rstrip("/")
         if project and project != normalize_pkgname_for_url(project):
@@ -209,18 +224,40 @@ class FastPages:
         page = self._project_page(environ, project, packages, wants_json)
         return self._send(environ, start_response, page, wants_json)
 
-    def _refused(self, environ: dict) -> str | None:
-        """None when the request may list; otherwise let pypiserver refuse it in its own words."""
-        if self._auther is None:
-            return None
+    @staticmethod
+    def _allowed(environ: dict, auther: Callable[[str, str], bool] | None) -> bool:
+        """Whether the request passes the password check pypiserver would make (None: none needed)."""
+        if auther is None:
+            return True
         header = environ.get("HTTP_AUTHORIZATION", "")
         if not header.lower().startswith("basic "):
-            return "no credentials"
+            return False
         try:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
-            return "unreadable credentials"
-        return None if self._auther(user, password) else "wrong credentials"
+            return False
+        return bool(auther(user, password))
+
+    def _download(self, environ: dict, start_response: Callable, relfn: str) -> Iterable[bytes]:
+        """A known file straight from the disk; anything else (and any refusal) is pypiserver's."""
+        if not self._allowed(environ, self._download_auther):
+            return self._app(environ, start_response)
+        self.index.refresh()
+        package = self.index.package_at(relfn)
+        if package is None:
+            return self._app(environ, start_response)
+        try:
+            handle = open(package.fn, "rb")  # noqa: SIM115 - closed by the server through the file wrapper
+            size = os.fstat(handle.fileno()).st_size
+        except OSError:
+            return self._app(environ, start_response)  # gone, or unreadable: pypiserver says so
+        kind = mimetypes.guess_type(relfn)[0] or "application/octet-stream"
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(size))])
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            handle.close()
+            return [b""]
+        wrapper = environ.get("wsgi.file_wrapper")
+        return wrapper(handle, 1024 * 1024) if wrapper else iter(lambda: handle.read(1024 * 1024), b"")
 
     def _index_page(self, wants_json: bool) -> bytes:
         generation = self.index.generation

@@ -127,9 +127,10 @@ def serve(args: list[str]) -> None:
 
             app = pypiserver.app(**_app_kwargs(config))
             index = fast_pages.FreshIndex(config.package_root, config.hash_algo)
-            listing_needs_password = "list" in config.authenticate
             fallback = None if config.disable_fallback else config.fallback_url
-            return fast_pages.FastPages(app, index, fallback, config.auther if listing_needs_password else None)
+            list_auther = config.auther if "list" in config.authenticate else None
+            download_auther = config.auther if "download" in config.authenticate else None
+            return fast_pages.FastPages(app, index, fallback, list_auther, download_auther)
 
     Launcher().run()
 
