@@ -146,7 +146,7 @@ def start_container(client, name: str, packages: Path, auth_dir: Path, port: int
         environment={"GUNICORN_CMD_ARGS": "--access-logfile /dev/null"},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    if not wait_until_answers(f"{url}/simple/", lambda: True, 600):
+    if not wait_until_answers(f"{url}/health", lambda: True, 600):  # /simple/ may take longer than a poll
         raise SystemExit(f"{name} did not answer: {container.logs(tail=20).decode()}")
     return url
 
@@ -161,7 +161,7 @@ def load_round(url: str, projects: list[str], services: DeskServices, scratch: P
         href = requests.get(f"{url}/simple/{project}/", timeout=120).text.split('href="', 2)[1].split("#", 1)[0]
         file_urls.append(requests.compat.urljoin(f"{url}/simple/{project}/", href))
     clients = [
-        subprocess.Popen(["ab", "-q", "-t", str(seconds), "-n", "10000000", "-c", str(CLIENTS // 10), target],
+        subprocess.Popen(["ab", "-q", "-s", "600", "-t", str(seconds), "-n", "9999999", "-c", str(CLIENTS // 10), target],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for target in page_urls + file_urls
     ]  # fmt: skip

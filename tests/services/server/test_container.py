@@ -202,3 +202,17 @@ def test_a_missing_image_is_pulled_with_growing_progress(runtime, port, registry
     assert status.running
     assert seen == sorted(seen) and seen[-1] == 1.0
     assert any(0 < fraction < 1 for fraction in seen)  # a real layer download was reported
+
+
+@pytest.mark.usefixtures("docker_client")
+def test_a_data_folder_with_a_colon_in_its_path_starts(tmp_path, port, docker_client) -> None:
+    """'--data-dir /tmp/with:colon/data server start' failed with Docker's 'invalid volume specification'."""
+    from gui.services.core import DeskServices
+
+    services = DeskServices.open(tmp_path / "with:colon" / "data")
+    try:
+        status = services.server.save_and_start(ServerSettings(port=port, runtime="docker"))
+        assert requests.get(f"{status.url}/simple/", timeout=5).status_code == 200
+    finally:
+        services.server.stop()
+    assert not docker_client.containers.list(all=True, filters={"name": services.data_dir.container_name})

@@ -3,17 +3,13 @@
 Runs inside the server (the image's Python, with pypiserver; nothing of PyPI Desk's own).
 pypiserver's simple-dir backend walks and parses the whole folder for every page (1.4 s
 at 50,000 files); its cached backend is stale under gunicorn's preload, and drops its
-whole cache whenever a file is opened (pypiserver issues 449, 455, 502). Here:
-
-* :class:`FreshIndex` keeps every distribution as pypiserver's own ``valid_packages``
-  reads it, and before each page it compares the modification times of the folders it
-  knows: only a folder that changed is read again (a copy, a removal, an upload), so a
-  change shows on the next request, with no thread and no watcher to lose in a fork.
-* Digests are pypiserver's ``digest_file``, kept per file with its size and mtime, and
-  checked with a ``stat`` on every page: a file replaced in place is hashed again.
-* Pages are rendered as pypiserver renders them; with ``Accept:
-  application/vnd.pypi.simple.v1+json`` as PEP 691's JSON form. Anything else (uploads,
-  downloads, removals, ``/health``, redirects of unnormalized names) goes to pypiserver.
+whole cache whenever a file is opened (pypiserver issues 449, 455, 502). Here the pages
+come from a :class:`~fresh_index.FreshIndex`, rendered as pypiserver renders them (or,
+with ``Accept: application/vnd.pypi.simple.v1+json``, as PEP 691's JSON); digests are
+pypiserver's, kept with each file's size and mtime and checked with a ``stat`` per page,
+so a file replaced in place is hashed again. Known files are downloaded straight from
+the disk. Anything else (uploads, removals, ``/health``, redirects of unnormalized names,
+refusals) is pypiserver's own.
 """
 
 from __future__ import annotations
@@ -23,12 +19,11 @@ import json
 import mimetypes
 import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from urllib.parse import unquote, urljoin
 
-from pypiserver.backend import digest_file, valid_packages
+from fresh_index import FreshIndex  # a sibling module: this folder is on sys.path inside the server
 from pypiserver.core import PkgFile
-from pypiserver.pkg_helpers import is_listed_path, normalize_pkgname_for_url
+from pypiserver.pkg_helpers import normalize_pkgname_for_url
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -78,107 +73,6 @@ def _hashes(digest: str | None) -> dict[str, str]:
     return {algo: value}
 
 
-def _mtime(folder: str) -> int:
-    try:
-        return os.stat(folder).st_mtime_ns
-    except OSError:
-        return -1
-
-
-class FreshIndex:
-    """Every distribution under ``root``; :meth:`refresh` re-reads only folders whose mtime changed."""
-
-    def __init__(self, root: Path, hash_algo: str | None) -> None:
-        self.root = str(root.resolve())
-        self.hash_algo = hash_algo
-        self._folders: dict[str, int] = {}  # folder -> its mtime when it was read
-        self._files: dict[str, dict[str, PkgFile]] = {}  # folder -> file name -> package
-        self._projects: dict[str, list[PkgFile]] | None = None
-        self._by_path: dict[str, PkgFile] = {}  # relfn_unix -> package, rebuilt with the projects
-        self._digests: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, digest)
-        self.generation = 0
-
-    def refresh(self) -> None:
-        changed = [folder for folder, seen in list(self._folders.items()) if _mtime(folder) != seen]
-        if not self._folders:
-            changed = [self.root]
-        for folder in changed:
-            if folder in self._folders or folder == self.root:
-                self._read(folder)
-        if changed:
-            self._projects = None
-            self.generation += 1
-
-    def _read(self, folder: str) -> None:
-        mtime = _mtime(folder)  # before listing: a change during the listing is seen next time
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            self._forget(folder)
-            return
-        old = self._files.get(folder, {})
-        files: dict[str, PkgFile] = {}
-        subfolders = set()
-        for entry in entries:
-            if not is_listed_path(entry.name):
-                continue
-            if entry.is_dir():
-                subfolders.add(entry.path)
-            elif entry.is_file():
-                known = old.get(entry.name)
-                found = known or next(iter(valid_packages(Path(self.root), [Path(entry.path)])), None)
-                if found is not None:
-                    files[entry.name] = found
-        self._files[folder] = files
-        self._folders[folder] = mtime
-        prefix = folder.rstrip(os.sep) + os.sep
-        for known_folder in [f for f in self._folders if f.startswith(prefix) and f not in subfolders]:
-            if os.path.dirname(known_folder) == folder.rstrip(os.sep):
-                self._forget(known_folder)  # removed (its own subfolders go with it)
-        for subfolder in subfolders - self._folders.keys():
-            self._read(subfolder)
-
-    def _forget(self, folder: str) -> None:
-        prefix = folder.rstrip(os.sep) + os.sep
-        for known in [f for f in self._folders if f == folder or f.startswith(prefix)]:
-            self._folders.pop(known, None)
-            self._files.pop(known, None)
-
-    def projects(self) -> dict[str, list[PkgFile]]:
-        """Normalized project name -> its packages, sorted as pypiserver sorts them."""
-        if self._projects is None:
-            grouped: dict[str, list[PkgFile]] = {}
-            by_path: dict[str, PkgFile] = {}
-            for files in self._files.values():
-                for package in files.values():
-                    grouped.setdefault(package.pkgname_norm, []).append(package)
-                    by_path[package.relfn_unix] = package
-            for packages in grouped.values():
-                packages.sort(key=lambda p: (p.parsed_version, p.relfn))
-            self._projects, self._by_path = grouped, by_path
-        return self._projects
-
-    def package_at(self, relfn_unix: str) -> PkgFile | None:
-        """The package whose path below the root is ``relfn_unix`` (as in a page's link)."""
-        self.projects()
-        return self._by_path.get(relfn_unix)
-
-    def digest(self, package: PkgFile) -> str | None:
-        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone)."""
-        if not self.hash_algo:
-            return None
-        try:
-            info = os.stat(package.fn)
-        except OSError:
-            return None
-        cached = self._digests.get(package.fn)
-        if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
-            return cached[2]
-        digest = digest_file(package.fn, self.hash_algo)
-        self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
-        return digest
-
-
 class FastPages:
     """WSGI middleware: serves ``/simple/``, ``/simple/NAME/`` and known ``/packages/FILE`` from a
     :class:`FreshIndex` (pypiserver walks every package for each download, too)."""
@@ -218,7 +112,7 @@ class FastPages:
         wants_json = JSON_TYPE in environ.get("HTTP_ACCEPT", "")
         if not project:
             return self._send(environ, start_response, self._index_page(wants_json), wants_json)
-        packages = self.index.projects().get(project)
+        packages = self.index.packages_of(project)
         if not packages:
             return self._missing(environ, start_response, project)
         page = self._project_page(environ, project, packages, wants_json)
@@ -262,7 +156,7 @@ class FastPages:
     def _index_page(self, wants_json: bool) -> bytes:
         generation = self.index.generation
         if self._index_pages is None or self._index_pages[0] != generation:
-            names = sorted(self.index.projects())
+            names = self.index.project_names()
             links = "\n".join(f'                <a href="{_escape(n)}/">{_escape(n)}</a><br>' for n in names)
             html = _INDEX_TEMPLATE.format(links=links).encode("utf-8")
             data = json.dumps({"meta": {"api-version": "1.0"}, "projects": [{"name": n} for n in names]})

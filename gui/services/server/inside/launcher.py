@@ -32,8 +32,10 @@ REQUIRED = (
     ("pypiserver.config", "Config"),
     ("pypiserver.backend", "valid_packages"),
     ("pypiserver.backend", "digest_file"),
+    ("pypiserver.backend", "SimpleFileBackend"),
+    ("pypiserver.backend", "BackendProxy"),
+    ("pypiserver.pkg_helpers", "normalize_pkgname"),
     ("pypiserver.core", "PkgFile"),
-    ("pypiserver.pkg_helpers", "is_listed_path"),
     ("pypiserver.pkg_helpers", "normalize_pkgname_for_url"),
     ("gunicorn.app.base", "BaseApplication"),
 )
@@ -97,10 +99,12 @@ def serve(args: list[str]) -> None:
     from gunicorn.app.base import BaseApplication
     from pypiserver.config import Config
 
-    try:
-        from . import fast_pages  # as gui.services.server.inside.launcher (the bundle)
-    except ImportError:
-        import fast_pages  # as a script, mounted at /opt/pypi-desk
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:  # in the bundle, as in the container: the siblings import each other plainly
+        sys.path.insert(0, here)
+    import fast_pages  # loaded now, before any privilege is dropped or any worker forked
+    import fresh_index
+    from pypiserver.backend import BackendProxy
 
     config = Config.from_args(args)
     worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
@@ -126,7 +130,10 @@ def serve(args: list[str]) -> None:
             import pypiserver
 
             app = pypiserver.app(**_app_kwargs(config))
-            index = fast_pages.FreshIndex(config.package_root, config.hash_algo)
+            index = fresh_index.FreshIndex(config.package_root, config.hash_algo)
+            served = getattr(app, "_pypiserver_config", None)  # the config pypiserver's routes read
+            if served is not None and len(served.roots) == 1:  # its lookups from the index too: no walks
+                served.backend = BackendProxy(fresh_index.IndexedBackend(served, index))
             fallback = None if config.disable_fallback else config.fallback_url
             list_auther = config.auther if "list" in config.authenticate else None
             download_auther = config.auther if "download" in config.authenticate else None

@@ -1,0 +1,177 @@
+"""An index of the packages folder that is always fresh and never walks it whole: for the pages and for
+pypiserver itself (runs inside the server, with the image's packages only).
+
+:class:`FreshIndex` holds every distribution as pypiserver's own ``valid_packages`` reads it.
+Before each use it compares the modification times of the folders it knows and reads again
+only a folder that changed (a copy, a removal, an upload): a change shows on the next
+request, with no watcher thread to lose in gunicorn's fork. Projects are kept up to date
+file by file, so a change costs one folder listing, not a rebuild.
+
+:class:`IndexedBackend` is pypiserver's own plain backend (it still writes and removes the
+files) answering its lookups from that index: pypiserver's simple-dir backend walks the whole
+folder for each upload's "does it exist?", each removal and each download.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pypiserver.backend import SimpleFileBackend, digest_file, valid_packages
+from pypiserver.core import PkgFile
+from pypiserver.pkg_helpers import normalize_pkgname
+
+
+def _mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
+
+
+class FreshIndex:
+    """Every distribution under ``root``; :meth:`refresh` re-reads only folders whose mtime changed."""
+
+    def __init__(self, root: Path, hash_algo: str | None) -> None:
+        self.root = str(Path(root).resolve())
+        self.hash_algo = hash_algo
+        self._folders: dict[str, int] = {}  # folder -> its mtime when it was read
+        self._names: dict[str, set[str]] = {}  # folder -> every listed file name (packages or not)
+        self._files: dict[str, dict[str, PkgFile]] = {}  # folder -> file name -> package
+        self._projects: dict[str, dict[str, PkgFile]] = {}  # normalized name -> path -> package
+        self._sorted: dict[str, list[PkgFile]] = {}  # a project's packages in pypiserver's order
+        self._by_path: dict[str, PkgFile] = {}  # relfn_unix -> package
+        self._digests: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, digest)
+        self.generation = 0  # grows with every change: what depends on all of it knows when to redo
+
+    # -- keeping it fresh -------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if not self._folders:
+            self._read(self.root)
+            self.generation += 1
+            return
+        changed = [folder for folder, seen in list(self._folders.items()) if _mtime(folder) != seen]
+        for folder in changed:
+            if folder in self._folders:  # not forgotten with a parent read just before
+                self._read(folder)
+        if changed:
+            self.generation += 1
+
+    def _read(self, folder: str) -> None:
+        mtime = _mtime(folder)  # before listing: a change during the listing is seen next time
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            self._forget(folder)
+            return
+        old = self._files.get(folder, {})
+        names: set[str] = set()
+        subfolders: set[str] = set()
+        for entry in entries:
+            if entry.name.startswith("."):  # pypiserver's is_listed_path, for one name
+                continue
+            if entry.is_dir():
+                if not entry.is_symlink():  # as os.walk: a linked folder is not walked
+                    subfolders.add(entry.path)
+            elif entry.is_file():
+                names.add(entry.name)
+        files = {name: old[name] for name in names & old.keys()}
+        for name in old.keys() - names:
+            self._drop(old[name])
+        for name in names - old.keys():
+            found = next(iter(valid_packages(Path(self.root), [Path(folder, name)])), None)
+            if found is not None:
+                files[name] = found
+                self._add(found)
+        self._names[folder], self._files[folder], self._folders[folder] = names, files, mtime
+        for known in [f for f in self._folders if os.path.dirname(f) == folder and f not in subfolders]:
+            self._forget(known)  # removed, with what was below it
+        for subfolder in subfolders - self._folders.keys():
+            self._read(subfolder)
+
+    def _forget(self, folder: str) -> None:
+        prefix = folder.rstrip(os.sep) + os.sep
+        for known in [f for f in self._folders if f == folder or f.startswith(prefix)]:
+            for package in self._files.pop(known, {}).values():
+                self._drop(package)
+            self._folders.pop(known, None)
+            self._names.pop(known, None)
+
+    def _add(self, package: PkgFile) -> None:
+        self._projects.setdefault(package.pkgname_norm, {})[package.fn] = package
+        self._sorted.pop(package.pkgname_norm, None)
+        self._by_path[package.relfn_unix] = package
+
+    def _drop(self, package: PkgFile) -> None:
+        packages = self._projects.get(package.pkgname_norm, {})
+        packages.pop(package.fn, None)
+        if not packages:
+            self._projects.pop(package.pkgname_norm, None)
+        self._sorted.pop(package.pkgname_norm, None)
+        self._by_path.pop(package.relfn_unix, None)
+        self._digests.pop(package.fn, None)
+
+    # -- asking it (call refresh() first) ---------------------------------------------
+
+    def project_names(self) -> list[str]:
+        return sorted(self._projects)
+
+    def packages_of(self, project: str) -> list[PkgFile]:
+        """A normalized project's packages, sorted as pypiserver sorts them (by version, then path)."""
+        if project not in self._sorted:
+            found = self._projects.get(project, {}).values()
+            self._sorted[project] = sorted(found, key=lambda p: (p.parsed_version, p.relfn))
+        return self._sorted[project]
+
+    def all_packages(self) -> Iterator[PkgFile]:
+        for packages in self._projects.values():
+            yield from packages.values()
+
+    def package_at(self, relfn_unix: str) -> PkgFile | None:
+        """The package whose path below the root is ``relfn_unix`` (as in a page's link)."""
+        return self._by_path.get(relfn_unix)
+
+    def has_file(self, filename: str) -> bool:
+        """Whether any listed file, package or not, has this name (pypiserver's "exists")."""
+        return any(filename in names for names in self._names.values())
+
+    def digest(self, package: PkgFile) -> str | None:
+        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone)."""
+        if not self.hash_algo:
+            return None
+        try:
+            info = os.stat(package.fn)
+        except OSError:
+            return None
+        cached = self._digests.get(package.fn)
+        if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
+            return cached[2]
+        digest = digest_file(package.fn, self.hash_algo)
+        self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
+        return digest
+
+
+class IndexedBackend(SimpleFileBackend):
+    """pypiserver's plain backend (it writes and removes the files) answering lookups from a FreshIndex."""
+
+    def __init__(self, config, index: FreshIndex) -> None:
+        super().__init__(config)
+        self.index = index
+
+    def get_all_packages(self) -> Iterable[PkgFile]:
+        self.index.refresh()
+        return list(self.index.all_packages())
+
+    def find_project_packages(self, project: str) -> Iterable[PkgFile]:
+        self.index.refresh()
+        return list(self.index.packages_of(normalize_pkgname(project)))
+
+    def get_projects(self) -> Iterable[str]:
+        self.index.refresh()
+        return self.index.project_names()
+
+    def exists(self, filename: str) -> bool:
+        self.index.refresh()
+        return self.index.has_file(filename)
