@@ -160,11 +160,11 @@ def load_round(url: str, projects: list[str], services: DeskServices, scratch: P
     for project in rng.sample(projects, 2):
         href = requests.get(f"{url}/simple/{project}/", timeout=120).text.split('href="', 2)[1].split("#", 1)[0]
         file_urls.append(requests.compat.urljoin(f"{url}/simple/{project}/", href))
+    ab = ["ab", "-q", "-s", "600", "-t", str(seconds), "-n", "9999999", "-c", str(CLIENTS // 10)]
     clients = [
-        subprocess.Popen(["ab", "-q", "-s", "600", "-t", str(seconds), "-n", "9999999", "-c", str(CLIENTS // 10), target],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen([*ab, target], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for target in page_urls + file_urls
-    ]  # fmt: skip
+    ]
     uploads = [make_wheel(scratch / "uploads", f"uploaded_{scratch.name}_{n}", "1.0") for n in range(20)]
     failed_uploads = 0
     for number, wheel in enumerate(uploads):
