@@ -37,28 +37,37 @@ class ImagePullError(DeskError):
     """The server image is not on this machine and could not be pulled."""
 
 
-class PortInUseError(DeskError):
+class PortError(DeskError):
+    """The server cannot listen on ``host:port``; the subclass says why."""
+
+    def __init__(self, host: str, port: int, message: str) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
+
+
+class PortInUseError(PortError):
     """Another program already listens on the port the server should use."""
 
     def __init__(self, host: str, port: int) -> None:
         super().__init__(
+            host,
+            port,
             f"Port {port} on {host} is already in use by another program. "
-            "Stop that program or choose another port in the settings."
+            "Stop that program or choose another port in the settings.",
         )
-        self.host = host
-        self.port = port
 
 
-class PortNotAllowedError(DeskError):
+class PortNotAllowedError(PortError):
     """This user may not listen on the port (below 1024 without privileges)."""
 
     def __init__(self, host: str, port: int) -> None:
         super().__init__(
+            host,
+            port,
             f"Port {port} on {host} needs administrator rights on this system (ports below 1024 are privileged). "
-            "Choose a port from 1024 up, such as 8080; or run the server in Docker, which may publish it."
+            "Choose a port from 1024 up, such as 8080; or run the server in Docker, which may publish it.",
         )
-        self.host = host
-        self.port = port
 
 
 class ServerStartError(DeskError):

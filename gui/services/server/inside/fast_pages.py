@@ -19,11 +19,14 @@ import json
 import mimetypes
 import os
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin
 
-from fresh_index import FreshIndex  # a sibling module: this folder is on sys.path inside the server
 from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname_for_url
+
+if TYPE_CHECKING:  # the launcher hands the index in: no import of a sibling that may be packaged or not
+    from fresh_index import FreshIndex
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 _INDEX_TEMPLATE = """<!DOCTYPE html>

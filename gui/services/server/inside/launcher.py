@@ -97,14 +97,15 @@ def _usable_by(user, folder: str) -> bool:
 def serve(args: list[str]) -> None:
     """pypiserver with :class:`FastPages` in front, in one gunicorn worker (gevent when the image has it)."""
     from gunicorn.app.base import BaseApplication
+    from pypiserver.backend import BackendProxy
     from pypiserver.config import Config
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    if here not in sys.path:  # in the bundle, as in the container: the siblings import each other plainly
-        sys.path.insert(0, here)
-    import fast_pages  # loaded now, before any privilege is dropped or any worker forked
-    import fresh_index
-    from pypiserver.backend import BackendProxy
+    # Loaded now, before any privilege is dropped or any worker forked.
+    try:  # in PyPI Desk's own process (the bundle, a local process): the package's modules
+        from gui.services.server.inside import fast_pages, fresh_index
+    except ImportError:  # inside the image, run as a script: its folder is on sys.path
+        import fast_pages
+        import fresh_index
 
     config = Config.from_args(args)
     worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
