@@ -190,3 +190,47 @@ def test_downloads_are_the_files_and_ask_for_a_password_when_downloads_need_one(
     assert got.status_code == 200 and got.content == wheel.read_bytes()
     assert got.headers["Content-Length"] == str(wheel.stat().st_size)
     assert requests.get(f"{url}/packages/not-there.whl", auth=("reader", "pw"), timeout=10).status_code == 404
+
+
+def call(app, path: str, protocol: str = "HTTP/1.1", method: str = "GET", accept: str = "") -> tuple[str, dict, bytes]:
+    """One request straight to a WSGI app: (status, headers, body)."""
+    answer: dict = {}
+
+    def start_response(status, headers):
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_PROTOCOL": protocol, "HTTP_ACCEPT": accept}
+    body = b"".join(app(environ, start_response))
+    return answer["status"], answer["headers"], body
+
+
+def test_missing_names_redirect_or_404_and_head_and_json_as_pip_expects(tmp_path: Path) -> None:
+    """Without Docker: the pages' WSGI code on a folder, with pypiserver's app stubbed out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pypiserver's bottle imports cgi
+        from gui.services.server.inside.fast_pages import JSON_TYPE, FastPages
+        from gui.services.server.inside.fresh_index import FreshIndex
+
+    make_wheel(tmp_path, "toy", "1.0")
+    delegated: list[str] = []
+
+    def pypiserver_app(environ, start_response):
+        delegated.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"pypiserver"]
+
+    without_fallback = FastPages(pypiserver_app, FreshIndex(tmp_path, "sha256"), None, None)
+    status, _, body = call(without_fallback, "/simple/nope/")
+    assert status == "404 Not Found" and b"nope does not exist" in body
+    with_fallback = FastPages(pypiserver_app, FreshIndex(tmp_path, "sha256"), "https://pypi.org/simple/", None)
+    assert call(with_fallback, "/simple/nope/")[:2] == ("303 See Other", {
+        "Location": "https://pypi.org/simple/nope/", "Content-Length": "0", "Content-Type": "text/html"})  # fmt: skip
+    assert call(with_fallback, "/simple/nope/", protocol="HTTP/1.0")[0] == "302 Found"
+    status, headers, body = call(with_fallback, "/simple/toy/", method="HEAD")
+    assert status == "200 OK" and body == b"" and int(headers["Content-Length"]) > 0
+    status, headers, body = call(with_fallback, "/simple/toy/", accept=JSON_TYPE)
+    assert headers["Content-Type"] == JSON_TYPE and headers["Vary"] == "Accept" and b'"name": "toy"' in body
+    assert delegated == []  # none of that needed pypiserver
+    call(with_fallback, "/simple/Toy/")  # not normalized: pypiserver's own 301
+    call(with_fallback, "/health")
+    assert delegated == ["/simple/Toy/", "/health"]
