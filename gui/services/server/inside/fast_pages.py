@@ -18,6 +18,7 @@ import base64
 import json
 import mimetypes
 import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin
@@ -118,7 +119,14 @@ class FastPages:
         packages = self.index.packages_of(project)
         if not packages:
             return self._missing(environ, start_response, project)
-        page = self._project_page(environ, project, packages, wants_json)
+        try:
+            page = self._project_page(environ, project, packages, wants_json)
+        except OSError as exc:  # a file the server's user cannot read: pypiserver answered 500 too
+            body = f"{project}: {exc.filename or 'a file'} cannot be read by the server ({exc.strerror}).\n"
+            print(f"pypi-desk-pages: {body.strip()}", file=sys.stderr, flush=True)
+            headers = [("Content-Type", "text/plain; charset=UTF-8"), ("Content-Length", str(len(body.encode())))]
+            start_response("500 Internal Server Error", headers)
+            return [body.encode()]
         return self._send(environ, start_response, page, wants_json)
 
     @staticmethod
