@@ -88,8 +88,8 @@ def _print_event(event: UploadEvent) -> None:
 
 def _remove(services: DeskServices, args: argparse.Namespace) -> int:
     packages = services.packages
-    packages.find_version(args.name, args.version)  # a wrong name or version is said before any password
+    version = packages.find_version(args.name, args.version)  # a wrong name or version is said before any password
     credentials = _credentials(services, args) if services.server.running_url() else None
-    for filename in packages.delete_version(args.name, args.version, credentials):
+    for filename in packages.delete_files(version, credentials):
         print(f"removed {filename}")
     return 0

@@ -38,10 +38,6 @@ class UploadQueueModel(RowTableModel):
         self.rows[row] = event
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
-    def event_of(self, item: int) -> UploadEvent | None:
-        row = self._row_of.get(item)
-        return None if row is None else self.rows[row]
-
     def clear_finished(self) -> None:
         self.set_rows(event for event in self.rows if not event.finished)
         self._row_of = {event.item: row for row, event in enumerate(self.rows)}

@@ -208,7 +208,11 @@ class PackageService:
 
     def delete_version(self, name: str, version: str, credentials: Credentials | None) -> list[str]:
         """Delete every file of a version, whatever the spelling; returns the filenames removed."""
-        files = list(self.find_version(name, version).files)
+        return self.delete_files(self.find_version(name, version), credentials)
+
+    def delete_files(self, version: VersionGroup, credentials: Credentials | None) -> list[str]:
+        """Delete the files of a version :meth:`find_version` found (no second scan of the folder)."""
+        files = list(version.files)
         url = self.server.running_url()
         if url is not None:
             if credentials is None:

@@ -28,7 +28,3 @@ def port_problem(host: str, port: int) -> DeskError | None:
                 )
             return PortInUseError(host, port)
     return None
-
-
-def port_is_free(host: str, port: int) -> bool:
-    return port_problem(host, port) is None

@@ -55,6 +55,10 @@ class UserStore:
             ) from exc
 
     def _load(self) -> HtpasswdFile:
+        return HtpasswdFile.from_string(self._editable_text().encode("utf-8"))
+
+    def _editable_text(self) -> str:
+        """The file's text (without a byte-order mark), refused while it has lines the server cannot read."""
         text = self._read_text()
         blocking = [problem for problem in check_lines(text) if problem.blocks_edits]
         if blocking:
@@ -63,7 +67,7 @@ class UserStore:
                 + "\n".join(map(str, blocking))
                 + "\nRemove broken lines first (a repair of the password file), or edit the file."
             )
-        return HtpasswdFile.from_string(without_bom(text).encode("utf-8"))
+        return without_bom(text)
 
     def _save(self, data: bytes) -> None:
         """Replace the file (the caller holds the lock, so no other save is half done)."""
@@ -105,30 +109,15 @@ class UserStore:
         check_password(password, scheme)
         hashed = SCHEMES[scheme].hash(password)
         with self._locked():
-            self._load()  # refuses a file with lines the server cannot read
-            self._save(self._rewritten(name, f"{name}:{hashed}", missing=f"There is no user {name}: add it instead."))
+            text = self._editable_text()
+            self._save(_rewritten(text, name, f"{name}:{hashed}", missing=f"There is no user {name}: add it instead."))
         return User(name, describe_hash(hashed))
 
     def remove(self, name: str) -> None:
         """Remove every line of the user (a name listed twice is gone after one remove)."""
         with self._locked():
-            self._load()
-            self._save(self._rewritten(name, None, missing=f"There is no user {name}; nothing was removed."))
-
-    def _rewritten(self, name: str, replacement: str | None, missing: str) -> bytes:
-        """The file with ``name``'s first line replaced (or dropped) and its later lines dropped."""
-        kept: list[str] = []
-        found = False
-        for line in without_bom(self._read_text()).splitlines():
-            if line.partition(":")[0] != name or not line.partition(":")[1]:
-                kept.append(line)
-                continue
-            if not found and replacement is not None:
-                kept.append(replacement)
-            found = True
-        if not found:
-            raise UserError(missing)
-        return ("\n".join(kept) + "\n").encode("utf-8") if kept else b""
+            text = self._editable_text()
+            self._save(_rewritten(text, name, None, missing=f"There is no user {name}; nothing was removed."))
 
     def verify(self, name: str, password: str) -> bool:
         htpasswd = self._load()
@@ -161,3 +150,20 @@ class UserStore:
                 f"Cannot lock the password file in {self.password_file.parent}: {exc.strerror}. "
                 "Check that the folder is yours and writable."
             ) from exc
+
+
+def _rewritten(text: str, name: str, replacement: str | None, missing: str) -> bytes:
+    """``text`` with ``name``'s first line replaced (or dropped) and its later lines dropped."""
+    kept: list[str] = []
+    found = False
+    for line in text.splitlines():
+        line_name, colon, _ = line.partition(":")
+        if line_name != name or not colon:
+            kept.append(line)
+            continue
+        if not found and replacement is not None:
+            kept.append(replacement)
+        found = True
+    if not found:
+        raise UserError(missing)
+    return ("\n".join(kept) + "\n").encode("utf-8") if kept else b""

@@ -179,7 +179,7 @@ class FastPages:
         rows = []
         for package in packages:
             digest = self.index.digest(package)
-            if digest is None and self.index.hash_algo and not os.path.exists(package.fn):
+            if digest is None and self.index.hash_algo:  # digest() found no file to stat
                 continue  # removed since the folder was read
             target = package.relfn_unix + (f"#{digest}" if digest else "")
             rows.append((os.path.basename(package.relfn), urljoin(here, f"../../packages/{target}"), digest))
@@ -188,7 +188,7 @@ class FastPages:
                 {
                     "filename": name,
                     "url": href.split("#", 1)[0],
-                    "hashes": dict([digest.split("=", 1)]) if digest else {},
+                    "hashes": _hashes(digest),
                 }
                 for name, href, digest in rows
             ]
