@@ -4,7 +4,8 @@ Starts a server on a scratch data folder (Docker when an engine answers, else a 
 process), adds users with the app's own service, sends the how-to's requests (a listing,
 an upload with a wrong password and with the right one, install lookups), then renders
 each tab of the real window offscreen: Server and log, Users, Packages, Client setup showing
-the preview of the ~/.pypirc change for a new user (in a scratch HOME), and Doctor's checks.
+the preview of the setup for a new user (twine, pip and uv; the password in a GNOME Keyring
+started for the purpose), and Doctor's checks.
 Stops the server. Last, the first run: a new data folder with no Docker engine answering.
 
     .venv/bin/python docs/make_screenshots.py
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: 
 from gui.services.core import DeskServices
 from gui.services.server.settings import ServerSettings
 from tests.helpers import make_sdist, make_wheel
+from tests.secret_service import start_secret_service
 
 OUT = Path(__file__).parent / "screenshots"
 
@@ -99,6 +101,8 @@ def render_tabs(services: DeskServices) -> None:
     packages.detail.setCurrentIndex(packages.versions.index(0, 0))
     settle()
     window.grab().save(str(OUT / "packages.png"))
+    window.client_tab.pip_box.setChecked(True)
+    window.client_tab.uv_box.setChecked(True)
     window.client_tab.prefill("alice", "alice-Pa55")  # as after Add user with "set up this computer" ticked
     window.show_tab("client")
     settle()
@@ -125,6 +129,8 @@ def render_first_run(scratch: Path) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
+        keyring_service = start_secret_service(Path(scratch) / "secret-service")  # the keyring the preview uses
+        os.environ.update(keyring_service.env(), XDG_CONFIG_HOME=str(Path(scratch) / "config"))
         services = DeskServices.open(Path(scratch) / "pypi", pypirc=Path(scratch) / "home" / ".pypirc")
         services.data_dir.ensure()
         services.users.add("urunimi", "pypi", "apr1")
@@ -139,6 +145,7 @@ def main() -> None:
         finally:
             service.stop()
         render_first_run(Path(scratch))
+        keyring_service.stop()
     for name in ("server", "packages", "users", "client-setup", "doctor", "first-run"):
         print(f"wrote {OUT / name}.png")
 

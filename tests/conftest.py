@@ -92,3 +92,34 @@ def registry(docker_client, tmp_path_factory: pytest.TempPathFactory):
         pytest.skip(str(exc))
     yield served
     context.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def secret_service_daemon(tmp_path_factory: pytest.TempPathFactory):
+    """One GNOME Keyring on a private bus for the whole run (see tests/secret_service.py)."""
+    from tests.secret_service import missing_programs, start_secret_service
+
+    missing = missing_programs()
+    if missing:
+        message = f"{', '.join(missing)} missing: install Debian's dbus and gnome-keyring (.ci/run does)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    service = start_secret_service(tmp_path_factory.mktemp("secret-service"))
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def secret_service(secret_service_daemon, monkeypatch: pytest.MonkeyPatch):
+    """This test talks to the real Secret Service, and finds the `keyring` command on PATH."""
+    for name, value in secret_service_daemon.env().items():
+        monkeypatch.setenv(name, value)
+    return secret_service_daemon
+
+
+@pytest.fixture(autouse=True)
+def no_secret_service_by_default(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the fixture above a test sees no keyring at all, whatever session runs the tests."""
+    if "secret_service" not in request.fixturenames:
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)

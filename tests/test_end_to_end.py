@@ -63,7 +63,9 @@ def test_the_how_to_flow_with_twine_pip_and_uv(data_dir: DataDir, port: int, tmp
     password = "how-to-Pa55"
     added = desk(data_dir, "user", "add", "urunimi", "--password-stdin", "--scheme", "apr1", stdin=password + "\n")
     assert added.returncode == 0, added.stderr
-    wrote = desk(data_dir, "client", "setup", "--username", "urunimi", "--password-stdin", stdin=password + "\n")
+    wrote = desk(
+        data_dir, "client", "setup", "--username", "urunimi", "--password-stdin", "--plaintext", stdin=password + "\n"
+    )
     assert wrote.returncode == 0, wrote.stderr
     assert password not in wrote.stdout + wrote.stderr  # the preview masks it
     assert (isolated_home / ".pypirc").stat().st_mode & 0o777 == 0o600

@@ -93,6 +93,9 @@ def test_no_password_shows_in_the_window_its_errors_or_any_command_line(
     with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=30_000):
         qtbot.mouseClick(ok_button(window.users_tab.dialog), Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
+    assert not window.client_tab.keyring_radio.isEnabled()  # no keyring here: the file only when chosen
+    with qtbot.waitSignal(window.client_tab.preview_shown, timeout=30_000):
+        qtbot.mouseClick(window.client_tab.file_radio, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.client_tab.write_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     assert FIRST_PASSWORD in services.pypirc.read_text()  # where twine needs it, and only there

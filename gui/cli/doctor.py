@@ -16,6 +16,7 @@ WHERE = {
     "repair_users": "pypi-desk user repair",
     "add_user": "pypi-desk user add NAME",
     "set_up_client": "pypi-desk client setup --username NAME",
+    "move_to_keyring": "pypi-desk client to-keyring",
     "start_server": "pypi-desk server start",
     "restart_server": "pypi-desk server stop; pypi-desk server start",
 }

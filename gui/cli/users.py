@@ -55,8 +55,11 @@ def _passwd(services: DeskServices, args: argparse.Namespace) -> int:
 
 
 def _remove(services: DeskServices, args: argparse.Namespace) -> int:
-    services.users.remove(args.name)
-    print(f"Removed {args.name}.")
+    forgotten = services.remove_user(args.name)
+    print(
+        f"Removed {args.name}."
+        + (f" Removed {forgotten} entries of its password from the keyring." if forgotten else "")
+    )
     return 0
 
 

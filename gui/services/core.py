@@ -64,13 +64,19 @@ class DeskServices:
         from gui.services.clients.pypirc_reader import default_pypirc
         from gui.services.clients.service import ClientService
 
-        return ClientService(self.users, self._pypirc or default_pypirc())
+        return ClientService(self.users, self._pypirc or default_pypirc(), str(self.data_dir.root))
 
     @functools.cached_property
     def packages(self) -> PackageService:
         from gui.services.packages.service import PackageService
 
         return PackageService(self.server, self.clients)
+
+    def remove_user(self, name: str) -> int:
+        """Remove a user from the password file, then the keyring entries the app wrote for it on this
+        machine; returns how many entries went."""
+        self.users.remove(name)
+        return self.clients.forget_user(name)
 
     @property
     def pypirc(self) -> Path:

@@ -101,11 +101,23 @@ class PasswordFileError(DeskError):
     """The password file has lines the server cannot use, or cannot be read or written."""
 
 
+class TlsError(DeskError):
+    """A certificate or key cannot be made, read or used for HTTPS; the message says what to choose."""
+
+
 # -- clients -------------------------------------------------------------------------
 
 
-class PypircError(DeskError):
+class ConfigFileError(DeskError):
+    """A client's configuration file (``.pypirc``, ``pip.conf``, ``uv.toml``) cannot be read or written."""
+
+
+class PypircError(ConfigFileError):
     """``~/.pypirc`` cannot be read as twine reads it, or the section cannot be written."""
+
+
+class KeyringError(DeskError):
+    """The system keyring cannot be used: none is installed, it is locked, or it refused the entry."""
 
 
 # -- packages ------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""The Client setup tab: this machine's ~/.pypirc (previewed as a diff, then written) and pip/uv lines."""
+"""The Client setup tab: twine, pip and uv on this machine (previewed, then written), the password in the
+system keyring or, when the user chooses so, in ~/.pypirc; and the pip/uv lines to copy."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -16,14 +16,16 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.services.clients.pypirc import PypircChange
 from gui.services.clients.service import ClientService
+from gui.services.clients.setup import ClientSetup, SetupResult, Storage
+from gui.services.clients.system_keyring import KeyringState
 from gui.services.server.settings import ServerSettings
 from gui.workers.service_worker import ServiceWorker
 
@@ -47,14 +49,20 @@ class ClientTab(QWidget):
     """Forwards the preview and the write to ``worker``; shows their outcome."""
 
     message = Signal(str)
-    written = Signal()  # ~/.pypirc was written
+    written = Signal()  # the setup was written
+    keyring_checked = Signal(object)  # KeyringState, after each check
+    preview_shown = Signal()
 
     def __init__(self, worker: ServiceWorker, clients: ClientService, parent: QWidget | None = None):
         super().__init__(parent)
         self._worker = worker
         self._clients = clients
         self._settings = ServerSettings()
-        self.change: PypircChange | None = None
+        self.change: ClientSetup | None = None
+        self.keyring_state: KeyringState | None = None
+        self._repreview = QTimer(self, singleShot=True, interval=0)
+        self._repreview.timeout.connect(self.request_preview)
+        self._awaiting_choice = False
 
         self.section_edit = QLineEdit("local")
         self.user_combo = QComboBox(editable=True)
@@ -65,12 +73,27 @@ class ClientTab(QWidget):
                 QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
             )
         )
+        self.keyring_radio = QRadioButton("System keyring")
+        self.file_radio = QRadioButton("~/.pypirc (0600)")
+        self.storage_group = QButtonGroup(self)
+        for radio in (self.keyring_radio, self.file_radio):
+            self.storage_group.addButton(radio)
+        self.keyring_label = QLabel(wordWrap=True, objectName="warningLabel")
+        self.keyring_label.hide()
+        self.check_keyring_button = QPushButton("Check again")
+        self.check_keyring_button.clicked.connect(self.check_keyring)
+        self.check_keyring_button.hide()
+        self.pip_box = QCheckBox("pip: make this index pip's default (pip.conf)")
+        self.uv_box = QCheckBox("uv: make this index uv's default (uv.toml)")
+        self.move_button = QPushButton("Move the password into the keyring")
+        self.move_button.clicked.connect(self.request_move)
+        self.move_button.hide()
         self.preview_button = QPushButton("Preview")
         self.preview_button.clicked.connect(self.request_preview)
-        self.write_button = QPushButton("Write ~/.pypirc")
+        self.write_button = QPushButton("Write")
         self.write_button.setEnabled(False)
         self.write_button.clicked.connect(self.request_write)
-        self.preview_view = QPlainTextEdit(readOnly=True, placeholderText="The change to ~/.pypirc shows here.")
+        self.preview_view = QPlainTextEdit(readOnly=True, placeholderText="The changes show here.")
         self.preview_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.status_label = QLabel(wordWrap=True)
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
@@ -82,21 +105,34 @@ class ClientTab(QWidget):
         form.addRow("Index name:", self.section_edit)
         form.addRow("User:", self.user_combo)
         form.addRow("Password:", password_row)
+        storage_row = QHBoxLayout()
+        storage_row.addWidget(self.keyring_radio)
+        storage_row.addWidget(self.file_radio)
+        storage_row.addStretch(1)
+        form.addRow("Keep it in:", storage_row)
+        keyring_row = QHBoxLayout()
+        keyring_row.addWidget(self.keyring_label, 1)
+        keyring_row.addWidget(self.check_keyring_button, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.preview_button)
         buttons.addWidget(self.write_button)
         buttons.addStretch(1)
-        pypirc_box = QGroupBox("twine: ~/.pypirc")
+        buttons.addWidget(self.move_button)
+        pypirc_box = QGroupBox("twine, pip and uv on this computer")
         pypirc_layout = QVBoxLayout(pypirc_box)
         pypirc_layout.addWidget(
             QLabel(
-                "Adds one section for this server and keeps everything else in the file as it is. "
-                "A backup is kept next to it; the file stays private (0600).",
+                "Adds one section for this server to ~/.pypirc (and, if ticked, to pip's and uv's files) and "
+                "keeps everything else in them as it is; a backup is kept next to each. With the keyring, "
+                "no file holds the password: twine, pip and uv ask the keyring for it.",
                 wordWrap=True,
                 objectName="noteLabel",
             )
         )
         pypirc_layout.addLayout(form)
+        pypirc_layout.addLayout(keyring_row)
+        pypirc_layout.addWidget(self.pip_box)
+        pypirc_layout.addWidget(self.uv_box)
         pypirc_layout.addLayout(buttons)
         pypirc_layout.addWidget(self.preview_view, 1)
         pypirc_layout.addWidget(self.status_label)
@@ -115,6 +151,8 @@ class ClientTab(QWidget):
         for edit in (self.section_edit, self.password_edit):
             edit.textChanged.connect(self._inputs_changed)
         self.user_combo.currentTextChanged.connect(self._inputs_changed)
+        for box in (self.keyring_radio, self.file_radio, self.pip_box, self.uv_box):
+            box.toggled.connect(self._options_changed)
         self._show_snippets()
 
     # -- context ----------------------------------------------------------------
@@ -123,11 +161,39 @@ class ClientTab(QWidget):
         """Another data folder's server."""
         self._clients = clients
         self._inputs_changed()
+        self.check_keyring()
 
     def set_settings(self, settings: ServerSettings) -> None:
         self._settings = settings
         self._inputs_changed()
         self._show_snippets()
+        self.check_keyring()
+
+    def check_keyring(self) -> None:
+        """Whether the keyring works, and whether ~/.pypirc holds this server's password in clear."""
+        clients, url = self._clients, self._settings.url
+        self._worker.submit(
+            lambda: (clients.keyring_state(), bool(clients.plaintext_sections(url))), self._show_keyring, self._failed
+        )
+
+    def _show_keyring(self, result: tuple[KeyringState, bool]) -> None:
+        state, plaintext = result
+        self.keyring_state = state
+        self.keyring_radio.setText(f"System keyring ({state.backend})" if state.usable else "System keyring")
+        self.keyring_radio.setEnabled(state.usable)
+        if state.usable and self.storage_group.checkedButton() is None:
+            self.keyring_radio.setChecked(True)
+        if not state.usable and self.keyring_radio.isChecked():
+            self.storage_group.setExclusive(False)  # neither: the file only when the user picks it
+            self.keyring_radio.setChecked(False)
+            self.storage_group.setExclusive(True)
+        self.keyring_label.setText(
+            "" if state.usable else f"{state.problem} Or keep the password in ~/.pypirc (0600): choose it above."
+        )
+        self.keyring_label.setVisible(not state.usable)
+        self.check_keyring_button.setVisible(not state.usable)
+        self.move_button.setVisible(state.usable and plaintext)
+        self.keyring_checked.emit(state)
 
     def set_users(self, names: list[str]) -> None:
         current = self.user_combo.currentText()
@@ -146,29 +212,46 @@ class ClientTab(QWidget):
 
     # -- preview and write --------------------------------------------------------
 
+    def storage(self) -> Storage | None:
+        if self.keyring_radio.isChecked():
+            return Storage.KEYRING
+        return Storage.FILE if self.file_radio.isChecked() else None
+
     def request_preview(self) -> None:
-        clients, settings = self._clients, self._settings
+        clients, settings, storage = self._clients, self._settings, self.storage()
         name, username, password = (
             self.section_edit.text().strip(),
             self.user_combo.currentText(),
             (self.password_edit.text()),
         )
+        pip, uv = self.pip_box.isChecked(), self.uv_box.isChecked()
         self.error_label.clear()
+        if storage is None:
+            self.error_label.setText("Choose where to keep the password: the system keyring or ~/.pypirc.")
+            self._awaiting_choice = True  # the preview follows the choice
+            return
         self._worker.submit(
-            lambda: clients.plan(settings, username, password, name),
+            lambda: clients.plan(settings, username, password, name, storage=storage, pip=pip, uv=uv),
             self._show_preview,
             self._failed,
         )
 
-    def _show_preview(self, change: PypircChange) -> None:
+    def request_move(self) -> None:
+        """The password ~/.pypirc holds for this server, into the keyring: previewed, then Write."""
+        clients, settings = self._clients, self._settings
+        self.error_label.clear()
+        self._worker.submit(lambda: clients.plan_move_to_keyring(settings), self._show_preview, self._failed)
+
+    def _show_preview(self, change: ClientSetup) -> None:
         self.change = change
         if change.changed:
             self.preview_view.setPlainText(change.preview())
-            self.status_label.setText("Check the change, then click Write.")
+            self.status_label.setText("Check the changes, then click Write.")
         else:
             self.preview_view.setPlainText("")
-            self.status_label.setText(f"{change.path} is already set up for this server.")
+            self.status_label.setText("This computer is already set up for this server.")
         self.write_button.setEnabled(change.changed)
+        self.preview_shown.emit()
 
     def request_write(self) -> None:
         change = self.change
@@ -176,23 +259,31 @@ class ClientTab(QWidget):
             return
         self.write_button.setEnabled(False)
         clients = self._clients
-        self._worker.submit(lambda: clients.apply(change), lambda backup: self._written(change, backup), self._failed)
+        self._worker.submit(lambda: clients.apply(change), lambda result: self._written(change, result), self._failed)
 
-    def _written(self, change: PypircChange, backup: Path | None) -> None:
+    def _written(self, change: ClientSetup, result: SetupResult) -> None:
         self.change = None
-        kept = f" The previous file is {backup}." if backup else ""
-        name = self.section_edit.text().strip()
-        self.status_label.setText(f"Wrote {change.path}.{kept} Upload with: twine upload -r {name} dist/*")
-        self.message.emit(f"Wrote {change.path} for [{name}].")
+        self.status_label.setText(f"{result.summary()} Upload with: twine upload -r {change.name} dist/*")
+        self.message.emit(f"Client setup for [{change.name}]: {result.summary()}")
         self.written.emit()
+        self.check_keyring()
 
     def _failed(self, error: Exception) -> None:
         self.error_label.setText(str(error))
         self.write_button.setEnabled(False)
 
+    def _options_changed(self, *_args: object) -> None:
+        """Another storage or file choice: a preview already shown is made again for it (once, after a
+        radio pair has settled)."""
+        again = self.change is not None or self._repreview.isActive() or self._awaiting_choice
+        self._inputs_changed()
+        if again:
+            self._repreview.start()
+
     def _inputs_changed(self, *_args: object) -> None:
         """A preview shows one exact change: after any edit, it must be made again."""
         self.change = None
+        self._awaiting_choice = False
         self.write_button.setEnabled(False)
         self.preview_view.setPlainText("")
         self.status_label.clear()

@@ -26,7 +26,8 @@ WHERE = {
     "choose_data_dir": "Server tab → Data folder → Change…",
     "repair_users": "Users tab → Remove broken lines",
     "add_user": "Users tab → Add user…",
-    "set_up_client": "Client setup tab → Write ~/.pypirc",
+    "set_up_client": "Client setup tab → Preview, then Write",
+    "move_to_keyring": "Client setup tab → Move the password into the keyring",
     "start_server": "Start server, at the top",
     "restart_server": "Stop server, then Start server, at the top",
 }

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.services.core import DeskServices
 from gui.services.users.password_file import LineProblem
-from gui.services.users.store import User, UserStore
+from gui.services.users.store import User
 from gui.widgets.confirm import confirm
 from gui.widgets.table_model import AnyIndex, RowTableModel
 from gui.widgets.user_dialog import UserDialog, UserValues
@@ -52,10 +53,11 @@ class UsersTab(QWidget):
     #: Something the log pane should say.
     message = Signal(str)
 
-    def __init__(self, worker: ServiceWorker, store: UserStore, parent: QWidget | None = None) -> None:
+    def __init__(self, worker: ServiceWorker, services: DeskServices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
-        self._store = store
+        self._services = services
+        self._store = services.users
         self.dialog: UserDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.model = UserTableModel(self)
@@ -103,8 +105,10 @@ class UsersTab(QWidget):
 
     # -- loading --------------------------------------------------------------
 
-    def set_store(self, store: UserStore) -> None:
-        self._store = store
+    def set_services(self, services: DeskServices) -> None:
+        """Another data folder's server."""
+        self._services = services
+        self._store = services.users
         self.refresh()
 
     def refresh(self) -> None:
@@ -172,13 +176,14 @@ class UsersTab(QWidget):
         )
 
     def _remove(self, name: str) -> None:
-        store = self._store
+        services = self._services
 
-        def done(_: object) -> None:
-            self.message.emit(f"Removed {name}.")
+        def done(forgotten: int) -> None:
+            also = f" Removed {forgotten} entries of its password from the keyring." if forgotten else ""
+            self.message.emit(f"Removed {name}.{also}")
             self.refresh()
 
-        self._worker.submit(lambda: store.remove(name), done, self._failed)
+        self._worker.submit(lambda: services.remove_user(name), done, self._failed)
 
     def _repair(self) -> None:
         store = self._store

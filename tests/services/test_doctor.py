@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from gui.cli import main
+from gui.services.clients.setup import Storage
 from gui.services.core import DeskServices
 from gui.services.doctor import Finding, Outcome, diagnose
 from gui.services.server.settings import ServerSettings
@@ -65,7 +66,7 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
     settings = services.server.save_settings(ServerSettings(port=port, runtime="docker"))
     services.server.start(settings)
     add_user(data_dir.password_file)
-    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi"))
+    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi", storage=Storage.FILE))
     found = by_check(diagnose(services))
     assert {check: finding.outcome for check, finding in found.items()} == {
         "Docker engine": Outcome.OK,
@@ -76,6 +77,8 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
         "Password file": Outcome.OK,
         "Users": Outcome.OK,
         "~/.pypirc": Outcome.OK,
+        "System keyring": Outcome.SKIPPED,  # the password is in the file, and no keyring answers here
+        "keyring command": Outcome.SKIPPED,
         "/simple/": Outcome.OK,
     }
     assert "this index's" in found["Port"].detail
@@ -100,7 +103,7 @@ def running(data_dir, port: int, docker_client, docker_cleanup):
     settings = services.server.save_settings(ServerSettings(port=port, runtime="docker"))
     services.data_dir.ensure()
     services.users.add("urunimi", "pypi", "apr1")
-    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi"))
+    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi", storage=Storage.FILE))
     services.server.start(settings)
     return services
 
@@ -160,3 +163,28 @@ def test_duplicates_and_unknown_hashes_are_named_for_what_they_are(data_dir) -> 
     assert "500" not in found.detail
     assert "listed again" in found.detail and "plain-text password" in found.detail
     assert found.action != "repair_users"  # repair would not fix these, so it is not offered
+
+
+def test_the_keyring_checks_follow_where_the_password_is(secret_service, data_dir, port: int) -> None:
+    """In ~/.pypirc: move it (a warning); in the keyring: ok; changed since, or gone: a problem each."""
+    from gui.services.doctor import client_checks
+
+    services = services_for(data_dir)
+    settings = services.server.save_settings(ServerSettings(port=port))
+    add_user(data_dir.password_file)
+    services.clients.apply(services.clients.plan(settings, "urunimi", "pypi", storage=Storage.FILE))
+    found = client_checks.keyring(services, settings)
+    assert found.outcome is Outcome.WARNING and found.action == "move_to_keyring"
+
+    services.clients.apply(services.clients.plan_move_to_keyring(settings))
+    found = client_checks.keyring(services, settings)
+    assert found.outcome is Outcome.OK and "urunimi's password" in found.detail
+
+    services.users.change_password("urunimi", "changed-elsewhere")
+    found = client_checks.keyring(services, settings)
+    assert found.outcome is Outcome.PROBLEM and "another password now" in found.detail
+
+    services.remove_user("urunimi")
+    found = client_checks.keyring(services, settings)
+    assert found.outcome is Outcome.PROBLEM and "has no password for urunimi" in found.detail
+    assert found.action == "set_up_client"

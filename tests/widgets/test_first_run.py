@@ -118,6 +118,9 @@ def test_the_guide_ticks_each_step_and_goes_away_once_all_are_done(
     assert guide.done["users"] and guide.isVisible()
 
     assert window.tabs.currentWidget() is window.client_tab  # the dialog's "set up this computer" goes on
+    assert "gnome-keyring" in window.client_tab.keyring_label.text()  # no keyring: it says what to install
+    with qtbot.waitSignal(window.client_tab.preview_shown, timeout=30_000):  # the file only when chosen
+        qtbot.mouseClick(window.client_tab.file_radio, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.client_tab.write_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     assert guide.done["client"]

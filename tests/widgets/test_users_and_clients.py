@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keyring
 import pytest
 import requests
 from PySide6.QtCore import Qt
@@ -87,8 +88,8 @@ def wait_idle(qtbot, window: MainWindow) -> None:
 
 @pytest.mark.docker
 @pytest.mark.usefixtures("docker_client", "docker_cleanup")
-def test_a_user_added_in_the_dialog_uploads_with_the_pypirc_the_tab_wrote(
-    qtbot, data_dir: DataDir, port: int, tmp_path: Path, isolated_home: Path
+def test_a_user_added_in_the_dialog_uploads_with_the_setup_the_tab_wrote_its_password_in_the_keyring(
+    qtbot, secret_service, data_dir: DataDir, port: int, tmp_path: Path, isolated_home: Path
 ) -> None:
     server = DeskServices.open(data_dir).server
     server.save_settings(ServerSettings(port=port))
@@ -117,11 +118,14 @@ def test_a_user_added_in_the_dialog_uploads_with_the_pypirc_the_tab_wrote(
     # "Then set up this computer's twine" was ticked: the Client setup tab shows the change, one click writes it.
     wait_idle(qtbot, window)
     assert window.tabs.currentWidget() is window.client_tab
+    assert window.client_tab.keyring_radio.isChecked()  # a keyring works: it is the default
     assert window.client_tab.write_button.isEnabled()
-    assert "pypi-pass-1" not in window.client_tab.preview_view.toPlainText()
+    preview = window.client_tab.preview_view.toPlainText()
+    assert "pypi-pass-1" not in preview and "System keyring (SecretService Keyring)" in preview
     qtbot.mouseClick(window.client_tab.write_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
-    assert "Wrote" in window.client_tab.status_label.text()
+    assert "Stored the password in the system keyring" in window.client_tab.status_label.text()
+    assert "pypi-pass-1" not in (isolated_home / ".pypirc").read_text()
 
     sdist = make_sdist(tmp_path / "dist")
     twine = subprocess.run(
@@ -132,6 +136,38 @@ def test_a_user_added_in_the_dialog_uploads_with_the_pypirc_the_tab_wrote(
     )
     assert twine.returncode == 0, twine.stdout
     assert (data_dir.packages_dir / sdist.name).exists()
+
+    window.show_tab("users")  # removing the user removes the keyring entries the tab wrote
+    window.users_tab.view.selectRow(0)
+    qtbot.mouseClick(window.users_tab.remove_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=10_000):
+        qtbot.mouseClick(window.users_tab.confirm_box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    assert keyring.get_password(f"http://127.0.0.1:{port}", "urunimi") is None
+    window.close()
+
+
+def test_move_the_password_into_the_keyring_in_one_click(qtbot, secret_service, tmp_path: Path) -> None:
+    services = DeskServices.open(open_data_dir(tmp_path / "server"), pypirc=tmp_path / ".pypirc")
+    services.data_dir.ensure()
+    services.users.add("alice", "alice-pass-1", "apr1")
+    settings = services.server.load_settings()
+    services.pypirc.write_text(
+        f"# mine\n[distutils]\nindex-servers = local\n\n[local]\nrepository = {settings.url}\n"
+        "username = alice\npassword = alice-pass-1\n"
+    )
+    window = open_window(qtbot, services.server, services.pypirc)
+    window.show_tab("client")
+    wait_idle(qtbot, window)
+    tab = window.client_tab
+    assert tab.move_button.isVisible()
+    qtbot.mouseClick(tab.move_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert "-password = ********" in tab.preview_view.toPlainText()
+    qtbot.mouseClick(tab.write_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert services.pypirc.read_text().endswith("username = alice\n")  # only the password line went
+    assert keyring.get_password(settings.url, "alice") == "alice-pass-1"
+    assert not tab.move_button.isVisible()
     window.close()
 
 

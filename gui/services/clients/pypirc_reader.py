@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gui.services.clients.file_change import read_text
 from gui.services.errors import PypircError
 
 TWINE_DEFAULT_SERVERS = ("pypi", "testpypi")
@@ -46,16 +47,6 @@ class Repository:
 
 def default_pypirc() -> Path:
     return Path.home() / ".pypirc"
-
-
-def read_text(path: Path) -> str | None:
-    """The file's text with its line ends as they are (None when it does not exist)."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PypircError(f"Cannot read {path}: {exc}. Nothing was changed.") from exc
 
 
 def parse(text: str, path: Path) -> configparser.RawConfigParser:

@@ -1,7 +1,10 @@
-"""Client setup for this machine: this server's ``~/.pypirc`` section, checked first, and the pip/uv lines.
+"""Client setup for this machine: twine's ``.pypirc``, pip's and uv's files, and the system keyring.
 
 The credentials are checked against the server's password file before anything is
-planned, so the app never writes a ``.pypirc`` that twine would then fail with.
+planned, so the app never writes a setup that twine, pip or uv would then fail
+with. With a working keyring the password is stored there under every key the
+three clients ask for (:mod:`gui.services.clients.keyring_entries`) and no file
+holds it; the password goes into ``.pypirc`` (0600) only when the user chooses so.
 Reading goes through :mod:`gui.services.clients.pypirc_reader`, the one reader the
 uploads, the Doctor and the first-run guide share.
 """
@@ -11,20 +14,40 @@ from __future__ import annotations
 from pathlib import Path
 
 from gui.services.clients import pypirc_reader
-from gui.services.clients.pypirc import PypircChange, apply_change, plan_change
+from gui.services.clients.keyring_entries import EntryRecord, KeyringEntry, services_for
+from gui.services.clients.pip_conf import pip_config_path, plan_pip_conf
+from gui.services.clients.pypirc import plan_change, plan_without_password
 from gui.services.clients.pypirc_reader import Credentials
-from gui.services.clients.snippets import Snippet, client_snippets
-from gui.services.errors import UserError
+from gui.services.clients.setup import ClientSetup, SetupResult, Storage
+from gui.services.clients.snippets import Snippet, client_snippets, simple_url
+from gui.services.clients.system_keyring import KeyringState, SystemKeyring
+from gui.services.clients.uv_toml import plan_uv_toml, uv_config_path
+from gui.services.errors import KeyringError, UserError
 from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 
 
 class ClientService:
-    """This machine's clients (twine through ``.pypirc``; pip and uv lines) for one server."""
+    """This machine's clients (twine, pip, uv) for one server, and the keyring entries they read."""
 
-    def __init__(self, users: UserStore, pypirc: Path) -> None:
+    def __init__(
+        self,
+        users: UserStore,
+        pypirc: Path,
+        server_key: str,
+        keyring: SystemKeyring | None = None,
+        record: EntryRecord | None = None,
+    ) -> None:
         self.users = users
         self.pypirc = pypirc
+        self.server_key = server_key  # the data folder: whose keyring entries these are
+        self.keyring = keyring or SystemKeyring()
+        self.record = record or EntryRecord()
+
+    # -- planning and writing -------------------------------------------------------
+
+    def keyring_state(self) -> KeyringState:
+        return self.keyring.state()
 
     def plan(
         self,
@@ -32,21 +55,101 @@ class ClientService:
         username: str,
         password: str,
         name: str = "local",
+        *,
+        storage: Storage,
+        pip: bool = False,
+        uv: bool = False,
         pypirc: Path | None = None,
-    ) -> PypircChange:
-        """What the file would become; raises when the user or password does not work on this server."""
-        if settings.auth != "none":
-            if username not in {user.name for user in self.users.users()}:
-                raise UserError(
-                    f"There is no user {username} on this server: add the user first, then set up the client."
-                )
-            if not self.users.verify(username, password):
-                raise UserError(f"That is not {username}'s password on this server; type it again.")
-        return plan_change(pypirc or self.pypirc, name, settings.url, username, password)
+    ) -> ClientSetup:
+        """What the setup would do; raises when the user or password does not work on this server,
+        or when the keyring is chosen and cannot be used."""
+        self._check_credentials(settings, username, password)
+        in_keyring = storage is Storage.KEYRING
+        keyring_name, services = "", ()
+        if in_keyring:
+            state = self.keyring.state()
+            if not state.usable:
+                raise KeyringError(f"{state.problem} Or keep the password in ~/.pypirc (0600) instead.")
+            keyring_name = state.backend
+            services = tuple(s for s in services_for(settings.url) if self.keyring.get(s, username) != password)
+        changes = [plan_change(pypirc or self.pypirc, name, settings.url, username, None if in_keyring else password)]
+        if pip:
+            changes.append(plan_pip_conf(pip_config_path(), simple_url(settings.url)))
+        if uv:
+            changes.append(plan_uv_toml(uv_config_path(), name, simple_url(settings.url), username))
+        return ClientSetup(settings.url, name, username, storage, tuple(changes), services, keyring_name, password)
 
-    def apply(self, change: PypircChange) -> Path | None:
-        """Write a planned change; returns the backup's path, if one was made."""
-        return apply_change(change)
+    def plan_move_to_keyring(self, settings: ServerSettings) -> ClientSetup:
+        """The password ``.pypirc`` holds for this server, moved into the keyring (the rest of the file
+        untouched). Raises when there is none, or it is not the user's password any more."""
+        found = [r for r in pypirc_reader.repositories(self.pypirc) if pypirc_reader.same_server(r.url, settings.url)]
+        holding = [r for r in found if r.username and r.password and _has_own_password(self.pypirc, r.name)]
+        if not holding:
+            raise UserError(f"{self.pypirc} holds no password for {settings.url}; nothing to move.")
+        first = holding[0]
+        self._check_credentials(settings, first.username, first.password)
+        state = self.keyring.state()
+        if not state.usable:
+            raise KeyringError(state.problem)
+        change = plan_without_password(self.pypirc, [r.name for r in holding])
+        services = tuple(dict.fromkeys(s for r in holding for s in services_for(r.url)))
+        return ClientSetup(
+            settings.url,
+            first.name,
+            first.username,
+            Storage.KEYRING,
+            (change,),
+            services,
+            state.backend,
+            first.password,
+        )
+
+    def apply(self, setup: ClientSetup) -> SetupResult:
+        """Store the keyring entries first (so no file names an entry that is not there), then write the files,
+        then remove the entries the app wrote before for another user or address of this server."""
+        for service in setup.keyring_services:
+            self.keyring.set(service, setup.username, setup.password)
+        backups, written = [], []
+        for change in setup.changes:
+            if change.changed:
+                backup = change.apply()
+                written.append(change.path)
+                if backup is not None:
+                    backups.append(backup)
+        wanted = set(services_for(setup.url)) | set(setup.keyring_services)
+        keep = (
+            [KeyringEntry(self.server_key, service, setup.username) for service in sorted(wanted)]
+            if setup.storage is Storage.KEYRING
+            else []
+        )
+        removed = self._forget(lambda entry: entry not in keep, keep)
+        return SetupResult(tuple(written), tuple(backups), len(setup.keyring_services), removed)
+
+    def forget_user(self, username: str) -> int:
+        """Remove the keyring entries the app wrote for ``username`` on this server; returns how many."""
+        keep = [entry for entry in self.record.entries(self.server_key) if entry.username != username]
+        return self._forget(lambda entry: entry.username == username, keep)
+
+    def _forget(self, doomed, keep: list[KeyringEntry]) -> int:  # doomed: Callable[[KeyringEntry], bool]
+        removed = 0
+        for entry in self.record.entries(self.server_key):
+            if doomed(entry):
+                try:
+                    removed += self.keyring.delete(entry.service, entry.username)
+                except KeyringError:
+                    keep.append(entry)  # still there: keep it on record, to remove later
+        self.record.update(self.server_key, keep)
+        return removed
+
+    def _check_credentials(self, settings: ServerSettings, username: str, password: str) -> None:
+        if settings.auth == "none":
+            return
+        if username not in {user.name for user in self.users.users()}:
+            raise UserError(f"There is no user {username} on this server: add the user first, then set up the client.")
+        if not self.users.verify(username, password):
+            raise UserError(f"That is not {username}'s password on this server; type it again.")
+
+    # -- reading ----------------------------------------------------------------------
 
     def sections_for(self, url: str) -> list[str]:
         """The sections twine would use to reach ``url``."""
@@ -57,8 +160,35 @@ class ClientService:
         return bool(self.sections_for(url))
 
     def credentials_for(self, url: str) -> Credentials | None:
-        return pypirc_reader.credentials_for(self.pypirc, url)
+        """What twine would log in with: the section's password, or else the keyring's entry for its
+        ``repository`` and ``username`` (twine's own lookup)."""
+        for repository in pypirc_reader.repositories(self.pypirc):
+            if not pypirc_reader.same_server(repository.url, url) or not repository.username:
+                continue
+            if repository.password:
+                return Credentials(repository.username, repository.password)
+            try:
+                password = self.keyring.get(repository.url, repository.username)
+            except KeyringError:
+                password = None
+            if password:
+                return Credentials(repository.username, password)
+        return None
+
+    def plaintext_sections(self, url: str) -> list[str]:
+        """Sections for ``url`` that hold a password in the file (it could move into the keyring)."""
+        return [
+            r.name
+            for r in pypirc_reader.repositories(self.pypirc)
+            if pypirc_reader.same_server(r.url, url) and r.password and _has_own_password(self.pypirc, r.name)
+        ]
 
     @staticmethod
     def snippets(url: str, name: str = "local", username: str = "USER") -> list[Snippet]:
         return client_snippets(url, name, username)
+
+
+def _has_own_password(path: Path, section: str) -> bool:
+    """The section's own ``password`` line (not one from ``[server-login]``)."""
+    parser = pypirc_reader.parse(pypirc_reader.read_text(path) or "", path)
+    return parser.has_option(section, "password")

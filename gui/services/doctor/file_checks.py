@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+from gui.services.clients import pypirc_reader
 from gui.services.core import DeskServices
 from gui.services.doctor.findings import CONTAINER_UID, Finding, Outcome
 from gui.services.errors import DeskError
@@ -167,7 +168,7 @@ def _stale_credentials(services: DeskServices, settings: ServerSettings) -> str:
     if settings.auth == "none":
         return ""
     try:
-        saved = services.clients.credentials_for(settings.url)
+        saved = pypirc_reader.credentials_for(services.pypirc, settings.url)  # the file's own password
         if saved is None:
             return ""
         if saved.username not in {user.name for user in services.users.users()}:

@@ -15,6 +15,7 @@ ACTIONS = (
     "repair_users",
     "add_user",
     "set_up_client",
+    "move_to_keyring",
     "start_server",
     "restart_server",
 )

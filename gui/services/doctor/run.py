@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gui.services.core import DeskServices
-from gui.services.doctor import file_checks, server_checks
+from gui.services.doctor import client_checks, file_checks, server_checks
 from gui.services.doctor.findings import Finding, Outcome
 from gui.services.errors import DeskError
 from gui.services.server.settings import ServerSettings
@@ -29,6 +29,8 @@ def diagnose(services: DeskServices) -> list[Finding]:
         file_checks.password_file(services, settings, status),
         file_checks.users(services, settings),
         file_checks.pypirc(services, settings),
+        client_checks.keyring(services, settings),
+        client_checks.keyring_command(services, settings),
         server_checks.index(status),
     ]
     return findings

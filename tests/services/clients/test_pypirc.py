@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gui.services.clients.pypirc import apply_change, plan_change
 from gui.services.clients.pypirc_reader import sections_for
-from gui.services.errors import PypircError
+from gui.services.errors import ConfigFileError, PypircError
 
 URL = "http://127.0.0.1:8080"
 
@@ -140,7 +140,7 @@ def test_an_edit_made_after_the_preview_is_not_lost(tmp_path: Path) -> None:
     path = write(tmp_path / ".pypirc", RICH)
     change = plan_change(path, "local", URL, "urunimi", "pypi")
     path.write_text(RICH + "\n[other]\nusername = x\n")
-    with pytest.raises(PypircError, match="changed since the preview"):
+    with pytest.raises(ConfigFileError, match="changed since the preview"):
         apply_change(change)
     assert "[other]" in path.read_text() and "[local]" not in path.read_text()
 
@@ -242,7 +242,7 @@ def test_a_link_to_something_not_a_regular_file_is_never_written(tmp_path: Path)
     for target in (Path("/dev/null"), tmp_path, fifo):
         rc = tmp_path / f"rc-to-{target.name or 'root'}"
         rc.symlink_to(target)
-        with pytest.raises(PypircError, match="not a regular file"):
+        with pytest.raises(ConfigFileError, match="not a regular file"):
             plan_change(rc, "local", "http://127.0.0.1:8080", "urunimi", "pypi")
     assert Path("/dev/null").is_char_device() and not Path("/dev/null.bak").exists()
 
@@ -251,7 +251,7 @@ def test_a_link_that_turns_bad_after_the_preview_is_not_written_either(tmp_path:
     rc = tmp_path / ".pypirc"
     change = plan_change(rc, "local", "http://127.0.0.1:8080", "urunimi", "pypi")
     rc.symlink_to("/dev/null")
-    with pytest.raises(PypircError, match="not a regular file"):
+    with pytest.raises(ConfigFileError, match="not a regular file"):
         apply_change(change)
     assert Path("/dev/null").is_char_device()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from gui.services.clients.setup import Storage
 from gui.services.core import DeskServices
 from gui.services.errors import DistributionError
 from gui.services.packages.distribution import inspect_distribution
@@ -49,7 +50,7 @@ def served(data_dir, port: int, docker_client, docker_cleanup, isolated_home: Pa
     services = DeskServices.open(data_dir)
     data_dir.ensure()
     services.users.add("urunimi", "pypi", "apr1")
-    services.clients.apply(services.clients.plan(ServerSettings(port=port), "urunimi", "pypi"))
+    services.clients.apply(services.clients.plan(ServerSettings(port=port), "urunimi", "pypi", storage=Storage.FILE))
     services.server.save_and_start(ServerSettings(port=port, runtime="docker"))
     return services
 
