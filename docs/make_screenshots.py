@@ -113,6 +113,20 @@ def render_tabs(services: DeskServices) -> None:
     window.close()
 
 
+def render_https(services: DeskServices) -> None:
+    """The Server tab of a stopped server for a team: all interfaces, HTTPS on, one more name."""
+    window, settle = open_window(services)
+    form = window.settings_form
+    form.host_combo.setCurrentIndex(form.host_combo.findData("0.0.0.0"))
+    form.auth_combo.setCurrentIndex(form.auth_combo.findData("download,update"))
+    form.https_box.setChecked(True)
+    form.names_edit.setText("pypi.team.lan")
+    window.show_tab("server")
+    settle()
+    window.grab().save(str(OUT / "server-https.png"))
+    window.close()
+
+
 def render_first_run(scratch: Path) -> None:
     """A new data folder on a machine where no Docker engine answers."""
     os.environ["DOCKER_HOST"] = f"unix://{scratch / 'no-engine.sock'}"
@@ -135,7 +149,8 @@ def main() -> None:
         services.data_dir.ensure()
         services.users.add("urunimi", "pypi", "apr1")
         services.users.add("alice", "alice-Pa55")
-        services.users.add("ci-bot", "bot-Pa55", "sha512")
+        services.users.add("ci-bot", "bot-Pa55", "sha512", role="read")
+        services.users.add("colleague", "coll-Pa55", role="read")
         service = services.server
         status = service.save_and_start(ServerSettings(port=free_port()))
         try:
@@ -144,9 +159,10 @@ def main() -> None:
             render_tabs(services)
         finally:
             service.stop()
+        render_https(services)
         render_first_run(Path(scratch))
         keyring_service.stop()
-    for name in ("server", "packages", "users", "client-setup", "doctor", "first-run"):
+    for name in ("server", "packages", "users", "client-setup", "doctor", "server-https", "first-run"):
         print(f"wrote {OUT / name}.png")
 
 

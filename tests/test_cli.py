@@ -111,7 +111,7 @@ def test_screenshot_renders_the_window_to_a_png(tmp_path: Path) -> None:
 def test_user_commands_add_list_passwd_remove(tmp_path: Path) -> None:
     data_dir = tmp_path / "server"
     added = desk(data_dir, "user", "add", "urunimi", "--password-stdin", stdin="pypi\n", timeout=60)
-    assert added.returncode == 0 and "Added urunimi (bcrypt)" in added.stdout
+    assert added.returncode == 0 and "Added urunimi (bcrypt, publish)" in added.stdout
     again = desk(data_dir, "user", "add", "urunimi", "--password-stdin", stdin="other\n", timeout=60)
     assert again.returncode == 1 and "exists already" in again.stderr
     changed = desk(
@@ -119,7 +119,7 @@ def test_user_commands_add_list_passwd_remove(tmp_path: Path) -> None:
     )
     assert changed.returncode == 0
     listed = desk(data_dir, "user", "list")
-    assert listed.stdout.splitlines() == ["urunimi\tSHA-512 crypt"]
+    assert listed.stdout.splitlines() == ["urunimi\tpublish\tSHA-512 crypt"]
     assert desk(data_dir, "user", "remove", "urunimi").returncode == 0
     assert desk(data_dir, "user", "list").stdout == ""
     gone = desk(data_dir, "user", "remove", "urunimi")
@@ -188,3 +188,30 @@ def test_a_data_folder_under_a_file_says_so(tmp_path: Path) -> None:
     assert "permissions" not in result.stderr
     assert desk(tmp_path / "never" / "data", "user", "list").returncode == 0
     assert not (tmp_path / "never").exists()
+
+
+def test_settings_show_and_set_check_each_value_and_keep_the_old_file_on_a_bad_one(tmp_path: Path) -> None:
+    folder = tmp_path / "server"
+    shown = desk(folder, "settings", "show")
+    assert shown.returncode == 0
+    assert "port = 8080\n" in shown.stdout and "auth = update\n" in shown.stdout and "overwrite = off\n" in shown.stdout
+
+    changed = desk(folder, "settings", "set", "port=9010", "host=0.0.0.0", "auth=list,download,update", "overwrite=on")
+    assert changed.returncode == 0, changed.stderr
+    assert "port = 9010" in changed.stdout and "auth = list,download,update" in changed.stdout
+    saved = (folder / "pypi-desk.json").read_bytes()
+
+    for bad, words in (
+        ("port=eighty", "whole number"),
+        ("port=70000", "1 to 65535"),
+        ("auth=everyone", "update, download,update"),
+        ("overwrite=maybe", "on or off"),
+        ("colour=red", "port, host, image, auth"),
+        ("port", "KEY=VALUE"),
+    ):
+        refused = desk(folder, "settings", "set", "host=127.0.0.1", bad)
+        assert refused.returncode == 1 and words in refused.stderr, (bad, refused.stderr)
+        assert (folder / "pypi-desk.json").read_bytes() == saved  # nothing half-applied
+    exposed = desk(folder, "settings", "set", "auth=none")
+    assert "warning:" in exposed.stdout and "without passwords" in exposed.stdout
+    assert "port = 9010\n" in desk(folder, "settings", "show").stdout

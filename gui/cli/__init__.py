@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from gui import __version__
-from gui.cli import client, doctor, packages, server, users
+from gui.cli import client, doctor, packages, server, settings, users
 from gui.services.server.command import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     _window_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     server.add_parser(commands)
+    settings.add_parser(commands)
     users.add_parser(commands)
     client.add_parser(commands)
     packages.add_parser(commands)

@@ -17,6 +17,8 @@ WHERE = {
     "add_user": "pypi-desk user add NAME",
     "set_up_client": "pypi-desk client setup --username NAME",
     "move_to_keyring": "pypi-desk client to-keyring",
+    "turn_on_https": "pypi-desk settings set https=on",
+    "renew_certificate": "pypi-desk server renew",
     "start_server": "pypi-desk server start",
     "restart_server": "pypi-desk server stop; pypi-desk server start",
 }

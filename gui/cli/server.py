@@ -1,9 +1,10 @@
-"""`pypi-desk server start|stop|status|logs`."""
+"""`pypi-desk server start|stop|status|logs|ca|renew`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gui.services.server.settings import RUNTIMES
@@ -30,6 +31,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing new lines until the server stops")
     logs.add_argument("--tail", type=int, metavar="N", help="only the last N lines")
     logs.set_defaults(handler=_logs)
+    ca = actions.add_parser("ca", help="write the CA certificate clients must trust for HTTPS (PEM), for teammates")
+    ca.add_argument("file", type=Path)
+    ca.set_defaults(handler=_ca)
+    actions.add_parser("renew", help="make a new server certificate now (HTTPS)").set_defaults(handler=_renew)
 
 
 def _start(services: DeskServices, args: argparse.Namespace) -> int:
@@ -72,4 +77,34 @@ def _logs(services: DeskServices, args: argparse.Namespace) -> int:
             print(line, flush=args.follow)
     finally:
         stream.close()
+    return 0
+
+
+def _ca(services: DeskServices, args: argparse.Namespace) -> int:
+    settings = services.server.load_settings()
+    written = services.server.tls.export_ca(settings, args.file)
+    print(f"Wrote {written}. On a teammate's machine, with the file there:")
+    for line in trust_lines(settings.url, written):
+        print(f"  {line}")
+    return 0
+
+
+def trust_lines(url: str, ca_file: Path) -> list[str]:
+    """What a teammate runs to trust the server with the exported CA file."""
+    name = ca_file.name
+    return [
+        f"curl --cacert {name} {url}/simple/",
+        f"pip install --cert {name} --index-url {url}/simple/ PACKAGE",
+        f"SSL_CERT_FILE={name} uv pip install --index-url {url}/simple/ PACKAGE",
+        f"twine upload --cert {name} --repository-url {url} dist/*",
+    ]
+
+
+def _renew(services: DeskServices, args: argparse.Namespace) -> int:
+    server = services.server
+    certificate = server.tls.renew(server.load_settings())
+    print(f"Made a new certificate for {', '.join(certificate.facts.names)}, valid until "
+          f"{certificate.facts.not_after:%Y-%m-%d}.")  # fmt: skip
+    if server.status().running:
+        print("The running server still presents the old one: stop it and start it again.")
     return 0

@@ -63,8 +63,11 @@ class DeskServices:
     def clients(self) -> ClientService:
         from gui.services.clients.pypirc_reader import default_pypirc
         from gui.services.clients.service import ClientService
+        from gui.services.tls.service import TlsService
 
-        return ClientService(self.users, self._pypirc or default_pypirc(), str(self.data_dir.root))
+        return ClientService(
+            self.users, self._pypirc or default_pypirc(), str(self.data_dir.root), tls=TlsService(self.data_dir)
+        )
 
     @functools.cached_property
     def packages(self) -> PackageService:

@@ -28,6 +28,8 @@ WHERE = {
     "add_user": "Users tab → Add user…",
     "set_up_client": "Client setup tab → Preview, then Write",
     "move_to_keyring": "Client setup tab → Move the password into the keyring",
+    "turn_on_https": "Server tab → Secure connection (HTTPS)",
+    "renew_certificate": "Server tab → Renew certificate",
     "start_server": "Start server, at the top",
     "restart_server": "Stop server, then Start server, at the top",
 }

@@ -31,6 +31,8 @@ class SettingsForm(QWidget):
 
     changed = Signal()
     data_dir_change_requested = Signal(str)
+    export_ca_requested = Signal(str)  # the file to write the CA certificate to
+    renew_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,19 @@ class SettingsForm(QWidget):
         self.runtime_combo = QComboBox()
         for runtime, label in RUNTIMES.items():
             self.runtime_combo.addItem(label, runtime)
+        self.https_box = QCheckBox("Secure connection (HTTPS)")
+        self.names_edit = QLineEdit(placeholderText="more names or addresses, comma-separated")
+        self.names_edit.setToolTip(
+            "The certificate names localhost, 127.0.0.1, ::1, this computer's host name and its LAN addresses; "
+            "add any other name clients use to reach it."
+        )
+        self.cert_edit = QLineEdit(placeholderText="PyPI Desk's own (leave empty)")
+        self.key_edit = QLineEdit(placeholderText="its private key, unencrypted")
+        self.ca_edit = QLineEdit(placeholderText="the CA clients must trust (empty: the system's)")
+        self.export_ca_button = QPushButton("Export CA certificate…")
+        self.export_ca_button.clicked.connect(self._choose_ca_target)
+        self.renew_button = QPushButton("Renew certificate")
+        self.renew_button.clicked.connect(self.renew_requested.emit)
         self.warning_label = QLabel(wordWrap=True, objectName="warningLabel")
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
         self.note_label = QLabel("Changes apply the next time the server starts.", objectName="noteLabel")
@@ -70,8 +85,22 @@ class SettingsForm(QWidget):
         form.addRow("Fallback index:", self.fallback_edit)
         form.addRow("Run in:", self.runtime_combo)
         form.addRow("Image:", self.image_edit)
+        form.addRow("", self.https_box)
+        self.https_form = QFormLayout()
+        self.https_form.addRow("Also named:", self.names_edit)
+        self.https_form.addRow("Own certificate:", self._file_row(self.cert_edit, "Choose the server's certificate"))
+        self.https_form.addRow("Its key:", self._file_row(self.key_edit, "Choose the certificate's private key"))
+        self.https_form.addRow("Its CA:", self._file_row(self.ca_edit, "Choose the CA certificate clients trust"))
+        https_buttons = QHBoxLayout()
+        https_buttons.addWidget(self.export_ca_button)
+        https_buttons.addWidget(self.renew_button)
+        https_buttons.addStretch(1)
+        self.https_form.addRow("", https_buttons)
+        self.https_panel = QWidget()
+        self.https_panel.setLayout(self.https_form)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.https_panel)
         layout.addWidget(self.warning_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.note_label)
@@ -86,6 +115,11 @@ class SettingsForm(QWidget):
             self.fallback_edit.textChanged,
             self.image_edit.textChanged,
             self.runtime_combo.currentIndexChanged,
+            self.https_box.toggled,
+            self.names_edit.textChanged,
+            self.cert_edit.textChanged,
+            self.key_edit.textChanged,
+            self.ca_edit.textChanged,
         ):
             signal.connect(self._on_edit)
         self.set_values(ServerSettings())
@@ -110,6 +144,11 @@ class SettingsForm(QWidget):
         self.fallback_edit.setText(settings.fallback_url or DEFAULT_FALLBACK_URL)
         self.image_edit.setText(settings.image)
         self.runtime_combo.setCurrentIndex(self.runtime_combo.findData(settings.runtime))
+        self.https_box.setChecked(settings.https)
+        self.names_edit.setText(settings.tls_names)
+        self.cert_edit.setText(settings.tls_cert)
+        self.key_edit.setText(settings.tls_key)
+        self.ca_edit.setText(settings.tls_ca)
         self._loading = False
         self._on_edit()
 
@@ -124,6 +163,11 @@ class SettingsForm(QWidget):
             overwrite=self.overwrite_box.isChecked(),
             fallback_url=self.fallback_edit.text().strip() if self.fallback_box.isChecked() else "",
             runtime=self.runtime_combo.currentData(),
+            https=self.https_box.isChecked(),
+            tls_names=self.names_edit.text().strip(),
+            tls_cert=self.cert_edit.text().strip(),
+            tls_key=self.key_edit.text().strip(),
+            tls_ca=self.ca_edit.text().strip(),
         )
 
     def validate(self) -> str | None:
@@ -146,6 +190,11 @@ class SettingsForm(QWidget):
             self.fallback_edit,
             self.image_edit,
             self.runtime_combo,
+            self.https_box,
+            self.names_edit,
+            self.cert_edit,
+            self.key_edit,
+            self.ca_edit,
         ):
             widget.setEnabled(editable)
         self.fallback_edit.setEnabled(editable and self.fallback_box.isChecked())
@@ -157,6 +206,7 @@ class SettingsForm(QWidget):
         if self._loading:
             return
         self.fallback_edit.setEnabled(self.fallback_box.isChecked() and self.port_spin.isEnabled())
+        self.https_panel.setVisible(self.https_box.isChecked())
         problem = self.validate()
         self.error_label.setText(problem or "")
         self.error_label.setVisible(problem is not None)
@@ -164,6 +214,26 @@ class SettingsForm(QWidget):
         self.warning_label.setText("\n".join(warnings))
         self.warning_label.setVisible(bool(warnings))
         self.changed.emit()
+
+    def _file_row(self, edit: QLineEdit, title: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(edit, 1)
+        button = QPushButton("Choose…")
+        button.clicked.connect(lambda: self._choose_file(edit, title))
+        row.addWidget(button)
+        return row
+
+    def _choose_file(self, edit: QLineEdit, title: str) -> None:
+        self.file_dialog = QFileDialog(self, title, edit.text())
+        self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        self.file_dialog.fileSelected.connect(edit.setText)
+        self.file_dialog.open()
+
+    def _choose_ca_target(self) -> None:
+        self.file_dialog = QFileDialog(self, "Save the CA certificate for teammates", "pypi-desk-ca.pem")
+        self.file_dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        self.file_dialog.fileSelected.connect(self.export_ca_requested.emit)
+        self.file_dialog.open()
 
     def _choose_data_dir(self) -> None:
         dialog = QFileDialog(self, "Choose the server's data folder", self.data_dir_label.text())

@@ -19,7 +19,15 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.errors import DeskError
-from gui.services.users.rules import DEFAULT_SCHEME, SCHEME_NAMES, check_name, check_password, generate_password
+from gui.services.users.rules import (
+    DEFAULT_SCHEME,
+    PUBLISH,
+    READ,
+    SCHEME_NAMES,
+    check_name,
+    check_password,
+    generate_password,
+)
 
 SCHEME_LABELS = {
     "bcrypt": "bcrypt (recommended)",
@@ -35,6 +43,7 @@ class UserValues:
     password: str
     scheme: str
     set_up_client: bool
+    role: str = PUBLISH
 
 
 class UserDialog(QDialog):
@@ -58,7 +67,11 @@ class UserDialog(QDialog):
         for scheme in SCHEME_NAMES:
             self.scheme_combo.addItem(SCHEME_LABELS[scheme], scheme)
         self.scheme_combo.setCurrentIndex(self.scheme_combo.findData(DEFAULT_SCHEME))
-        self.client_box = QCheckBox("Then set up this computer's twine for this user (~/.pypirc)")
+        self.role_combo = QComboBox()
+        self.role_combo.addItem("Publisher: may upload and delete", PUBLISH)
+        self.role_combo.addItem("Reader: may list and download (CI, colleagues)", READ)
+        self.role_combo.setVisible(not self._changing)
+        self.client_box = QCheckBox("Then set up this computer's twine, pip and uv for this user")
         self.client_box.setChecked(not self._changing)
         self.client_box.setVisible(not self._changing)
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
@@ -75,6 +88,8 @@ class UserDialog(QDialog):
         form.addRow("Password:", password_row)
         form.addRow("Again:", self.confirm_edit)
         form.addRow("Hash:", self.scheme_combo)
+        if not self._changing:
+            form.addRow("Role:", self.role_combo)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.client_box)
@@ -91,6 +106,7 @@ class UserDialog(QDialog):
             self.password_edit.text(),
             self.scheme_combo.currentData(),
             self.client_box.isChecked() and not self._changing,
+            self.role_combo.currentData(),
         )
 
     def validate(self) -> str | None:

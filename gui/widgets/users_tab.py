@@ -1,4 +1,4 @@
-"""The Users tab: who may upload, with Add user…, Change password…, Remove and line checks.
+"""The Users tab: who may read and who may publish, with Add user…, the role, Change password…, Remove.
 
 The tab presents the users and forwards each change to the service worker; it never
 touches the password file itself.
@@ -23,15 +23,18 @@ from PySide6.QtWidgets import (
 
 from gui.services.core import DeskServices
 from gui.services.users.password_file import LineProblem
+from gui.services.users.rules import PUBLISH, READ
 from gui.services.users.store import User
 from gui.widgets.confirm import confirm
 from gui.widgets.table_model import AnyIndex, RowTableModel
 from gui.widgets.user_dialog import UserDialog, UserValues
 from gui.workers.service_worker import ServiceWorker
 
+ROLE_LABELS = {PUBLISH: "Publisher (upload, delete)", READ: "Reader (list, download)"}
+
 
 class UserTableModel(RowTableModel):
-    HEADERS = ("User", "Password hash")
+    HEADERS = ("User", "Role", "Password hash")
 
     def names(self) -> set[str]:
         return {user.name for user in self.rows}
@@ -42,7 +45,10 @@ class UserTableModel(RowTableModel):
         user = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return user.name
-        return user.name if index.column() == 0 else user.scheme
+        return (user.name, ROLE_LABELS.get(user.role, user.role), user.scheme)[index.column()]
+
+    def role_of(self, name: str) -> str | None:
+        return next((user.role for user in self.rows if user.name == name), None)
 
 
 class UsersTab(QWidget):
@@ -77,6 +83,8 @@ class UsersTab(QWidget):
         self.add_button.clicked.connect(self.open_add_dialog)
         self.change_button = QPushButton("Change password…")
         self.change_button.clicked.connect(self.open_change_dialog)
+        self.role_button = QPushButton("Make reader")
+        self.role_button.clicked.connect(self._toggle_role)
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self.confirm_remove)
         self.repair_button = QPushButton("Remove broken lines")
@@ -86,12 +94,13 @@ class UsersTab(QWidget):
         self.problems_label.hide()
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
         self.hint_label = QLabel(
-            "Users may upload and delete packages. Changes take effect at once; the server needs no restart.",
+            "Publishers may upload and delete packages; readers may list and download them (give those to CI "
+            "and colleagues). Changes take effect at once; the server needs no restart.",
             wordWrap=True,
             objectName="noteLabel",
         )
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.change_button, self.remove_button, self.repair_button):
+        for button in (self.add_button, self.change_button, self.role_button, self.remove_button, self.repair_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -131,16 +140,38 @@ class UsersTab(QWidget):
         return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
 
     def _selection_changed(self, *_args: object) -> None:
-        chosen = self.selected_name() is not None
+        name = self.selected_name()
+        chosen = name is not None
         self.change_button.setEnabled(chosen)
         self.remove_button.setEnabled(chosen)
+        self.role_button.setEnabled(chosen)
+        is_reader = chosen and self.model.role_of(name) == READ
+        self.role_button.setText("Make publisher" if is_reader else "Make reader")
 
     # -- actions ----------------------------------------------------------------
 
     def open_add_dialog(self) -> None:
         self.dialog = UserDialog(self.model.names(), parent=self)
-        self.dialog.accepted.connect(lambda: self._run_change(self._store.add, self.dialog.values(), "Added"))
+        self.dialog.accepted.connect(lambda: self._add(self.dialog.values()))
         self.dialog.open()
+
+    def _add(self, values: UserValues) -> None:
+        store = self._store
+        self._run_change(lambda name, password, scheme: store.add(name, password, scheme, values.role), values, "Added")
+
+    def _toggle_role(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        role = PUBLISH if self.model.role_of(name) == READ else READ
+        store = self._store
+
+        def done(user: User) -> None:
+            self.error_label.clear()
+            self.message.emit(f"{user.name} is now a {'reader' if user.role == READ else 'publisher'}.")
+            self.refresh()
+
+        self._worker.submit(lambda: store.set_role(name, role), done, self._failed)
 
     def open_change_dialog(self) -> None:
         name = self.selected_name()

@@ -141,14 +141,20 @@ def test_bad_settings_are_refused_before_anything_starts(qtbot, tmp_path: Path) 
     window.close()
 
 
-def test_exposing_without_passwords_shows_a_warning(qtbot, tmp_path: Path) -> None:
+def test_exposing_without_passwords_or_https_shows_a_warning(qtbot, tmp_path: Path) -> None:
     window = open_window(qtbot, FakeService(tmp_path))
     form = window.settings_form
+    assert not form.https_panel.isVisible()
     form.host_combo.setCurrentIndex(form.host_combo.findData("0.0.0.0"))
     form.auth_combo.setCurrentIndex(form.auth_combo.findData("none"))
     assert form.warning_label.isVisible() and "anyone on your network" in form.warning_label.text()
     form.auth_combo.setCurrentIndex(form.auth_combo.findData("update"))
+    assert form.warning_label.isVisible() and "in clear text" in form.warning_label.text()
+    form.https_box.setChecked(True)
     assert not form.warning_label.isVisible()
+    assert form.https_panel.isVisible() and form.values().https and form.values().url.startswith("https://")
+    form.cert_edit.setText("/somewhere/cert.pem")  # your own certificate needs its key too
+    assert form.error_label.isVisible() and "needs both files" in form.error_label.text()
     window.close()
 
 

@@ -35,8 +35,9 @@ def pip_config_path() -> Path:
     return platformdirs.user_config_path("pip", appauthor=False, roaming=True) / name
 
 
-def plan_pip_conf(path: Path, index_url: str) -> FileChange:
-    """``path`` with ``index_url`` as pip's index and the keyring subprocess provider."""
+def plan_pip_conf(path: Path, index_url: str, cert: str | None = None) -> FileChange:
+    """``path`` with ``index_url`` as pip's index and the keyring subprocess provider; with HTTPS, ``cert``
+    (a bundle of the public CAs and the server's: pip's ``cert`` replaces its trust, PyPI included)."""
     target = writable_target(path)
     old_text = read_text(target)
     text = old_text or ""
@@ -54,7 +55,10 @@ def plan_pip_conf(path: Path, index_url: str) -> FileChange:
         for name, start, end in sections(lines)
         if name != "global" and find_key(lines, start, end, "index-url") is not None
     ]
-    set_section(lines, "global", {"index-url": index_url, "keyring-provider": KEYRING_PROVIDER}, eol)
+    values = {"index-url": index_url, "keyring-provider": KEYRING_PROVIDER}
+    if cert is not None:
+        values["cert"] = cert
+    set_section(lines, "global", values, eol)
     for name in dict.fromkeys(overriding):
         set_section(lines, name, {"index-url": index_url}, eol)
     return FileChange(path=target, old_text=old_text, new_text="".join(lines))

@@ -92,7 +92,9 @@ def _add_to_index_servers(lines: list[str], name: str, eol: str) -> None:
         lines[key_index] = set_value(lines[key_index], name)
 
 
-def plan_change(path: Path, name: str, repository: str, username: str, password: str | None) -> FileChange:
+def plan_change(
+    path: Path, name: str, repository: str, username: str, password: str | None, ca_cert: str | None = None
+) -> FileChange:
     """What the file would become with section ``name`` set (nothing is written).
 
     With ``password=None`` (the password lives in the system keyring) the section gets no
@@ -107,6 +109,8 @@ def plan_change(path: Path, name: str, repository: str, username: str, password:
     lines = text.splitlines(keepends=True)
     _add_to_index_servers(lines, name, eol)
     values = {"repository": repository, "username": username}
+    if ca_cert is not None:  # twine verifies the server with this CA (its `ca_cert` key)
+        values["ca_cert"] = ca_cert
     if password is None:
         remove_key(lines, name, "password")
     else:

@@ -12,6 +12,7 @@ uploads, the Doctor and the first-run guide share.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gui.services.clients import pypirc_reader
 from gui.services.clients.keyring_entries import EntryRecord, KeyringEntry, services_for
@@ -26,6 +27,9 @@ from gui.services.errors import KeyringError, UserError
 from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 
+if TYPE_CHECKING:
+    from gui.services.tls.service import TlsService
+
 
 class ClientService:
     """This machine's clients (twine, pip, uv) for one server, and the keyring entries they read."""
@@ -37,12 +41,14 @@ class ClientService:
         server_key: str,
         keyring: SystemKeyring | None = None,
         record: EntryRecord | None = None,
+        tls: TlsService | None = None,
     ) -> None:
         self.users = users
         self.pypirc = pypirc
         self.server_key = server_key  # the data folder: whose keyring entries these are
         self.keyring = keyring or SystemKeyring()
         self.record = record or EntryRecord()
+        self.tls = tls  # with HTTPS: the CA twine, pip and uv must trust
 
     # -- planning and writing -------------------------------------------------------
 
@@ -72,12 +78,37 @@ class ClientService:
                 raise KeyringError(f"{state.problem} Or keep the password in ~/.pypirc (0600) instead.")
             keyring_name = state.backend
             services = tuple(s for s in services_for(settings.url) if self.keyring.get(s, username) != password)
-        changes = [plan_change(pypirc or self.pypirc, name, settings.url, username, None if in_keyring else password)]
+        ca, bundle = self.trust_files(settings)
+        stored = None if in_keyring else password
+        changes = [plan_change(pypirc or self.pypirc, name, settings.url, username, stored, _text(ca))]
         if pip:
-            changes.append(plan_pip_conf(pip_config_path(), simple_url(settings.url)))
+            changes.append(plan_pip_conf(pip_config_path(), simple_url(settings.url), _text(bundle)))
+        notes: tuple[str, ...] = ()
         if uv:
             changes.append(plan_uv_toml(uv_config_path(), name, simple_url(settings.url), username))
-        return ClientSetup(settings.url, name, username, storage, tuple(changes), services, keyring_name, password)
+            if bundle is not None:
+                notes = (
+                    f"uv reads a CA only from the environment (no uv.toml setting holds a file): add "
+                    f"export SSL_CERT_FILE={bundle} to your shell's profile.",
+                )
+        return ClientSetup(
+            settings.url,
+            name,
+            username,
+            storage,
+            tuple(changes),
+            keyring_services=services,
+            keyring_name=keyring_name,
+            notes=notes,
+            password=password,
+        )
+
+    def trust_files(self, settings: ServerSettings) -> tuple[Path | None, Path | None]:
+        """With HTTPS: the CA twine trusts, and the bundle (public CAs plus it) for pip and uv."""
+        if not settings.https or self.tls is None:
+            return None, None
+        ca = self.tls.trusted_ca(settings)
+        return ca, self.tls.client_bundle(settings) if ca is not None else None
 
     def plan_move_to_keyring(self, settings: ServerSettings) -> ClientSetup:
         """The password ``.pypirc`` holds for this server, moved into the keyring (the rest of the file
@@ -99,9 +130,9 @@ class ClientService:
             first.username,
             Storage.KEYRING,
             (change,),
-            services,
-            state.backend,
-            first.password,
+            keyring_services=services,
+            keyring_name=state.backend,
+            password=first.password,
         )
 
     def apply(self, setup: ClientSetup) -> SetupResult:
@@ -186,6 +217,10 @@ class ClientService:
     @staticmethod
     def snippets(url: str, name: str = "local", username: str = "USER") -> list[Snippet]:
         return client_snippets(url, name, username)
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
 
 
 def _has_own_password(path: Path, section: str) -> bool:

@@ -7,7 +7,7 @@ preview or ``repr``), because the keyring entries are written only at apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -28,8 +28,10 @@ class ClientSetup:
     username: str
     storage: Storage
     changes: tuple[FileChange, ...]
+    _: KW_ONLY  # the rest by name: a password must never land in another field
     keyring_services: tuple[str, ...] = ()  # entries to (re)write, for ``username``
     keyring_name: str = ""  # the backend, for the preview
+    notes: tuple[str, ...] = ()  # what no file can say (uv reads its CA from the environment only)
     password: str = field(default="", repr=False)
 
     @property
@@ -41,6 +43,7 @@ class ClientSetup:
         if self.keyring_services:
             listed = "".join(f"  {service}  (user {self.username})\n" for service in self.keyring_services)
             parts.append(f"System keyring ({self.keyring_name}): {self.username}'s password under\n{listed}")
+        parts += [f"Note: {note}\n" for note in self.notes]
         return "\n".join(parts)
 
 

@@ -16,6 +16,8 @@ ACTIONS = (
     "add_user",
     "set_up_client",
     "move_to_keyring",
+    "turn_on_https",
+    "renew_certificate",
     "start_server",
     "restart_server",
 )

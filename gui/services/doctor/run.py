@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gui.services.core import DeskServices
-from gui.services.doctor import client_checks, file_checks, server_checks
+from gui.services.doctor import client_checks, file_checks, server_checks, tls_checks
 from gui.services.doctor.findings import Finding, Outcome
 from gui.services.errors import DeskError
 from gui.services.server.settings import ServerSettings
@@ -31,6 +31,8 @@ def diagnose(services: DeskServices) -> list[Finding]:
         file_checks.pypirc(services, settings),
         client_checks.keyring(services, settings),
         client_checks.keyring_command(services, settings),
-        server_checks.index(status),
+        tls_checks.certificate(services, settings),
+        tls_checks.trust_overrides(services, settings),
+        server_checks.index(status, settings, services.server.tls.verify(settings)),
     ]
     return findings

@@ -77,7 +77,7 @@ def port(settings: ServerSettings, status: ServerStatus) -> Finding:
     return Finding(name, Outcome.PROBLEM, str(problem), "Choose another port.", "choose_port")
 
 
-def index(status: ServerStatus) -> Finding:
+def index(status: ServerStatus, settings: ServerSettings, verify: str | bool = True) -> Finding:
     name = "/simple/"
     if not status.running or not status.url:
         return Finding(
@@ -85,9 +85,14 @@ def index(status: ServerStatus) -> Finding:
         )
     url = f"{status.url}/simple/"
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT)
+        response = requests.get(url, timeout=HTTP_TIMEOUT, verify=verify)
+    except requests.exceptions.SSLError as exc:
+        return Finding(name, Outcome.PROBLEM, f"{url} presents a certificate the app does not trust: {exc}.",
+                       "Renew the certificate.", "renew_certificate")  # fmt: skip
     except requests.RequestException as exc:
         return Finding(name, Outcome.PROBLEM, f"{url} does not answer: {exc}.", "Look at the server's log.")
+    if response.status_code == 401 and "list" in settings.auth:
+        return Finding(name, Outcome.OK, f"{url} asks for a password, as set (everything needs one).")
     if response.status_code != 200:
         return Finding(name, Outcome.PROBLEM, f"{url} answers {response.status_code}.", "Look at the server's log.")
     return Finding(name, Outcome.OK, f"{url} answers: pip install NAME --index-url {url}")

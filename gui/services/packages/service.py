@@ -170,7 +170,7 @@ class PackageService:
             raise ServerNotRunningError(path.name)
         for attempt in range(1, UNCLEAR_ATTEMPTS + 1):
             try:
-                upload(url, distribution, credentials, progress)
+                upload(url, distribution, credentials, progress, verify=self.server.verify())
                 break
             except AlreadyExistsError:
                 if attempt == 1 or not self._landed(url, distribution, credentials):
@@ -192,7 +192,8 @@ class PackageService:
 
     def _landed(self, url: str, distribution: Distribution, credentials: Credentials) -> bool:
         project = canonicalize_name((server_parse(distribution.filename) or (distribution.name, ""))[0])
-        return listed_with_digest(url, project, distribution.filename, sha256_of(distribution.path), credentials)
+        digest = sha256_of(distribution.path)
+        return listed_with_digest(url, project, distribution.filename, digest, credentials, self.server.verify())
 
     def find_version(self, name: str, version: str) -> VersionGroup:
         """The files of one version, by any spelling of the name; raises when the index has none."""
@@ -219,7 +220,7 @@ class PackageService:
                 raise DeskError("Deleting through the running server needs a user name and password.")
             # pypiserver matches its own parse of each filename exactly: ask once per (name, version) it sees.
             for served_name, served_version in sorted({served_as(f) for f in files}):
-                remove(url, served_name, served_version, credentials)
+                remove(url, served_name, served_version, credentials, verify=self.server.verify())
         else:
             self._delete_from_folder(files)
         left = [f.filename for f in files if (self.packages_dir / f.relative_path).exists()]

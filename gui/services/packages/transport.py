@@ -41,7 +41,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _post(url: str, credentials: Credentials, data, headers: dict[str, str] | None = None) -> requests.Response:
+def _post(
+    url: str, credentials: Credentials, data, headers: dict[str, str] | None = None, verify: str | bool = True
+) -> requests.Response:
     try:
         return requests.post(
             url.rstrip("/") + "/",
@@ -50,7 +52,13 @@ def _post(url: str, credentials: Credentials, data, headers: dict[str, str] | No
             auth=(credentials.username, credentials.password),
             allow_redirects=False,
             timeout=(10, 600),
+            verify=verify,
         )
+    except requests.exceptions.SSLError as exc:
+        raise DeskError(
+            f"{url} presents a certificate this computer does not trust ({_first_line(exc)}). "
+            "Trust the server's CA (its Export CA certificate), or check the names in its certificate."
+        ) from exc
     except requests.ConnectionError as exc:
         raise ServerNotRunningError(url=url) from exc
     except requests.RequestException as exc:  # the reply broke off, timed out, ...
@@ -93,7 +101,13 @@ def server_reason(reply: requests.Response) -> str:
     return (words[:300] + "…" if len(words) > 300 else words) or reply.reason or "no reason given"
 
 
-def listed_with_digest(url: str, project: str, filename: str, digest: str, credentials: Credentials) -> bool:
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def listed_with_digest(
+    url: str, project: str, filename: str, digest: str, credentials: Credentials, verify: str | bool = True
+) -> bool:
     """Whether the index's page for ``project`` links ``filename`` with this sha256 (an upload that did land)."""
     try:
         page = requests.get(
@@ -102,6 +116,7 @@ def listed_with_digest(url: str, project: str, filename: str, digest: str, crede
             headers={"User-Agent": USER_AGENT},
             allow_redirects=False,
             timeout=30,
+            verify=verify,
         )
     except requests.RequestException:
         return False
@@ -113,6 +128,7 @@ def upload(
     distribution: Distribution,
     credentials: Credentials,
     progress: Callable[[int, int], None] | None = None,
+    verify: str | bool = True,
 ) -> None:
     """Upload one checked distribution; ``progress(sent, total)`` follows the bytes on the wire."""
     fields: list[tuple[str, object]] = [
@@ -131,13 +147,16 @@ def upload(
         monitor = MultipartEncoderMonitor(
             encoder, (lambda m: progress(m.bytes_read, m.len)) if progress is not None else None
         )
-        reply = _post(url, credentials, monitor, {"Content-Type": monitor.content_type})
+        reply = _post(url, credentials, monitor, {"Content-Type": monitor.content_type}, verify)
     _explain(reply, credentials, distribution.filename)
 
 
-def remove(url: str, name_as_written: str, version_as_written: str, credentials: Credentials) -> bool:
+def remove(
+    url: str, name_as_written: str, version_as_written: str, credentials: Credentials, verify: str | bool = True
+) -> bool:
     """Ask the server to remove one spelling of a version; False when it had no such files."""
-    reply = _post(url, credentials, {":action": "remove_pkg", "name": name_as_written, "version": version_as_written})
+    fields = {":action": "remove_pkg", "name": name_as_written, "version": version_as_written}
+    reply = _post(url, credentials, fields, verify=verify)
     if reply.status_code == 404:
         return False
     _explain(reply, credentials, f"{name_as_written} {version_as_written}")

@@ -73,3 +73,11 @@ def pypiserver_args(
         args.append("--disable-fallback")
     args.append(packages_dir)
     return args
+
+
+def launcher_options(settings: ServerSettings, *, tls_dir: str, roles_file: str) -> list[str]:
+    """PyPI Desk's own launcher options (before pypiserver's arguments): TLS files, and the roles file."""
+    options = ["--roles", roles_file]
+    if settings.https:
+        options += ["--certfile", f"{tls_dir}/server.pem", "--keyfile", f"{tls_dir}/server-key.pem"]
+    return options

@@ -33,10 +33,11 @@ from gui.services.server.command import (
     LAUNCHER_DIR,
     LAUNCHER_IN_CONTAINER,
     launcher_note,
+    launcher_options,
     pypiserver_args,
 )
 from gui.services.server.container_log import DockerLogStream, since_for
-from gui.services.server.datadir import LABEL_DATA_DIR, LABEL_ROLE, DataDir
+from gui.services.server.datadir import LABEL_DATA_DIR, LABEL_ROLE, LABEL_SCHEME, DataDir
 from gui.services.server.health import wait_until_answers
 from gui.services.server.pull_progress import PullTracker
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
@@ -167,10 +168,11 @@ class DockerRuntime:
         bindings = container.attrs["HostConfig"]["PortBindings"].get(f"{CONTAINER_PORT}/tcp") or [{}]
         host_ip = bindings[0].get("HostIp") or "0.0.0.0"
         port = int(bindings[0].get("HostPort") or 0)
-        url = ServerSettings(port=port, host=host_ip).url if port else None
+        https = container.labels.get(LABEL_SCHEME) == "https"
+        url = ServerSettings(port=port, host=host_ip, https=https).url if port else None
         remote = self._engine_host(client)
         if remote and port:
-            url = f"http://{remote}:{port}"
+            url = f"{'https' if https else 'http'}://{remote}:{port}"
         return ServerStatus(
             runtime=self.name, state="running", url=url, detail=f"container {container.name} ({container.short_id})"
         )
@@ -198,26 +200,29 @@ class DockerRuntime:
             return self._wait_until_ready(client, container, settings)
 
     def _create(self, client: docker.DockerClient, settings: ServerSettings):
-        command = pypiserver_args(
+        options = launcher_options(settings, tls_dir="/data/tls", roles_file="/data/auth/roles.json")
+        command = options + pypiserver_args(
             settings,
             port=CONTAINER_PORT,
             password_file="/data/auth/.htpasswd",
             packages_dir="/data/packages",
             server="gunicorn",
         )
+        tls = [Mount("/data/tls", str(self._data_dir.tls_dir), type="bind", read_only=True)] if settings.https else []
         try:
             return client.containers.create(
                 settings.image,
                 entrypoint=CONTAINER_ENTRYPOINT,
                 command=command,
                 name=self._data_dir.container_name,
-                labels=self._data_dir.labels(),
+                labels={**self._data_dir.labels(), LABEL_SCHEME: settings.scheme},
                 environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG},  # for the plain way, if it comes to that
                 ports={f"{CONTAINER_PORT}/tcp": (settings.host, settings.port)},
                 mounts=[  # source and target apart: a ':' in a path is just a character
                     Mount("/data/auth", str(self._data_dir.auth_dir), type="bind", read_only=True),
                     Mount("/data/packages", str(self._data_dir.packages_dir), type="bind"),
                     Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True),
+                    *tls,  # the server's certificate and key only: the CA's key is never mounted
                 ],
                 detach=True,
             )
@@ -230,7 +235,7 @@ class DockerRuntime:
             return container.status in ("created", "running")
 
         host = self._engine_host(client) or settings.local_host
-        if wait_until_answers(f"http://{host}:{settings.port}{HEALTH_PATH}", still_running, START_TIMEOUT):
+        if wait_until_answers(f"{settings.scheme}://{host}:{settings.port}{HEALTH_PATH}", still_running, START_TIMEOUT):
             container.reload()
             started = self._status_of(client, container)
             note = launcher_note(container.logs(tail=LOG_TAIL_ON_ERROR).decode("utf-8", "replace"))

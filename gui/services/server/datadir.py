@@ -26,8 +26,10 @@ from gui.services.errors import DataDirError
 
 PASSWORD_FILE_NAME = ".htpasswd"
 SETTINGS_FILE_NAME = "pypi-desk.json"
+ROLES_FILE_NAME = "roles.json"
 LABEL_MANAGED = f"{APP_ID}.managed"
 LABEL_DATA_DIR = f"{APP_ID}.data-dir"
+LABEL_SCHEME = f"{APP_ID}.scheme"  # "https" when the server speaks TLS (its URL, for whoever adopts it)
 LABEL_ROLE = f"{APP_ID}.role"  # "server", or "cleanup" for a one-shot container that deletes files
 
 
@@ -55,6 +57,21 @@ class DataDir:
     @property
     def packages_dir(self) -> Path:
         return self.root / "packages"
+
+    @property
+    def roles_file(self) -> Path:
+        """Who is a reader (beside the password file, so the server reads it through the same mount)."""
+        return self.auth_dir / ROLES_FILE_NAME
+
+    @property
+    def tls_dir(self) -> Path:
+        """The server's certificate and key: mounted read-only at ``/data/tls`` with HTTPS on."""
+        return self.root / "tls"
+
+    @property
+    def ca_dir(self) -> Path:
+        """The app's certificate authority (its key 0600): never mounted into a container."""
+        return self.root / "ca"
 
     @property
     def settings_file(self) -> Path:

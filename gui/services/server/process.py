@@ -27,6 +27,7 @@ from gui.services.server.command import (
     HEALTH_PATH,
     LAUNCHER_DIR,
     launcher_note,
+    launcher_options,
     pypiserver_args,
 )
 from gui.services.server.datadir import DataDir
@@ -113,6 +114,13 @@ class ProcessRuntime:
             raise problem
         self._data_dir.ensure()
         self._data_dir.process_dir.mkdir(exist_ok=True)
+        options = launcher_options(
+            settings, tls_dir=str(self._data_dir.tls_dir), roles_file=str(self._data_dir.roles_file)
+        )
+        if os.name == "nt":  # plain `python -m pypiserver`: neither TLS nor roles
+            if settings.https:
+                raise ServerStartError("HTTPS needs gunicorn, which does not run on Windows: run the server in Docker.")
+            options = []
         args = pypiserver_args(
             settings,
             port=settings.port,
@@ -124,7 +132,7 @@ class ProcessRuntime:
         env = dict(os.environ, PYTHONUNBUFFERED="1", GUNICORN_CMD_ARGS=f"{GUNICORN_ACCESS_LOG} --no-control-socket")
         with open(self.log_file, "wb") as log:
             self._child = subprocess.Popen(
-                [*server_command(self._python), *args],
+                [*server_command(self._python), *options, *args],
                 cwd=self._data_dir.process_dir,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -141,7 +149,7 @@ class ProcessRuntime:
             "url": settings.url,
         }
         write_atomic(self._record_file, json.dumps(record).encode(), mode=0o644)
-        health = f"http://{settings.local_host}:{settings.port}{HEALTH_PATH}"
+        health = f"{settings.scheme}://{settings.local_host}:{settings.port}{HEALTH_PATH}"
         if wait_until_answers(health, lambda: child.poll() is None, START_TIMEOUT):
             note = launcher_note("\n".join(self._tail_lines(LOG_TAIL_ON_ERROR)))
             return dataclasses.replace(self.status(), note=note) if note else self.status()

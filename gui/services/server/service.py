@@ -11,8 +11,10 @@ start looks for this folder's server in both runtimes before it starts one.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gui.services.errors import DataDirError, DeskError, EngineUnavailableError, SettingsError
 from gui.services.server.container import DockerRuntime
@@ -20,6 +22,9 @@ from gui.services.server.datadir import DataDir
 from gui.services.server.process import ProcessRuntime
 from gui.services.server.runtime import LogPosition, LogStream, ProgressCallback, Runtime, ServerStatus
 from gui.services.server.settings import ServerSettings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from gui.services.tls.service import TlsService
 
 LOCK_FILE_NAME = ".pypi-desk-server.lock"
 LOCK_TIMEOUT = 600  # a start may be pulling the image
@@ -102,6 +107,8 @@ class ServerService:
                     )
                 return current
             chosen, note = self._runtime_for(wanted)
+            if settings.https:
+                self.tls.ensure(settings)  # made, renewed or copied before the server reads it
             status = chosen.start(settings, progress)
         said = " ".join(part for part in (note, status.note) if part)  # where it runs, and how it serves
         return replace(status, note=said)
@@ -153,6 +160,16 @@ class ServerService:
             return "auto"
 
     # -- what other areas ask of the server (they never reach into a runtime) ----------
+
+    @functools.cached_property
+    def tls(self) -> TlsService:
+        from gui.services.tls.service import TlsService
+
+        return TlsService(self.data_dir)
+
+    def verify(self) -> str | bool:
+        """What an HTTP client of the app checks the server's certificate with (``requests``' verify)."""
+        return self.tls.verify(self.load_settings())
 
     def engine_problem(self) -> EngineUnavailableError | None:
         """None when the Docker engine answers; otherwise why not, and how to fix it."""

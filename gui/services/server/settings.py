@@ -33,6 +33,10 @@ RUNTIMES: dict[str, str] = {
     "process": "Local process (no Docker)",
 }
 
+_HOST_NAME = re.compile(
+    r"^(?:[A-Za-z0-9*](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9-]{1,63})*$|^[0-9a-fA-F:.]+$"
+)
+
 # The distribution reference grammar, as Docker accepts it: [host[:port]/]path[:tag][@digest].
 _IMAGE_RE = re.compile(
     r"^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
@@ -52,6 +56,11 @@ class ServerSettings:
     overwrite: bool = False
     fallback_url: str = DEFAULT_FALLBACK_URL
     runtime: str = "auto"
+    https: bool = False
+    tls_names: str = ""  # extra names and addresses for the app's certificate, comma-separated
+    tls_cert: str = ""  # your own certificate and key instead of the app's (both or neither)
+    tls_key: str = ""
+    tls_ca: str = ""  # the CA clients must trust for your own certificate ("" = the system's)
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` naming the first bad value and what to use."""
@@ -84,6 +93,17 @@ class ServerSettings:
                 )
         if self.runtime not in RUNTIMES:
             raise SettingsError(f"Unknown runtime {self.runtime!r}: use one of {', '.join(RUNTIMES)}.")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise SettingsError(
+                "Your own certificate needs both files: tls_cert (the certificate) and tls_key (its private "
+                "key). Give both, or neither to use PyPI Desk's own certificate."
+            )
+        for name in self.extra_names:
+            if not _HOST_NAME.match(name):
+                raise SettingsError(
+                    f"{name!r} in tls_names is not a host name or an IP address: use names such as "
+                    "pypi.example.lan or 192.168.1.20, separated by commas."
+                )
 
     @property
     def exposed(self) -> bool:
@@ -99,17 +119,32 @@ class ServerSettings:
         return f"[{self.host}]" if address.version == 6 else self.host
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.https else "http"
+
+    @property
     def url(self) -> str:
-        return f"http://{self.local_host}:{self.port}"
+        return f"{self.scheme}://{self.local_host}:{self.port}"
+
+    @property
+    def extra_names(self) -> list[str]:
+        """The names and addresses the user added for the certificate."""
+        return [name.strip() for name in self.tls_names.split(",") if name.strip()]
 
     def warnings(self) -> list[str]:
         """Plain-words risks of these settings, for the window and the command line."""
+        found = []
         if self.exposed and self.auth == "none":
-            return [
+            found.append(
                 f"The server listens on {self.host} without passwords: anyone on your network "
                 "can upload or replace packages. Turn authentication on, or bind to 127.0.0.1."
-            ]
-        return []
+            )
+        if self.exposed and not self.https and self.auth != "none":
+            found.append(
+                f"The server listens on {self.host} without HTTPS: passwords cross the network in clear text, "
+                "and pip refuses the host unless told --trusted-host. Turn on HTTPS."
+            )
+        return found
 
     def replace(self, **changes: object) -> ServerSettings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -148,6 +183,11 @@ _FIELD_TYPES: dict[str, type] = {
     "overwrite": bool,
     "fallback_url": str,
     "runtime": str,
+    "https": bool,
+    "tls_names": str,
+    "tls_cert": str,
+    "tls_key": str,
+    "tls_ca": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text in quotes", bool: "true or false (without quotes)"}
 
@@ -157,3 +197,43 @@ def save_settings(path: Path, settings: ServerSettings) -> None:
     settings.validate()
     data = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
     write_atomic(path, data.encode("utf-8"), mode=0o644)
+
+
+_ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+
+
+def settings_as_text(settings: ServerSettings) -> list[tuple[str, str]]:
+    """Each setting as ``pypi-desk settings set`` takes it back (booleans as on/off)."""
+    shown = []
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        shown.append((field.name, ("on" if value else "off") if isinstance(value, bool) else str(value)))
+    return shown
+
+
+def settings_with_text(settings: ServerSettings, changes: list[str]) -> ServerSettings:
+    """``settings`` with ``KEY=VALUE`` changes typed and checked; raises naming the bad one and what to use."""
+    types = {field.name: _FIELD_TYPES[field.name] for field in dataclasses.fields(settings)}
+    typed: dict[str, object] = {}
+    for change in changes:
+        key, sep, text = change.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in types:
+            raise SettingsError(
+                f"{change!r} is not KEY=VALUE with a known key: use one of {', '.join(types)} (such as port=8080)."
+            )
+        wanted = types[key]
+        if wanted is int:
+            try:
+                typed[key] = int(text)
+            except ValueError:
+                raise SettingsError(f"{key} must be a whole number, such as 8080; {text!r} is not.") from None
+        elif wanted is bool:
+            if text.lower() not in _ON + _OFF:
+                raise SettingsError(f"{key} is on or off; {text!r} is neither.")
+            typed[key] = text.lower() in _ON
+        else:
+            typed[key] = text
+    changed = dataclasses.replace(settings, **typed)  # type: ignore[arg-type]
+    changed.validate()
+    return changed

@@ -13,6 +13,8 @@ from gui.services.errors import UserError
 
 #: The hash schemes the app writes, by the names users choose; bcrypt is written as ``$2y$``.
 SCHEME_NAMES = ("bcrypt", "apr1", "sha256", "sha512")
+PUBLISH, READ = "publish", "read"
+ROLES = (PUBLISH, READ)  # who may upload and delete; who may only list and download
 DEFAULT_SCHEME = "bcrypt"
 BCRYPT_MAX_BYTES = 72
 

@@ -1,14 +1,19 @@
-"""Who may upload: the data folder's htpasswd file (list, add, change password, remove, repair).
+"""Who may read and who may publish: the htpasswd file and its roles (list, add, role, password, remove, repair).
 
 Built on passlib's ``HtpasswdFile``. Every change is a locked read-modify-write
-(two app instances never lose each other's users) that replaces the file
+(two app instances never lose each other's users or roles) that replaces the file
 atomically, mode 0644 so the container's own user (uid 9898) can read it. The
-server reloads the file when it changes: no restart is needed.
+server reads both files when they change: no restart is needed.
+
+Roles live beside the password file in ``roles.json`` (``{"readers": [...]}``), in the
+form the server's launcher reads (``inside/roles.py``): a user it does not name is a
+publisher, so a folder written by an older version, without the file, works as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +24,7 @@ from passlib.hash import apr_md5_crypt, bcrypt, sha256_crypt, sha512_crypt
 from gui.services.atomic import write_atomic
 from gui.services.errors import PasswordFileError, UserError
 from gui.services.users.password_file import LineProblem, check_lines, describe_hash, entries, without_bom
-from gui.services.users.rules import DEFAULT_SCHEME, check_name, check_password
+from gui.services.users.rules import DEFAULT_SCHEME, PUBLISH, READ, ROLES, check_name, check_password
 
 #: The passlib handler of each scheme name in ``rules.SCHEME_NAMES``.
 SCHEMES = {
@@ -31,10 +36,14 @@ SCHEMES = {
 PASSWORD_FILE_MODE = 0o644
 
 
+ROLES_FILE_NAME = "roles.json"
+
+
 @dataclass(frozen=True)
 class User:
     name: str
     scheme: str  # a label, e.g. "bcrypt", "Apache MD5 (apr1)", "plain text"
+    role: str = PUBLISH  # "publish" (upload and delete) or "read" (list and download)
 
 
 class UserStore:
@@ -42,6 +51,7 @@ class UserStore:
 
     def __init__(self, password_file: Path) -> None:
         self.password_file = password_file
+        self.roles_file = password_file.with_name(ROLES_FILE_NAME)
         self._lock = FileLock(str(password_file.with_name(password_file.name + ".lock")), timeout=10)
 
     def _read_text(self) -> str:
@@ -88,21 +98,39 @@ class UserStore:
         described: dict[str, str] = {}
         for _number, name, hashed in entries(self._read_text()):
             described.setdefault(name, describe_hash(hashed))
-        return [User(name, scheme) for name, scheme in described.items()]
+        readers = self._readers()
+        return [User(name, scheme, READ if name in readers else PUBLISH) for name, scheme in described.items()]
 
     def problems(self) -> list[LineProblem]:
         return check_lines(self._read_text())
 
-    def add(self, name: str, password: str, scheme: str = DEFAULT_SCHEME) -> User:
+    def add(self, name: str, password: str, scheme: str = DEFAULT_SCHEME, role: str = PUBLISH) -> User:
         check_name(name)
         check_password(password, scheme)
+        _check_role(role)
         with self._locked():
             htpasswd = self._load()
             if name in htpasswd.users():
                 raise UserError(f"User {name} exists already: choose another name, or change {name}'s password.")
+            readers = self._readers()
+            if role == READ:  # the role first: a reader is never, even for a moment, a publisher
+                self._save_readers(readers | {name})
             htpasswd.set_hash(name, SCHEMES[scheme].hash(password))
             self._save(htpasswd.to_string())
-        return User(name, describe_hash(htpasswd.get_hash(name).decode()))
+            if role == PUBLISH and name in readers:  # a reader's name left over by hand
+                self._save_readers(readers - {name})
+        return User(name, describe_hash(htpasswd.get_hash(name).decode()), role)
+
+    def set_role(self, name: str, role: str) -> User:
+        """Make ``name`` a publisher or a reader; the server applies it at the next request."""
+        _check_role(role)
+        with self._locked():
+            found = [user for user in self.users() if user.name == name]
+            if not found:
+                raise UserError(f"There is no user {name}: add it first.")
+            readers = self._readers()
+            self._save_readers(readers | {name} if role == READ else readers - {name})
+        return User(name, found[0].scheme, role)
 
     def change_password(self, name: str, password: str, scheme: str = DEFAULT_SCHEME) -> User:
         """A new hash on the user's first line; any later lines for the name go (they never worked)."""
@@ -118,6 +146,9 @@ class UserStore:
         with self._locked():
             text = self._editable_text()
             self._save(_rewritten(text, name, None, missing=f"There is no user {name}; nothing was removed."))
+            readers = self._readers()
+            if name in readers:
+                self._save_readers(readers - {name})
 
     def verify(self, name: str, password: str) -> bool:
         htpasswd = self._load()
@@ -135,6 +166,25 @@ class UserStore:
             self._save(HtpasswdFile.from_string("\n".join(kept).encode("utf-8")).to_string())
             return len(fixes)
 
+    def _readers(self) -> frozenset[str]:
+        try:
+            data = json.loads(self.roles_file.read_text(encoding="utf-8"))
+            return frozenset(data.get("readers", []))
+        except FileNotFoundError:
+            return frozenset()
+        except (OSError, ValueError, AttributeError) as exc:
+            raise PasswordFileError(
+                f"Cannot read the roles file {self.roles_file}: {exc}. Fix it, or delete it (every user then "
+                "publishes), then try again."
+            ) from exc
+
+    def _save_readers(self, readers: frozenset[str] | set[str]) -> None:
+        data = json.dumps({"format": 1, "readers": sorted(readers)}, indent=2) + "\n"
+        try:
+            write_atomic(self.roles_file, data.encode("utf-8"), mode=PASSWORD_FILE_MODE)
+        except OSError as exc:
+            raise PasswordFileError(f"Cannot write the roles file {self.roles_file}: {exc.strerror or exc}.") from exc
+
     @contextlib.contextmanager
     def _locked(self):
         try:
@@ -150,6 +200,13 @@ class UserStore:
                 f"Cannot lock the password file in {self.password_file.parent}: {exc.strerror}. "
                 "Check that the folder is yours and writable."
             ) from exc
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(
+            f"Unknown role {role!r}: use {PUBLISH} (may upload and delete) or {READ} (may list and download)."
+        )
 
 
 def _rewritten(text: str, name: str, replacement: str | None, missing: str) -> bytes:

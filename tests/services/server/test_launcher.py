@@ -236,3 +236,17 @@ def test_missing_names_redirect_or_404_and_head_and_json_as_pip_expects(tmp_path
     call(with_fallback, "/simple/Toy/")  # not normalized: pypiserver's own 301
     call(with_fallback, "/health")
     assert delegated == ["/simple/Toy/", "/health"]
+
+
+def test_the_plain_way_is_refused_only_for_what_it_cannot_honour(tmp_path: Path) -> None:
+    """Without the launcher's API the server may start plain, unless HTTPS is on or someone is a reader."""
+    from gui.services.server.inside.launcher import needs_launcher, split_options
+
+    options, rest = split_options(["--roles", str(tmp_path / "roles.json"), "run", "-p", "8080", "/data/packages"])
+    assert rest == ["run", "-p", "8080", "/data/packages"]
+    assert not needs_launcher(options)  # no roles file: an older folder, everyone publishes
+    (tmp_path / "roles.json").write_text('{"format": 1, "readers": []}')
+    assert not needs_launcher(options)
+    (tmp_path / "roles.json").write_text('{"format": 1, "readers": ["ci"]}')
+    assert needs_launcher(options)
+    assert needs_launcher({"--certfile": "/data/tls/server.pem", "--keyfile": "/data/tls/server-key.pem"})

@@ -65,9 +65,10 @@ def test_unknown_keys_from_a_newer_version_are_ignored(tmp_path: Path) -> None:
     assert load_settings(path).port == 9001
 
 
-def test_exposed_without_passwords_warns() -> None:
-    assert ServerSettings(host="0.0.0.0", auth="none").warnings()
-    assert not ServerSettings(host="0.0.0.0").warnings()
+def test_exposed_without_passwords_or_without_https_warns() -> None:
+    assert "without passwords" in ServerSettings(host="0.0.0.0", auth="none").warnings()[0]
+    assert "without HTTPS" in ServerSettings(host="0.0.0.0").warnings()[0]  # passwords in clear text
+    assert not ServerSettings(host="0.0.0.0", https=True).warnings()
     assert not ServerSettings(auth="none").warnings()
 
 

@@ -122,15 +122,19 @@ def test_a_malformed_file_is_never_edited_until_repaired(store) -> None:
     assert {user.name for user in store.users()} == {"urunimi", "alice"}
 
 
-def test_two_processes_adding_at_once_lose_nobody(store, tmp_path: Path) -> None:
-    store.add("first", "pw", "apr1")
+def in_two_processes(store, statement: str) -> None:
+    """Run ``statement`` (with ``s``, a store of the same file, and ``prefix``, a or b) in two processes at once."""
     script = (
         "import sys; from pathlib import Path; from gui.services.users.store import UserStore;"
-        "s = UserStore(Path(sys.argv[1]));"
-        "[s.add(f'{sys.argv[2]}{n}', 'pw', 'apr1') for n in range(15)]"
+        f"s = UserStore(Path(sys.argv[1])); prefix = sys.argv[2]; {statement}"
     )
     workers = [subprocess.Popen([sys.executable, "-c", script, str(store.password_file), prefix]) for prefix in "ab"]
     assert [worker.wait(120) for worker in workers] == [0, 0]
+
+
+def test_two_processes_adding_at_once_lose_nobody(store, tmp_path: Path) -> None:
+    store.add("first", "pw", "apr1")
+    in_two_processes(store, "[s.add(f'{prefix}{n}', 'pw', 'apr1') for n in range(15)]")
     assert len(store.users()) == 31
 
 
@@ -188,3 +192,22 @@ def test_an_unknown_hash_scheme_is_called_what_it_is(store) -> None:
     assert "plain-text password" in problem.problem and "set a new password for carol" in problem.fix
     assert not problem.repairable and store.repair() == 0
     assert store.verify("carol", literal)  # what the Doctor warns about: the hash string itself logs in
+
+
+def test_roles_default_to_publisher_and_two_processes_changing_roles_lose_nothing(store) -> None:
+    """A folder from before roles (no roles.json) keeps every user a publisher; concurrent role edits all land."""
+    for name in ("old", *(f"{prefix}{n}" for prefix in "ab" for n in range(10))):
+        store.add(name, "pw", "apr1")
+    assert not store.roles_file.exists() and {user.role for user in store.users()} == {"publish"}
+    in_two_processes(store, "[s.set_role(f'{prefix}{n}', 'read') for n in range(10)]")
+    roles = {user.name: user.role for user in store.users()}
+    assert roles.pop("old") == "publish" and set(roles.values()) == {"read"}
+    from gui.services.server.inside.roles import Readers
+
+    assert Readers(str(store.roles_file)).names() == set(roles)  # what the server reads is what was written
+    store.remove("a0")
+    assert "a0" not in store.roles_file.read_text()  # a removed user leaves no role behind
+    with pytest.raises(UserError, match="Unknown role"):
+        store.set_role("b1", "admin")
+    with pytest.raises(UserError, match="There is no user"):
+        store.set_role("nobody", "read")

@@ -1,8 +1,13 @@
 """PyPI Desk's launcher: runs pypiserver through its documented API, under the image's own gunicorn.
 
-    python3 /opt/pypi-desk/launcher.py --container run -p 8080 --server gunicorn -P ... /data/packages
-    python3 launcher.py run -p 8080 ... PACKAGES     (a local process: no user to become)
+    python3 /opt/pypi-desk/launcher.py --container [OPTIONS] run -p 8080 --server gunicorn -P ... /data/packages
+    python3 launcher.py [OPTIONS] run -p 8080 ... PACKAGES     (a local process: no user to become)
     python3 /opt/pypi-desk/launcher.py --check
+
+OPTIONS, PyPI Desk's own, before pypiserver's arguments: ``--certfile FILE --keyfile FILE``
+(gunicorn speaks TLS itself; in the container the files are copied, as root, to a folder of
+the server user's, so the key on the host can stay 0600) and ``--roles FILE`` (readers may
+list and download, not publish: see ``roles.py``).
 
 It takes the very arguments ``pypi-server`` would (parsed by pypiserver's own parser) and
 runs the image's Python, pypiserver, gunicorn and gevent; nothing is installed. In the
@@ -20,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import json
 import os
 import sys
 
@@ -57,10 +63,11 @@ def missing_api(required: tuple[tuple[str, str], ...] = REQUIRED) -> str | None:
     return None
 
 
-def become_server_user() -> None:
-    """The image entrypoint's duties when started as root: packages/ usable by uid 9898, then drop to it."""
+def become_server_user(options: dict[str, str]) -> dict[str, str]:
+    """The image entrypoint's duties when started as root: packages/ usable by uid 9898, then drop to it.
+    Returns the options with the TLS files' copies that user reads."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return
+        return options
     import pwd
 
     user = pwd.getpwnam(SERVER_USER)
@@ -73,10 +80,12 @@ def become_server_user() -> None:
     if not _usable_by(user, PACKAGES):
         sys.exit(f"Cannot start pypiserver: the {SERVER_USER} user (uid {user.pw_uid}) must be able to read, "
                  f"write and enter {PACKAGES}")  # fmt: skip
+    options = copy_tls_for(user, options)
     os.setgroups([user.pw_gid])
     os.setgid(user.pw_gid)
     os.setuid(user.pw_uid)
     os.environ["HOME"] = user.pw_dir
+    return options
 
 
 def _usable_by(user, folder: str) -> bool:
@@ -94,7 +103,50 @@ def _usable_by(user, folder: str) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def serve(args: list[str]) -> None:
+OWN_OPTIONS = ("--certfile", "--keyfile", "--roles")
+TLS_COPY_DIR = "/tmp/pypi-desk-tls"
+
+
+def split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """PyPI Desk's own options (each with a value) from the front of ``argv``; the rest is pypiserver's."""
+    options: dict[str, str] = {}
+    while len(argv) >= 2 and argv[0] in OWN_OPTIONS:
+        options[argv[0]] = argv[1]
+        argv = argv[2:]
+    return options, argv
+
+
+def copy_tls_for(user, options: dict[str, str]) -> dict[str, str]:
+    """As root: the certificate and key copied to a folder only ``user`` reads; the options point there."""
+    if "--certfile" not in options:
+        return options
+    os.makedirs(TLS_COPY_DIR, mode=0o700, exist_ok=True)
+    os.chown(TLS_COPY_DIR, user.pw_uid, user.pw_gid)
+    copied = dict(options)
+    for option in ("--certfile", "--keyfile"):
+        target = os.path.join(TLS_COPY_DIR, os.path.basename(options[option]))
+        with open(options[option], "rb") as source:
+            data = source.read()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chown(target, user.pw_uid, user.pw_gid)
+        copied[option] = target
+    return copied
+
+
+def needs_launcher(options: dict[str, str]) -> bool:
+    """HTTPS, or a roles file that names a reader: what the plain way could not honour."""
+    if "--certfile" in options:
+        return True
+    try:
+        with open(options.get("--roles", ""), encoding="utf-8") as handle:
+            return bool(json.load(handle).get("readers"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def serve(args: list[str], options: dict[str, str] | None = None) -> None:
     """pypiserver with :class:`FastPages` in front, in one gunicorn worker (gevent when the image has it)."""
     from gunicorn.app.base import BaseApplication
     from pypiserver.backend import BackendProxy
@@ -102,11 +154,13 @@ def serve(args: list[str]) -> None:
 
     # Loaded now, before any privilege is dropped or any worker forked.
     try:  # in PyPI Desk's own process (the bundle, a local process): the package's modules
-        from gui.services.server.inside import fast_pages, fresh_index
+        from gui.services.server.inside import fast_pages, fresh_index, roles
     except ImportError:  # inside the image, run as a script: its folder is on sys.path
         import fast_pages
         import fresh_index
+        import roles
 
+    options = options or {}
     config = Config.from_args(args)
     worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
     host = f"[{config.host}]" if ":" in config.host else config.host
@@ -126,11 +180,19 @@ def serve(args: list[str]) -> None:
                 self.cfg.set(key, value)
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no socket file in the cwd
                 self.cfg.set("control_socket_disable", True)
+            if "--certfile" in options:  # HTTPS, spoken by gunicorn itself
+                self.cfg.set("certfile", options["--certfile"])
+                self.cfg.set("keyfile", options["--keyfile"])
 
         def load(self):
             import pypiserver
+            from pypiserver.bottle_wrapper import request
 
-            app = pypiserver.app(**_app_kwargs(config))
+            auther = config.auther
+            if "--roles" in options:
+                readers = roles.Readers(options["--roles"])
+                auther = roles.role_auther(config.auther, readers, lambda: request)
+            app = pypiserver.app(**_app_kwargs(config), auther=auther)
             index = fresh_index.FreshIndex(config.package_root, config.hash_algo)
             served = getattr(app, "_pypiserver_config", None)  # the config pypiserver's routes read
             if served is not None and len(served.roots) == 1:  # its lookups from the index too: no walks
@@ -161,17 +223,20 @@ def serve_plain(args: list[str], why: str) -> None:
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--check"]:
-        problem = missing_api()
+        problem = missing_api((*REQUIRED, ("pypiserver.bottle_wrapper", "request")))
         print(problem or f"ok: pypiserver {importlib.import_module('pypiserver').__version__}")
         sys.exit(1 if problem else 0)
-    if argv[:1] == ["--container"]:
-        argv = argv[1:]
-        become_server_user()
-    problem = missing_api()
+    in_container = argv[:1] == ["--container"]
+    options, argv = split_options(argv[1:] if in_container else argv)
+    if in_container:
+        options = become_server_user(options)
+    problem = missing_api((*REQUIRED, ("pypiserver.bottle_wrapper", "request")))
     if problem is not None:
+        if needs_launcher(options):  # plain pypiserver has neither TLS nor roles: serving without them is worse
+            sys.exit(f"{MARKER} {problem}; HTTPS and readers need PyPI Desk's launcher, so the server does not start")
         serve_plain(argv, problem)
         return
-    serve(argv)
+    serve(argv, options)
 
 
 if __name__ == "__main__":

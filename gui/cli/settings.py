@@ -1,0 +1,48 @@
+"""`pypi-desk settings show|set`: the server's settings, one ``key = value`` a line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gui.services.core import DeskServices
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    settings = commands.add_parser("settings", help="show or change the server's settings")
+    actions = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("show", help="print every setting, one 'key = value' a line").set_defaults(handler=_show)
+    change = actions.add_parser("set", help="check and save KEY=VALUE settings (the old file stays on a bad one)")
+    change.add_argument("changes", nargs="+", metavar="KEY=VALUE", help="such as port=8080 host=0.0.0.0 auth=update")
+    change.set_defaults(handler=_set)
+
+
+def _show(services: DeskServices, args: argparse.Namespace) -> int:
+    from gui.services.server.settings import settings_as_text
+
+    for key, value in settings_as_text(services.server.load_settings()):
+        print(f"{key} = {value}")
+    return 0
+
+
+def _set(services: DeskServices, args: argparse.Namespace) -> int:
+    from gui.services.server.settings import settings_as_text, settings_with_text
+
+    server = services.server
+    before = server.load_settings()
+    after = server.save_settings(settings_with_text(before, args.changes))
+    changed = [
+        (key, value)
+        for (key, value), (_, old) in zip(settings_as_text(after), settings_as_text(before), strict=True)
+        if value != old
+    ]
+    for key, value in changed:
+        print(f"{key} = {value}")
+    if not changed:
+        print("Nothing changed.")
+    for warning in after.warnings():
+        print(f"warning: {warning}")
+    if changed and server.status().running:
+        print("The server runs with the old settings: stop it and start it again to use these.")
+    return 0
