@@ -250,3 +250,25 @@ def test_the_plain_way_is_refused_only_for_what_it_cannot_honour(tmp_path: Path)
     (tmp_path / "roles.json").write_text('{"format": 1, "readers": ["ci"]}')
     assert needs_launcher(options)
     assert needs_launcher({"--certfile": "/data/tls/server.pem", "--keyfile": "/data/tls/server-key.pem"})
+
+
+def test_an_accepted_login_is_checked_once_until_the_password_file_changes(tmp_path: Path) -> None:
+    """Everything needing a password made every page a bcrypt check (about 280 ms a page)."""
+    from gui.services.server.inside.roles import VerifiedLogins
+
+    password_file = tmp_path / ".htpasswd"
+    password_file.write_text("alice:hash\n")
+    asked: list[tuple[str, str]] = []
+
+    def check(username: str, password: str) -> bool:
+        asked.append((username, password))
+        return password == "right"
+
+    logins = VerifiedLogins(check, str(password_file))
+    assert logins("alice", "right") and logins("alice", "right") and len(asked) == 1
+    assert not logins("alice", "wrong") and not logins("alice", "wrong") and len(asked) == 3  # refusals: full price
+    replaced = tmp_path / "new"
+    replaced.write_text("alice:another-hash\n")
+    replaced.replace(password_file)  # as the app saves it: a new file
+    assert logins("alice", "right") and len(asked) == 4  # asked again: a changed password is refused at once
+    assert "right" not in repr(vars(logins))  # only HMACs are kept

@@ -188,18 +188,19 @@ def serve(args: list[str], options: dict[str, str] | None = None) -> None:
             import pypiserver
             from pypiserver.bottle_wrapper import request
 
-            auther = config.auther
+            checked = roles.VerifiedLogins(config.auther, config.password_file)  # one bcrypt per login, not per page
+            auther = checked
             if "--roles" in options:
                 readers = roles.Readers(options["--roles"])
-                auther = roles.role_auther(config.auther, readers, lambda: request)
+                auther = roles.role_auther(checked, readers, lambda: request)
             app = pypiserver.app(**_app_kwargs(config), auther=auther)
             index = fresh_index.FreshIndex(config.package_root, config.hash_algo)
             served = getattr(app, "_pypiserver_config", None)  # the config pypiserver's routes read
             if served is not None and len(served.roots) == 1:  # its lookups from the index too: no walks
                 served.backend = BackendProxy(fresh_index.IndexedBackend(served, index))
             fallback = None if config.disable_fallback else config.fallback_url
-            list_auther = config.auther if "list" in config.authenticate else None
-            download_auther = config.auther if "download" in config.authenticate else None
+            list_auther = checked if "list" in config.authenticate else None
+            download_auther = checked if "download" in config.authenticate else None
             return fast_pages.FastPages(app, index, fallback, list_auther, download_auther)
 
     Launcher().run()

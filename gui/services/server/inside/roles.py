@@ -12,6 +12,8 @@ it changes, so a role change needs no restart.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -40,6 +42,54 @@ class Readers:
                     self._names = frozenset(json.load(handle).get("readers", []))
                 self._seen = seen
             return self._names
+
+
+class VerifiedLogins:
+    """pypiserver's password check, remembering logins it accepted until the password file changes.
+
+    With "everything needs a password", every page pip or uv reads is a login, and a bcrypt
+    check costs about a quarter of a second: 20 pages, 5 s. An accepted (user, password) is
+    kept as an HMAC under a key made for this process (never the password), and forgotten as
+    soon as the file changes, so a changed or removed password is refused at the next request.
+    Refusals are never remembered: guessing still pays the full check.
+    """
+
+    LIMIT = 1024
+
+    def __init__(self, check_password, password_file: str | None) -> None:
+        self._check = check_password
+        self._file = password_file
+        self._key = os.urandom(32)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._accepted: set[bytes] = set()
+
+    def __call__(self, username: str, password: str) -> bool:
+        digest = hmac.new(
+            self._key, f"{username}\0{password}".encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).digest()
+        stamp = self._file_stamp()
+        with self._lock:
+            if stamp != self._stamp:
+                self._accepted.clear()
+                self._stamp = stamp
+            if digest in self._accepted:
+                return True
+        if not self._check(username, password):
+            return False
+        with self._lock:
+            if len(self._accepted) >= self.LIMIT:
+                self._accepted.clear()
+            if stamp == self._stamp:
+                self._accepted.add(digest)
+        return True
+
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            info = os.stat(self._file) if self._file else None
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_ino, info.st_size) if info else None
 
 
 def publishing(environ_method: str, path: str) -> bool:
