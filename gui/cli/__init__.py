@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from gui import __version__
-from gui.cli import client, doctor, packages, server, settings, users
+from gui.cli import backup, client, doctor, packages, server, settings, users
 from gui.services.server.command import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_parser(commands)
     packages.add_parser(commands)
     doctor.add_parser(commands)
+    backup.add_parser(commands)
     return parser
 
 

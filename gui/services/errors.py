@@ -101,6 +101,10 @@ class PasswordFileError(DeskError):
     """The password file has lines the server cannot use, or cannot be read or written."""
 
 
+class BackupError(DeskError):
+    """A backup cannot be written, or an archive cannot be restored (not one, cut short, altered)."""
+
+
 class TlsError(DeskError):
     """A certificate or key cannot be made, read or used for HTTPS; the message says what to choose."""
 

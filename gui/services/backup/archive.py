@@ -1,0 +1,225 @@
+"""One archive for a server's data, and its restore: verified whole before anything is written.
+
+The archive (``.tar.gz``) holds the packages, the users and their roles, the settings and,
+with HTTPS, the certificates and the app's CA, under ``pypi-desk-backup/``, and a
+``manifest.json`` with each file's size, mode and sha256 (written last, once every file is
+hashed). A restore goes into a new folder: it reads the whole archive into a temporary folder
+beside the target, checks every member against the manifest (no file missing, none extra,
+none altered, no link or path that leaves the folder), and only then renames it into place.
+A truncated or altered archive is refused and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gui import __version__
+from gui.services.errors import BackupError
+from gui.services.server.datadir import DataDir
+
+ROOT = "pypi-desk-backup"
+MANIFEST = "manifest.json"
+FORMAT = 1
+#: What a backup holds, relative to the data folder: folders taken whole, and single files.
+FOLDERS = ("packages", "tls", "ca")
+SKIPPED_SUFFIXES = (".lock", ".tmp", ".bak")
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    path: Path
+    files: int
+    bytes: int
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.files} files, {self.bytes / 1e6:.1f} MB"
+
+
+def _members(data_dir: DataDir) -> list[tuple[str, Path]]:
+    """(name in the archive, file) for everything a backup holds."""
+    found: list[tuple[str, Path]] = []
+    auth = data_dir.auth_dir
+    for name in (".htpasswd", "roles.json"):
+        if (auth / name).is_file():
+            found.append((f"auth/{name}", auth / name))
+    if data_dir.settings_file.is_file():
+        found.append((data_dir.settings_file.name, data_dir.settings_file))
+    for folder in FOLDERS:
+        base = data_dir.root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_symlink() or not path.is_file() or path.name.endswith(SKIPPED_SUFFIXES):
+                continue
+            found.append((path.relative_to(data_dir.root).as_posix(), path))
+    return found
+
+
+def write_backup(data_dir: DataDir, target: Path) -> BackupSummary:
+    """Write the archive of ``data_dir`` to ``target`` (mode 0600: it holds password hashes and keys)."""
+    if not data_dir.root.is_dir():
+        raise BackupError(f"There is no data folder at {data_dir.root}: nothing to back up.")
+    target = target.expanduser().resolve()
+    if target.is_relative_to(data_dir.root):
+        raise BackupError(f"Write the backup outside the data folder ({data_dir.root}), not into it.")
+    files: dict[str, dict[str, object]] = {}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
+            for name, path in _members(data_dir):
+                digest, size, mode = _add_file(archive, f"{ROOT}/{name}", path)
+                files[name] = {"sha256": digest, "size": size, "mode": mode}
+            manifest = {"format": FORMAT, "app": __version__, "created": _now(), "files": files}
+            _add_bytes(archive, f"{ROOT}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode())
+        os.chmod(partial, 0o600)
+        os.replace(partial, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise BackupError(f"Cannot write the backup {target}: {exc.strerror or exc}. Nothing was written.") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    return BackupSummary(target, len(files), sum(int(entry["size"]) for entry in files.values()))
+
+
+def restore_backup(source: Path, data_dir: DataDir) -> BackupSummary:
+    """Restore ``source`` into ``data_dir``, a folder that does not exist yet (or is empty)."""
+    root = data_dir.root
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise BackupError(f"{root} is not empty: restore into a new folder, so nothing of it is overwritten.")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
+    try:
+        files, size = _unpack_verified(source, staging)
+        if root.exists():
+            root.rmdir()
+        staging.rename(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    os.chmod(root, 0o700)
+    if (root / "ca").is_dir():
+        os.chmod(root / "ca", 0o700)  # the CA's key lives there
+    return BackupSummary(root, files, size)
+
+
+def _unpack_verified(source: Path, staging: Path) -> tuple[int, int]:
+    """Every member written under ``staging`` and checked; the manifest decides what must be there."""
+    written: dict[str, tuple[str, int]] = {}
+    manifest: dict | None = None
+    try:
+        with tarfile.open(source, mode="r:gz") as archive:
+            for member in archive:
+                name = _member_name(member)
+                if name == MANIFEST:
+                    manifest = _read_manifest(archive, member)
+                    continue
+                written[name] = _extract(archive, member, staging / name)
+    except FileNotFoundError as exc:
+        raise BackupError(f"There is no backup at {source}.") from exc
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        raise BackupError(
+            f"{source} is not a whole PyPI Desk backup ({type(exc).__name__}: {exc}); it may be truncated. "
+            "Nothing was restored."
+        ) from exc
+    if manifest is None:
+        raise BackupError(f"{source} has no manifest: it is not a PyPI Desk backup, or it was cut short. "
+                          "Nothing was restored.")  # fmt: skip
+    listed = manifest.get("files", {})
+    problems = [f"{name} is missing" for name in sorted(set(listed) - set(written))]
+    problems += [f"{name} is not in the manifest" for name in sorted(set(written) - set(listed))]
+    for name, (digest, size) in written.items():
+        entry = listed.get(name)
+        if entry and (entry.get("sha256") != digest or entry.get("size") != size):
+            problems.append(f"{name} differs from the manifest (altered or damaged)")
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise BackupError(f"{source} does not match its manifest: {shown}. Nothing was restored.")
+    for name, entry in listed.items():
+        os.chmod(staging / name, int(entry.get("mode", 0o644)) & 0o777)
+    return len(written), sum(size for _, size in written.values())
+
+
+def _member_name(member: tarfile.TarInfo) -> str:
+    path = PurePosixPath(member.name)
+    if path.is_absolute() or ".." in path.parts or path.parts[:1] != (ROOT,) or len(path.parts) < 2:
+        raise ValueError(f"the member {member.name!r} would land outside the restored folder")
+    if not member.isfile():
+        raise ValueError(f"the member {member.name!r} is not a regular file (a link or a device)")
+    return PurePosixPath(*path.parts[1:]).as_posix()
+
+
+def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo) -> dict:
+    handle = archive.extractfile(member)
+    assert handle is not None
+    manifest = json.loads(handle.read(1024 * 1024 * 64))
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != FORMAT
+        or not isinstance(manifest.get("files"), dict)
+    ):
+        raise ValueError("the manifest is not one this version of PyPI Desk reads")
+    return manifest
+
+
+def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> tuple[str, int]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = archive.extractfile(member)
+    assert handle is not None
+    digest, size = hashlib.sha256(), 0
+    with open(target, "xb") as out:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _add_file(archive: tarfile.TarFile, name: str, path: Path) -> tuple[str, int, int]:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        info = archive.gettarinfo(fileobj=handle, arcname=name)
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+        hashing = _Hashing(handle, digest)
+        archive.addfile(info, hashing)
+    return digest.hexdigest(), info.size, mode
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o600
+    archive.addfile(info, io.BytesIO(data))
+
+
+class _Hashing(io.RawIOBase):
+    """A file that hashes what is read from it (so each file is read once)."""
+
+    def __init__(self, handle, digest) -> None:
+        self._handle, self._digest = handle, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._digest.update(data)
+        return data
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
