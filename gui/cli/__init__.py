@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     packages.add_parser(commands)
     doctor.add_parser(commands)
     backup.add_parser(commands)
+    backup.add_move_parser(commands)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""`pypi-desk backup FILE` and `pypi-desk restore FILE`: one verified archive of a server's data."""
+"""`pypi-desk backup FILE`, `restore FILE` and `move FOLDER`: one verified archive of a server's data."""
 
 from __future__ import annotations
 
@@ -37,4 +37,23 @@ def _restore(services: DeskServices, args: argparse.Namespace) -> int:
     summary = restore_backup(args.file, services.data_dir)
     print(f"Restored {summary}; every file matched the manifest.")
     print(f"Start it with: pypi-desk --data-dir {summary.path} server start")
+    return 0
+
+
+def add_move_parser(commands: argparse._SubParsersAction) -> None:
+    move = commands.add_parser(
+        "move", help="move this index to a new folder: copied, verified, started there; the old folder stays"
+    )
+    move.add_argument("folder", type=Path, help="a new, empty folder")
+    move.set_defaults(handler=_move)
+
+
+def _move(services: DeskServices, args: argparse.Namespace) -> int:
+    from gui.services.backup.move import move_to_folder
+
+    moved, summary = move_to_folder(services, args.folder)
+    status = moved.server.status()
+    where = f"; it runs at {status.url}" if status.running else ""
+    print(f"Moved {summary.files} files to {moved.data_dir.root}{where}. {services.data_dir.root} is left as it was: "
+          "remove it when you no longer need it.")  # fmt: skip
     return 0

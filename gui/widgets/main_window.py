@@ -22,6 +22,7 @@ from gui.services.core import DeskServices
 from gui.services.doctor import diagnose
 from gui.services.server.phase import Phase, ServerView
 from gui.widgets.client_tab import ClientTab
+from gui.widgets.data_actions import DataActions
 from gui.widgets.doctor_tab import DoctorTab
 from gui.widgets.engine_banner import EngineBanner
 from gui.widgets.getting_started import GettingStarted
@@ -88,8 +89,9 @@ class MainWindow(QMainWindow):
         self.server_bar.start_requested.connect(self.start_server)
         self.server_bar.stop_requested.connect(self.stop_server)
         self.settings_form.data_dir_change_requested.connect(self.switch_data_dir)
-        self.settings_form.export_ca_requested.connect(self._export_ca)
-        self.settings_form.renew_requested.connect(self._renew_certificate)
+        self.data_actions = DataActions(
+            self.settings_form, self.worker, lambda: self.services, self.log_pane.append_message, self.switch_data_dir
+        )
         self.settings_form.changed.connect(self._settings_edited)
         self.log_pane.save_requested.connect(self._save_log)
         for tab in (self.users_tab, self.client_tab, self.packages_tab):
@@ -233,28 +235,6 @@ class MainWindow(QMainWindow):
         self.services = services
         self.log_pane.model.clear()
         self._load()
-
-    def _export_ca(self, path: str) -> None:
-        server, settings = self.services.server, self.settings_form.values()
-        self.worker.submit(
-            lambda: server.tls.export_ca(settings, Path(path)),
-            lambda written: self.log_pane.append_message(
-                f"Wrote the CA certificate to {written}. Teammates trust the server with it: "
-                f"pip install --cert {written.name} --index-url {settings.url}/simple/ PACKAGE"
-            ),
-            lambda error: self.log_pane.append_message(str(error)),
-        )
-
-    def _renew_certificate(self) -> None:
-        server, settings = self.services.server, self.settings_form.values()
-        self.worker.submit(
-            lambda: server.tls.renew(settings),
-            lambda made: self.log_pane.append_message(
-                f"Made a new certificate for {', '.join(made.facts.names)}, valid until "
-                f"{made.facts.not_after:%Y-%m-%d}; a running server presents it after a restart."
-            ),
-            lambda error: self.log_pane.append_message(str(error)),
-        )
 
     def _save_log(self, path: str, lines: list[str]) -> None:
         self.transfers.submit(

@@ -33,6 +33,9 @@ class SettingsForm(QWidget):
     data_dir_change_requested = Signal(str)
     export_ca_requested = Signal(str)  # the file to write the CA certificate to
     renew_requested = Signal()
+    backup_requested = Signal(str)  # the archive to write
+    restore_requested = Signal(str, str)  # the archive, the new folder to restore into
+    move_requested = Signal(str)  # the new folder to move this index to
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +44,15 @@ class SettingsForm(QWidget):
         self.data_dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.data_dir_button = QPushButton("Change…")
         self.data_dir_button.clicked.connect(self._choose_data_dir)
+        self.backup_button = QPushButton("Backup…")
+        self.backup_button.setToolTip("One archive: packages, users and roles, settings, certificates")
+        self.backup_button.clicked.connect(self._choose_backup_target)
+        self.restore_button = QPushButton("Restore…")
+        self.restore_button.setToolTip("An archive into a new folder, checked against its manifest first")
+        self.restore_button.clicked.connect(self._choose_archive)
+        self.move_button = QPushButton("Move to…")
+        self.move_button.setToolTip("Copy this index to a new folder, check it, and run it from there")
+        self.move_button.clicked.connect(self._choose_move_folder)
         self.port_spin = QSpinBox(minimum=1, maximum=65535, value=8080)
         self.host_combo = QComboBox(editable=True)
         for address, label in BIND_CHOICES.items():
@@ -75,6 +87,9 @@ class SettingsForm(QWidget):
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_dir_label, 1)
         data_row.addWidget(self.data_dir_button)
+        data_row.addWidget(self.backup_button)
+        data_row.addWidget(self.restore_button)
+        data_row.addWidget(self.move_button)
         form = QFormLayout()
         form.addRow("Data folder:", data_row)
         form.addRow("Port:", self.port_spin)
@@ -233,6 +248,31 @@ class SettingsForm(QWidget):
         self.file_dialog = QFileDialog(self, "Save the CA certificate for teammates", "pypi-desk-ca.pem")
         self.file_dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         self.file_dialog.fileSelected.connect(self.export_ca_requested.emit)
+        self.file_dialog.open()
+
+    def _choose_backup_target(self) -> None:
+        self.file_dialog = QFileDialog(self, "Back up this server's data to", "pypi-desk-backup.tar.gz")
+        self.file_dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        self.file_dialog.fileSelected.connect(self.backup_requested.emit)
+        self.file_dialog.open()
+
+    def _choose_archive(self) -> None:
+        self.file_dialog = QFileDialog(self, "Restore which backup?")
+        self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        self.file_dialog.setNameFilter("PyPI Desk backups (*.tar.gz)")
+        self.file_dialog.fileSelected.connect(self._choose_restore_folder)
+        self.file_dialog.open()
+
+    def _choose_restore_folder(self, archive: str) -> None:
+        self.file_dialog = QFileDialog(self, "Restore into a new, empty folder")
+        self.file_dialog.setFileMode(QFileDialog.FileMode.Directory)
+        self.file_dialog.fileSelected.connect(lambda folder: self.restore_requested.emit(archive, folder))
+        self.file_dialog.open()
+
+    def _choose_move_folder(self) -> None:
+        self.file_dialog = QFileDialog(self, "Move this index to a new, empty folder")
+        self.file_dialog.setFileMode(QFileDialog.FileMode.Directory)
+        self.file_dialog.fileSelected.connect(self.move_requested.emit)
         self.file_dialog.open()
 
     def _choose_data_dir(self) -> None:

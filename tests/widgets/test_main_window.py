@@ -256,3 +256,47 @@ def test_polling_an_unchanged_server_leaves_the_screen_alone(qtbot, tmp_path: Pa
     assert changes == []
     assert window.server_bar.url_edit.selectedText() == "http"
     window.close()
+
+
+def test_backup_then_restore_shows_the_restored_folders_server(qtbot, tmp_path: Path) -> None:
+    first = FakeService(tmp_path / "first")
+    services = desk(first)
+    services.data_dir.ensure()
+    services.users.add("alice", "alice-Pa55", "apr1", role="read")
+    window = MainWindow(services, make_services=lambda path: desk(FakeService(Path(path))))
+    qtbot.addWidget(window)
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    archive = tmp_path / "saved" / "backup.tar.gz"
+    with qtbot.waitSignal(window.worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=30_000):
+        window.settings_form.backup_requested.emit(str(archive))
+    assert archive.is_file() and any("Backed up to" in line for line in window.log_pane.model.text_lines())
+
+    restored = tmp_path / "restored"
+    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.STOPPED, timeout=30_000):
+        window.settings_form.restore_requested.emit(str(archive), str(restored))
+    assert window.settings_form.data_dir_label.text() == str(restored.resolve())
+    with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=30_000):
+        window.users_tab.refresh()
+    assert [(user.name, user.role) for user in window.users_tab.model.rows] == [("alice", "read")]
+
+    with qtbot.waitSignal(window.worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=30_000):
+        window.settings_form.restore_requested.emit(str(archive), str(restored))  # not into a folder in use
+    assert any("is not empty" in line for line in window.log_pane.model.text_lines())
+    window.close()
+
+
+def test_move_to_shows_the_moved_index(qtbot, tmp_path: Path) -> None:
+    services = desk(FakeService(tmp_path / "first"))
+    services.data_dir.ensure()
+    services.users.add("alice", "alice-Pa55", "apr1")
+    window = MainWindow(services, make_services=lambda path: desk(FakeService(Path(path))))
+    qtbot.addWidget(window)
+    wait_for_phase(qtbot, window, Phase.STOPPED)
+    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.STOPPED, timeout=30_000):
+        window.settings_form.move_requested.emit(str(tmp_path / "moved"))
+    assert window.settings_form.data_dir_label.text() == str((tmp_path / "moved").resolve())
+    assert (tmp_path / "first" / "auth" / ".htpasswd").is_file()  # the old folder stays
+    assert (tmp_path / "moved" / "auth" / ".htpasswd").read_bytes() == (
+        tmp_path / "first" / "auth" / ".htpasswd"
+    ).read_bytes()
+    window.close()

@@ -1,0 +1,88 @@
+"""The Server tab's actions on the data itself: Backup…, Restore…, Move to…, Export CA certificate…, Renew.
+
+Each forwards one core call to a worker and reports the outcome in the log pane; a restore
+then shows the restored folder's server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from gui.services.core import DeskServices
+from gui.services.server.datadir import open_data_dir
+from gui.widgets.settings_form import SettingsForm
+from gui.workers.service_worker import ServiceWorker
+
+
+class DataActions(QObject):
+    def __init__(
+        self,
+        form: SettingsForm,
+        worker: ServiceWorker,
+        current: Callable[[], DeskServices],
+        say: Callable[[str], None],
+        show_folder: Callable[[str], None],
+    ) -> None:
+        super().__init__(form)
+        self._form, self._worker, self._current, self._say, self._show_folder = form, worker, current, say, show_folder
+        form.export_ca_requested.connect(self.export_ca)
+        form.renew_requested.connect(self.renew_certificate)
+        form.backup_requested.connect(self.backup)
+        form.restore_requested.connect(self.restore)
+        form.move_requested.connect(self.move)
+
+    def _submit(self, call, done: Callable[[object], None]) -> None:
+        self._worker.submit(call, done, lambda error: self._say(str(error)))
+
+    def export_ca(self, path: str) -> None:
+        server, settings = self._current().server, self._form.values()
+        self._submit(
+            lambda: server.tls.export_ca(settings, Path(path)),
+            lambda written: self._say(
+                f"Wrote the CA certificate to {written}. Teammates trust the server with it: "
+                f"pip install --cert {written.name} --index-url {settings.url}/simple/ PACKAGE"
+            ),
+        )
+
+    def renew_certificate(self) -> None:
+        server, settings = self._current().server, self._form.values()
+        self._submit(
+            lambda: server.tls.renew(settings),
+            lambda made: self._say(
+                f"Made a new certificate for {', '.join(made.facts.names)}, valid until "
+                f"{made.facts.not_after:%Y-%m-%d}; a running server presents it after a restart."
+            ),
+        )
+
+    def backup(self, path: str) -> None:
+        from gui.services.backup.archive import write_backup
+
+        data_dir = self._current().data_dir
+        self._submit(lambda: write_backup(data_dir, Path(path)), lambda summary: self._say(f"Backed up to {summary}."))
+
+    def restore(self, archive: str, folder: str) -> None:
+        from gui.services.backup.archive import restore_backup
+
+        def restored(summary) -> None:
+            self._say(f"Restored {summary}; every file matched the manifest. Showing that folder's server.")
+            self._show_folder(str(summary.path))
+
+        self._submit(lambda: restore_backup(Path(archive), open_data_dir(folder)), restored)
+
+    def move(self, folder: str) -> None:
+        from gui.services.backup.move import move_to_folder
+
+        services = self._current()
+
+        def moved(result) -> None:
+            new, summary = result
+            self._say(
+                f"Moved {summary.files} files to {new.data_dir.root}; {services.data_dir.root} is left as it was "
+                "(remove it when you no longer need it). Showing the moved index."
+            )
+            self._show_folder(str(new.data_dir.root))
+
+        self._submit(lambda: move_to_folder(services, Path(folder)), moved)
