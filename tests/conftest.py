@@ -115,7 +115,19 @@ def secret_service(secret_service_daemon, monkeypatch: pytest.MonkeyPatch):
     """This test talks to the real Secret Service, and finds the `keyring` command on PATH."""
     for name, value in secret_service_daemon.env().items():
         monkeypatch.setenv(name, value)
-    return secret_service_daemon
+    _redetect_keyring()  # the keyring library chooses its backend once: a test calling it directly gets this one
+    yield secret_service_daemon
+    monkeypatch.undo()
+    _redetect_keyring()
+
+
+def _redetect_keyring() -> None:
+    import keyring.backend
+    import keyring.core
+
+    with contextlib.suppress(KeyError):  # nothing detected yet
+        keyring.backend.get_all_keyring.reset()
+    keyring.core.init_backend()
 
 
 @pytest.fixture(autouse=True)

@@ -164,10 +164,12 @@ class ClientTab(QWidget):
         self.check_keyring()
 
     def set_settings(self, settings: ServerSettings) -> None:
+        address_changed = settings.url != self._settings.url
         self._settings = settings
         self._inputs_changed()
         self._show_snippets()
-        self.check_keyring()
+        if address_changed:  # whether ~/.pypirc holds this address's password in clear (not at every keystroke)
+            self.check_keyring()
 
     def check_keyring(self) -> None:
         """Whether the keyring works, and whether ~/.pypirc holds this server's password in clear."""

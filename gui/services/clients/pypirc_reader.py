@@ -43,6 +43,7 @@ class Repository:
     url: str
     username: str
     password: str
+    own_password: bool = False  # the section's own ``password`` line, not ``[server-login]``'s
 
 
 def default_pypirc() -> Path:
@@ -78,6 +79,7 @@ def repositories(path: Path) -> list[Repository]:
             parser.get(name, "repository", fallback=""),
             parser.get(name, "username", fallback=default_user),
             parser.get(name, "password", fallback=default_password),
+            parser.has_option(name, "password"),
         )
         for name in dict.fromkeys(listed)
         if parser.has_section(name)

@@ -113,8 +113,7 @@ class ClientService:
     def plan_move_to_keyring(self, settings: ServerSettings) -> ClientSetup:
         """The password ``.pypirc`` holds for this server, moved into the keyring (the rest of the file
         untouched). Raises when there is none, or it is not the user's password any more."""
-        found = [r for r in pypirc_reader.repositories(self.pypirc) if pypirc_reader.same_server(r.url, settings.url)]
-        holding = [r for r in found if r.username and r.password and _has_own_password(self.pypirc, r.name)]
+        holding = self._plaintext(settings.url)
         if not holding:
             raise UserError(f"{self.pypirc} holds no password for {settings.url}; nothing to move.")
         first = holding[0]
@@ -153,18 +152,20 @@ class ClientService:
             if setup.storage is Storage.KEYRING
             else []
         )
-        removed = self._forget(lambda entry: entry not in keep, keep)
+        removed = self._forget(keep)
         return SetupResult(tuple(written), tuple(backups), len(setup.keyring_services), removed)
 
     def forget_user(self, username: str) -> int:
         """Remove the keyring entries the app wrote for ``username`` on this server; returns how many."""
         keep = [entry for entry in self.record.entries(self.server_key) if entry.username != username]
-        return self._forget(lambda entry: entry.username == username, keep)
+        return self._forget(keep)
 
-    def _forget(self, doomed, keep: list[KeyringEntry]) -> int:  # doomed: Callable[[KeyringEntry], bool]
+    def _forget(self, keep: list[KeyringEntry]) -> int:
+        """Make ``keep`` this server's recorded entries: every other entry on record leaves the keyring."""
+        keep = list(keep)
         removed = 0
         for entry in self.record.entries(self.server_key):
-            if doomed(entry):
+            if entry not in keep:
                 try:
                     removed += self.keyring.delete(entry.service, entry.username)
                 except KeyringError:
@@ -208,10 +209,13 @@ class ClientService:
 
     def plaintext_sections(self, url: str) -> list[str]:
         """Sections for ``url`` that hold a password in the file (it could move into the keyring)."""
+        return [repository.name for repository in self._plaintext(url)]
+
+    def _plaintext(self, url: str) -> list[pypirc_reader.Repository]:
         return [
-            r.name
+            r
             for r in pypirc_reader.repositories(self.pypirc)
-            if pypirc_reader.same_server(r.url, url) and r.password and _has_own_password(self.pypirc, r.name)
+            if pypirc_reader.same_server(r.url, url) and r.username and r.password and r.own_password
         ]
 
     @staticmethod
@@ -221,9 +225,3 @@ class ClientService:
 
 def _text(path: Path | None) -> str | None:
     return str(path) if path is not None else None
-
-
-def _has_own_password(path: Path, section: str) -> bool:
-    """The section's own ``password`` line (not one from ``[server-login]``)."""
-    parser = pypirc_reader.parse(pypirc_reader.read_text(path) or "", path)
-    return parser.has_option(section, "password")

@@ -53,21 +53,26 @@ class SystemKeyring:
     """Entries of the system keyring: (service, user name) to password."""
 
     def state(self) -> KeyringState:
+        return self._checked()[1]
+
+    def _checked(self):  # -> tuple[KeyringBackend | None, KeyringState]
+        """The backend keyring chose (None when it cannot start) and whether it can be used."""
         try:
             backend = _backend()
         except Exception as exc:  # a broken keyring configuration
-            return KeyringState(False, "none", f"The keyring library cannot start: {exc}. {NO_BACKEND_OTHER}")
+            return None, KeyringState(False, "none", f"The keyring library cannot start: {exc}. {NO_BACKEND_OTHER}")
         name = _name(backend)
         module = type(backend).__module__
         if module.startswith(("keyring.backends.fail", "keyring.backends.null")) or backend.priority <= 0:
-            return KeyringState(False, name, NO_BACKEND_LINUX if sys.platform.startswith("linux") else NO_BACKEND_OTHER)
+            missing = NO_BACKEND_LINUX if sys.platform.startswith("linux") else NO_BACKEND_OTHER
+            return backend, KeyringState(False, name, missing)
         if module.startswith("keyrings.alt.file") and "Plaintext" in type(backend).__name__:
-            return KeyringState(False, name, PLAIN_FILE.format(name=name))
+            return backend, KeyringState(False, name, PLAIN_FILE.format(name=name))
         try:
             backend.get_password(*_PROBE)
         except Exception as exc:
-            return KeyringState(False, name, _problem(exc))
-        return KeyringState(True, name)
+            return backend, KeyringState(False, name, _problem(exc))
+        return backend, KeyringState(True, name)
 
     def get(self, service: str, username: str) -> str | None:
         try:
@@ -76,11 +81,11 @@ class SystemKeyring:
             raise KeyringError(_problem(exc)) from exc
 
     def set(self, service: str, username: str, password: str) -> None:
-        state = self.state()
+        backend, state = self._checked()
         if not state.usable:
             raise KeyringError(state.problem)
         try:
-            _backend().set_password(service, username, password)
+            backend.set_password(service, username, password)
         except Exception as exc:
             raise KeyringError(_problem(exc)) from exc
 

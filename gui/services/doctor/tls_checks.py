@@ -79,7 +79,8 @@ def trust_overrides(services: DeskServices, settings: ServerSettings) -> Finding
     name = "TLS trust"
     if not settings.https:
         return Finding(name, Outcome.SKIPPED, "HTTPS is off.")
-    ca, bundle = services.clients.trust_files(settings)
+    tls = services.server.tls
+    ca = tls.trusted_ca(settings)  # a check reads: the bundle is written by the client setup, not here
     if ca is None:
         return Finding(name, Outcome.OK, "Clients trust the server through the system's CAs.")
     found = [f"{var} is set, so {why}" for var, why in OVERRIDES.items() if os.environ.get(var)]
@@ -92,7 +93,7 @@ def trust_overrides(services: DeskServices, settings: ServerSettings) -> Finding
         name,
         Outcome.WARNING,
         "; ".join(found) + ".",
-        f"Unset those variables, or point them at {bundle} (the usual CAs plus this server's).",
+        f"Unset those variables, or point them at {tls.bundle} (the usual CAs plus this server's).",
     )
 
 

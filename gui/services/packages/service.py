@@ -168,18 +168,19 @@ class PackageService:
         url = url or self.server.running_url()
         if url is None:
             raise ServerNotRunningError(path.name)
+        verify = self.server.verify()
         for attempt in range(1, UNCLEAR_ATTEMPTS + 1):
             try:
-                upload(url, distribution, credentials, progress, verify=self.server.verify())
+                upload(url, distribution, credentials, progress, verify=verify)
                 break
             except AlreadyExistsError:
-                if attempt == 1 or not self._landed(url, distribution, credentials):
+                if attempt == 1 or not self._landed(url, distribution, credentials, verify):
                     raise
                 break  # our own earlier attempt stored it after all
             except (WrongCredentialsError, ServerNotRunningError):
                 raise  # the server said clearly what happened
             except DeskError as unclear:  # a reply that broke off, a 5xx, a garbled 400: did the file land?
-                if self._landed(url, distribution, credentials):
+                if self._landed(url, distribution, credentials, verify):
                     log.warning("%s: %s; the index lists it with the same sha256: stored", path.name, unclear)
                     break
                 if attempt == UNCLEAR_ATTEMPTS:
@@ -190,10 +191,10 @@ class PackageService:
 
     # -- delete ---------------------------------------------------------------------
 
-    def _landed(self, url: str, distribution: Distribution, credentials: Credentials) -> bool:
+    def _landed(self, url: str, distribution: Distribution, credentials: Credentials, verify: str | bool) -> bool:
         project = canonicalize_name((server_parse(distribution.filename) or (distribution.name, ""))[0])
         digest = sha256_of(distribution.path)
-        return listed_with_digest(url, project, distribution.filename, digest, credentials, self.server.verify())
+        return listed_with_digest(url, project, distribution.filename, digest, credentials, verify)
 
     def find_version(self, name: str, version: str) -> VersionGroup:
         """The files of one version, by any spelling of the name; raises when the index has none."""
@@ -219,8 +220,9 @@ class PackageService:
             if credentials is None:
                 raise DeskError("Deleting through the running server needs a user name and password.")
             # pypiserver matches its own parse of each filename exactly: ask once per (name, version) it sees.
+            verify = self.server.verify()
             for served_name, served_version in sorted({served_as(f) for f in files}):
-                remove(url, served_name, served_version, credentials, verify=self.server.verify())
+                remove(url, served_name, served_version, credentials, verify=verify)
         else:
             self._delete_from_folder(files)
         left = [f.filename for f in files if (self.packages_dir / f.relative_path).exists()]

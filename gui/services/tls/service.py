@@ -73,6 +73,11 @@ class TlsService:
         return self.data_dir.ca_dir / "ca-key.pem"
 
     @property
+    def bundle(self) -> Path:
+        """Where :meth:`client_bundle` writes the machine's CAs plus the server's."""
+        return self.data_dir.ca_dir / "clients-bundle.pem"
+
+    @property
     def server_cert(self) -> Path:
         return self.data_dir.tls_dir / CERT_NAME
 
@@ -185,7 +190,7 @@ class TlsService:
         ca = self.trusted_ca(settings)
         if ca is None:
             return None
-        bundle = self.data_dir.ca_dir / "clients-bundle.pem"
+        bundle = self.bundle
         text = _machine_cas(bundle).rstrip(b"\n") + b"\n" + ca.read_bytes()
         if not bundle.exists() or bundle.read_bytes() != text:
             self.data_dir.ca_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

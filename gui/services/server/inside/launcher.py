@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import json
 import os
 import sys
 
@@ -43,6 +42,7 @@ REQUIRED = (
     ("pypiserver.pkg_helpers", "normalize_pkgname"),
     ("pypiserver.core", "PkgFile"),
     ("pypiserver.pkg_helpers", "normalize_pkgname_for_url"),
+    ("pypiserver.bottle_wrapper", "request"),  # the request at hand, for the readers' auther
     ("gunicorn.app.base", "BaseApplication"),
 )
 
@@ -135,13 +135,27 @@ def copy_tls_for(user, options: dict[str, str]) -> dict[str, str]:
     return copied
 
 
+def _inside_modules():
+    """This folder's modules: the package's in PyPI Desk's own process (the bundle, a local process);
+    plain imports inside the image, where the launcher runs as a script with its folder on sys.path."""
+    try:
+        from gui.services.server.inside import fast_pages, fresh_index, roles
+    except ImportError:
+        import fast_pages
+        import fresh_index
+        import roles
+    return fast_pages, fresh_index, roles
+
+
 def needs_launcher(options: dict[str, str]) -> bool:
     """HTTPS, or a roles file that names a reader: what the plain way could not honour."""
     if "--certfile" in options:
         return True
+    if "--roles" not in options:
+        return False
+    roles = _inside_modules()[2]
     try:
-        with open(options.get("--roles", ""), encoding="utf-8") as handle:
-            return bool(json.load(handle).get("readers"))
+        return bool(roles.Readers(options["--roles"]).names())
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -152,13 +166,7 @@ def serve(args: list[str], options: dict[str, str] | None = None) -> None:
     from pypiserver.backend import BackendProxy
     from pypiserver.config import Config
 
-    # Loaded now, before any privilege is dropped or any worker forked.
-    try:  # in PyPI Desk's own process (the bundle, a local process): the package's modules
-        from gui.services.server.inside import fast_pages, fresh_index, roles
-    except ImportError:  # inside the image, run as a script: its folder is on sys.path
-        import fast_pages
-        import fresh_index
-        import roles
+    fast_pages, fresh_index, roles = _inside_modules()  # loaded now, before any worker forks
 
     options = options or {}
     config = Config.from_args(args)
@@ -224,14 +232,14 @@ def serve_plain(args: list[str], why: str) -> None:
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--check"]:
-        problem = missing_api((*REQUIRED, ("pypiserver.bottle_wrapper", "request")))
+        problem = missing_api()
         print(problem or f"ok: pypiserver {importlib.import_module('pypiserver').__version__}")
         sys.exit(1 if problem else 0)
     in_container = argv[:1] == ["--container"]
     options, argv = split_options(argv[1:] if in_container else argv)
     if in_container:
         options = become_server_user(options)
-    problem = missing_api((*REQUIRED, ("pypiserver.bottle_wrapper", "request")))
+    problem = missing_api()
     if problem is not None:
         if needs_launcher(options):  # plain pypiserver has neither TLS nor roles: serving without them is worse
             sys.exit(f"{MARKER} {problem}; HTTPS and readers need PyPI Desk's launcher, so the server does not start")
