@@ -43,6 +43,8 @@ def decode_line(raw: bytes) -> str:
 
 def visible(text: str) -> str:
     """``text`` with each control character written as an escape (``\\x1b``, ``\\u202e``)."""
+    if text.isprintable():  # nearly every line: one pass in C, and nothing of the class below can be there
+        return text
     return _UNSAFE.sub(_escape, text)
 
 

@@ -37,3 +37,12 @@ def test_pull_progress_grows_with_layer_bytes() -> None:
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0
     assert fractions[2] == 0.25  # layer a half done, b not started
+
+
+def test_a_log_line_shows_control_characters_as_escapes_and_keeps_tabs_and_text() -> None:
+    from gui.services.server.log_lines import decode_line
+
+    assert decode_line(b"plain \xc3\xa9t\xc3\xa9 line\r\n") == "plain \u00e9t\u00e9 line"  # the fast path: as it was
+    assert decode_line(b"a\tb \x1b]0;t\x07 \xe2\x80\xae \xc2\x85 \x7f end\n") == (
+        "a\tb \\x1b]0;t\\x07 \\u202e \\x85 \\x7f end"
+    )
