@@ -5,8 +5,9 @@ process), adds users with the app's own service, sends the how-to's requests (a 
 an upload with a wrong password and with the right one, install lookups), then renders
 each tab of the real window offscreen: Server and log, Users, Packages, Client setup showing
 the preview of the setup for a new user (twine, pip and uv; the password in a GNOME Keyring
-started for the purpose), and Doctor's checks.
-Stops the server. Last, the first run: a new data folder with no Docker engine answering.
+started for the purpose), and Doctor's checks. Stops the server. Then the team's HTTPS settings,
+Engine and storage… with two docker contexts, and last the first run: a new data folder with no
+Docker engine answering.
 
     .venv/bin/python docs/make_screenshots.py
 """
@@ -127,6 +128,28 @@ def render_https(services: DeskServices) -> None:
     window.close()
 
 
+def render_engine(services: DeskServices, scratch: Path) -> None:
+    """Engine and storage…: the dialog, with two docker contexts a team would have, a volume chosen."""
+    os.environ["DOCKER_CONFIG"] = str(scratch / "docker-config")
+    try:
+        for name, host in (("team-box", "ssh://deploy@pypi.team.lan"), ("build-box", "tcp://build.team.lan:2376")):
+            subprocess.run(["docker", "context", "create", name, "--docker", f"host={host}"], check=True,
+                           capture_output=True)  # fmt: skip
+        window, settle = open_window(services)
+        window.choose_location()
+        settle()
+        dialog = window.location_dialog
+        dialog.engine_combo.setCurrentIndex(dialog.engine_combo.findData("team-box"))
+        dialog.volume_radio.setChecked(True)
+        dialog.volume_edit.setText("team-index")
+        dialog.resize(760, dialog.sizeHint().height())
+        settle()
+        dialog.grab().save(str(OUT / "engine.png"))
+        window.close()
+    finally:
+        del os.environ["DOCKER_CONFIG"]
+
+
 def render_first_run(scratch: Path) -> None:
     """A new data folder on a machine where no Docker engine answers."""
     os.environ["DOCKER_HOST"] = f"unix://{scratch / 'no-engine.sock'}"
@@ -160,9 +183,10 @@ def main() -> None:
         finally:
             service.stop()
         render_https(services)
+        render_engine(services, Path(scratch))
         render_first_run(Path(scratch))
         keyring_service.stop()
-    for name in ("server", "packages", "users", "client-setup", "doctor", "server-https", "first-run"):
+    for name in ("server", "packages", "users", "client-setup", "doctor", "server-https", "engine", "first-run"):
         print(f"wrote {OUT / name}.png")
 
 

@@ -36,7 +36,14 @@ def application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_gui(data_dir: str | None, screenshot: str | None = None, tab: str = "server", verbose: bool = False) -> int:
+def run_gui(
+    data_dir: str | None,
+    screenshot: str | None = None,
+    tab: str = "server",
+    verbose: bool = False,
+    engine: str | None = None,
+    volume: str | None = None,
+) -> int:
     configure_logging(verbose=verbose)
     problem = display_problem()
     if problem is not None:  # Qt itself would abort with a message about plugins
@@ -45,7 +52,7 @@ def run_gui(data_dir: str | None, screenshot: str | None = None, tab: str = "ser
     app = application()
     MainThreadGarbageCollector(app)  # Qt objects are never finalized on a worker thread
     try:
-        services = DeskServices.open(data_dir)
+        services = DeskServices.open(data_dir, engine=engine, volume=volume)
     except DeskError as error:
         if screenshot:
             print(f"pypi-desk: {error}", file=sys.stderr)

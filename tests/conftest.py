@@ -135,3 +135,35 @@ def no_secret_service_by_default(request: pytest.FixtureRequest, monkeypatch: py
     """Without the fixture above a test sees no keyring at all, whatever session runs the tests."""
     if "secret_service" not in request.fixturenames:
         monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _shared_script(script: str, *args: str) -> dict[str, str]:
+    """Run one of ../shared's stand-in scripts; its KEY=VALUE lines, or a skip (a failure in CI) with why."""
+    import subprocess
+
+    path = SHARED / script
+    if not path.exists() or os.geteuid() != 0:
+        message = f"{path} needs to exist and run as root (it starts a daemon)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    done = subprocess.run(["bash", str(path), *args], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"{script} failed: {done.stdout}{done.stderr}")
+    pairs = (line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+    return {key: value for key, value in pairs if key.isidentifier()}
+
+
+@pytest.fixture(scope="session")
+def second_engine(docker_client) -> str:
+    """Another machine's engine: a second dockerd with its own data root and socket; its URL."""
+    return _shared_script("docker/start-second-engine.sh", "pdtest")["DOCKER_HOST"]
+
+
+@pytest.fixture(scope="session")
+def loopback_sshd(docker_client) -> dict[str, str]:
+    """An sshd on 127.0.0.1 with a key made for the tests (SSH_URL, SSH_KEY, SSH_KNOWN_HOSTS, SSH_BIN_DIR)."""
+    return _shared_script("ssh/start-loopback-sshd.sh", "2223")

@@ -92,3 +92,32 @@ def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0") -> Path:
         for member, text in files.items():
             archive.writestr(member, text)
     return path
+
+
+def unique_volume(prefix: str) -> str:
+    """A volume name no earlier run has left behind."""
+    import uuid
+
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def remove_volume(client, name: str, timeout: float = 30.0) -> None:
+    """Remove a test's volume (and its server), once the helpers still using it are gone."""
+    import contextlib
+    import time
+
+    import docker.errors
+
+    with contextlib.suppress(docker.errors.NotFound):
+        client.containers.get(f"pypi-desk-vol-{name}").remove(force=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.volumes.get(name).remove(force=True)
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError:  # in use by a helper that is finishing
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

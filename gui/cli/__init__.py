@@ -23,6 +23,12 @@ TABS = ("server", "packages", "users", "client", "doctor")
 def _window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="the server's data folder (default: the platform's data dir)")
+    parser.add_argument(
+        "--engine",
+        metavar="CONTEXT_OR_URL",
+        help="the Docker engine: a context ('docker context ls') or a URL such as ssh://user@host (with --volume)",
+    )
+    parser.add_argument("--volume", metavar="NAME", help="keep the server's data in this Docker volume on the engine")
     parser.add_argument("--verbose", "-v", action="store_true", help="log what happens to stderr as well")
     parser.add_argument("--screenshot", metavar="PATH", help="render the main window offscreen to a PNG and exit")
     parser.add_argument("--tab", choices=TABS, default="server", help="the tab to show first")
@@ -69,8 +75,17 @@ def gui_main(argv: Sequence[str] | None = None) -> int:
 
 def _window(args: argparse.Namespace) -> int:
     from gui.gui_app import run_gui  # Qt is imported only when a window is wanted
+    from gui.services.errors import DeskError
 
-    return run_gui(args.data_dir, screenshot=args.screenshot, tab=args.tab, verbose=args.verbose)
+    try:
+        where(args)
+    except DeskError as exc:
+        print(f"pypi-desk: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return run_gui(
+        args.data_dir, screenshot=args.screenshot, tab=args.tab, verbose=args.verbose, engine=args.engine,
+        volume=args.volume,
+    )  # fmt: skip
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -80,8 +95,10 @@ def run_command(args: argparse.Namespace) -> int:
     from gui.services.errors import DeskError
 
     configure_logging(verbose=args.verbose)
+    services = None
     try:
-        return args.handler(DeskServices.open(args.data_dir), args)
+        services = DeskServices.open(args.data_dir, **where(args))
+        return args.handler(services, args)
     except DeskError as exc:
         print(f"pypi-desk: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -90,3 +107,20 @@ def run_command(args: argparse.Namespace) -> int:
     except Exception as exc:  # a bug: the traceback goes to the log file, the user gets one line
         print(f"pypi-desk: {report_unexpected(exc, f'running {args.command}')}", file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if services is not None:
+            services.close()
+
+
+def where(args: argparse.Namespace) -> dict[str, str | None]:
+    """``engine`` and ``volume`` for :meth:`DeskServices.open`, refused when they contradict ``--data-dir``."""
+    from gui.services.errors import DataDirError
+
+    if args.volume and args.data_dir:
+        raise DataDirError("Give --data-dir (a folder) or --volume (a Docker volume), not both.")
+    if args.engine and not args.volume:
+        raise DataDirError(
+            f"A server on the engine {args.engine} keeps its data in a Docker volume there (a folder of this "
+            "computer is not on that machine): add --volume NAME, such as --volume team-index."
+        )
+    return {"engine": args.engine, "volume": args.volume}

@@ -1,4 +1,4 @@
-"""The one entry point to the core: everything for one server (one data folder), built in one place.
+"""The one entry point to the core: everything for one server (a data folder, or a volume on an engine).
 
 The window, every command of the command line and the tests call :meth:`DeskServices.open`
 and hand the result on; nothing else builds a service. A test may pass its own
@@ -14,7 +14,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gui.services.server.datadir import DataDir, open_data_dir
+from gui.services.server.datadir import DataDir, open_data_dir, open_volume
 
 if TYPE_CHECKING:
     from gui.services.clients.service import ClientService
@@ -39,10 +39,15 @@ class DeskServices:
         *,
         pypirc: Path | None = None,
         server: ServerService | None = None,
+        engine: str | None = None,
+        volume: str | None = None,
     ) -> DeskServices:
-        """The core for ``data_dir`` (default: the platform's data folder); nothing is created on disk."""
+        """The core for ``data_dir`` (default: the platform's data folder), or for the server in ``volume``
+        on ``engine`` (a Docker context name or URL; None is this machine's); nothing is created."""
         if server is not None:
             folder = server.data_dir
+        elif volume:
+            folder = open_volume(volume, engine or "")
         else:
             folder = data_dir if isinstance(data_dir, DataDir) else open_data_dir(data_dir)
         return cls(folder, pypirc, server)
@@ -57,6 +62,10 @@ class DeskServices:
     def users(self) -> UserStore:
         from gui.services.users.store import UserStore
 
+        if self.data_dir.is_volume:
+            from gui.services.users.auth_files import VolumeAuthFiles
+
+            return UserStore(VolumeAuthFiles(self.server.volume))
         return UserStore(self.data_dir.password_file)
 
     @functools.cached_property
@@ -80,6 +89,11 @@ class DeskServices:
         machine; returns how many entries went."""
         self.users.remove(name)
         return self.clients.forget_user(name)
+
+    def close(self) -> None:
+        """Close what the core opened for this server (SSH tunnels); servers keep running."""
+        if "server" in self.__dict__:
+            self.server.close()
 
     @property
     def pypirc(self) -> Path:

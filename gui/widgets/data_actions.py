@@ -11,8 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
+from gui.services.backup.archive import BackupSummary
 from gui.services.core import DeskServices
 from gui.services.server.datadir import open_data_dir
+from gui.widgets.location_dialog import OPEN, Location
 from gui.widgets.settings_form import SettingsForm
 from gui.workers.service_worker import ServiceWorker
 
@@ -25,13 +27,14 @@ class DataActions(QObject):
         current: Callable[[], DeskServices],
         say: Callable[[str], None],
         show_folder: Callable[[str], None],
+        show_place: Callable[[Location], None] | None = None,
     ) -> None:
         super().__init__(form)
         self._form, self._worker, self._current, self._say, self._show_folder = form, worker, current, say, show_folder
+        self._show_place = show_place
         form.export_ca_requested.connect(self.export_ca)
         form.renew_requested.connect(self.renew_certificate)
         form.backup_requested.connect(self.backup)
-        form.restore_requested.connect(self.restore)
         form.move_requested.connect(self.move)
 
     def _submit(self, call, done: Callable[[object], None]) -> None:
@@ -58,10 +61,10 @@ class DataActions(QObject):
         )
 
     def backup(self, path: str) -> None:
-        from gui.services.backup.archive import write_backup
+        from gui.services.backup.volume_copy import backup_any
 
-        data_dir = self._current().data_dir
-        self._submit(lambda: write_backup(data_dir, Path(path)), lambda summary: self._say(f"Backed up to {summary}."))
+        services = self._current()
+        self._submit(lambda: backup_any(services, Path(path)), lambda summary: self._say(f"Backed up to {summary}."))
 
     def restore(self, archive: str, folder: str) -> None:
         from gui.services.backup.archive import restore_backup
@@ -72,17 +75,54 @@ class DataActions(QObject):
 
         self._submit(lambda: restore_backup(Path(archive), open_data_dir(folder)), restored)
 
+    def restore_into(self, archive: str, place: Location) -> None:
+        """Restore a backup into a new folder, or a new volume on any engine; then show that server."""
+        if not place.volume:
+            self.restore(archive, place.folder)
+            return
+        from gui.services.backup.volume_copy import restore_any
+
+        def restored(summary) -> None:
+            self._say(f"Restored {summary}; every file matched the manifest, in the volume too. Showing its server.")
+            if self._show_place is not None:
+                self._show_place(Location(engine=place.engine, volume=place.volume, folder="", action=OPEN))
+
+        def into_volume() -> BackupSummary:
+            target = DeskServices.open(engine=place.engine or None, volume=place.volume)
+            try:
+                return restore_any(Path(archive), target)
+            finally:
+                target.close()
+
+        self._submit(into_volume, restored)
+
     def move(self, folder: str) -> None:
         from gui.services.backup.move import move_to_folder
 
         services = self._current()
+        self._submit(lambda: move_to_folder(services, Path(folder)), lambda result: self._moved(services, *result))
 
-        def moved(result) -> None:
-            new, summary = result
-            self._say(
-                f"Moved {summary.files} files to {new.data_dir.root}; {services.data_dir.root} is left as it was "
-                "(remove it when you no longer need it). Showing the moved index."
+    def move_to(self, place: Location) -> None:
+        """Move this index to a folder or a volume on any engine (the location dialog's "Move this index here")."""
+        from gui.services.backup.move import move_to_folder, move_to_volume
+
+        services = self._current()
+        if place.volume:
+            self._submit(
+                lambda: move_to_volume(services, place.volume, place.engine),
+                lambda result: self._moved(services, *result),
             )
-            self._show_folder(str(new.data_dir.root))
+        else:
+            self._submit(lambda: move_to_folder(services, Path(place.folder)), lambda r: self._moved(services, *r))
 
-        self._submit(lambda: move_to_folder(services, Path(folder)), moved)
+    def _moved(self, old: DeskServices, new: DeskServices, summary: BackupSummary) -> None:
+        self._say(
+            f"Moved {summary.files} files to {new.data_dir.describe()}; {old.data_dir.describe()} is left as it was "
+            "(remove it when you no longer need it). Showing the moved index."
+        )
+        data = new.data_dir
+        new.close()  # the window opens the moved index anew, through its own factory
+        if data.is_volume and self._show_place is not None:
+            self._show_place(Location(engine=data.engine, volume=data.volume, folder="", action=OPEN))
+        else:
+            self._show_folder(str(data.root))

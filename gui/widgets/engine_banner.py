@@ -35,8 +35,12 @@ class EngineBanner(QFrame):
         layout.addWidget(self.local_button)
         self.hide()
 
-    def show_problem(self, problem: str) -> None:
+    def show_problem(self, problem: str, can_run_without_docker: bool = True) -> None:
+        """``can_run_without_docker``: False for a server whose data is a Docker volume (only Docker reaches it)."""
         self.reason_label.setText(problem)
+        self.local_button.setVisible(can_run_without_docker)
+        title = "Docker is not available" if can_run_without_docker else "The server's Docker engine does not answer"
+        self.title_label.setText(title)
         self.retry_button.setEnabled(True)
         self.retry_button.setText("Retry")
         self.show()

@@ -26,6 +26,7 @@ from gui.widgets.data_actions import DataActions
 from gui.widgets.doctor_tab import DoctorTab
 from gui.widgets.engine_banner import EngineBanner
 from gui.widgets.getting_started import GettingStarted
+from gui.widgets.location_dialog import MOVE, RESTORE, Location, LocationDialog
 from gui.widgets.log_pane import LogPane
 from gui.widgets.packages_tab import PackagesTab
 from gui.widgets.server_bar import ServerBar
@@ -34,7 +35,7 @@ from gui.widgets.users_tab import UsersTab
 from gui.workers.server_monitor import ServerMonitor
 from gui.workers.service_worker import ServiceWorker
 
-ServicesFactory = Callable[[str], DeskServices]
+ServicesFactory = Callable[..., DeskServices]  # DeskServices.open: (folder, engine=..., volume=...)
 
 
 class MainWindow(QMainWindow):
@@ -89,8 +90,15 @@ class MainWindow(QMainWindow):
         self.server_bar.start_requested.connect(self.start_server)
         self.server_bar.stop_requested.connect(self.stop_server)
         self.settings_form.data_dir_change_requested.connect(self.switch_data_dir)
+        self.settings_form.location_requested.connect(self.choose_location)
+        self.settings_form.restore_archive_chosen.connect(self.choose_location)
         self.data_actions = DataActions(
-            self.settings_form, self.worker, lambda: self.services, self.log_pane.append_message, self.switch_data_dir
+            self.settings_form,
+            self.worker,
+            lambda: self.services,
+            self.log_pane.append_message,
+            self.switch_data_dir,
+            self.go_to,
         )
         self.settings_form.changed.connect(self._settings_edited)
         self.log_pane.save_requested.connect(self._save_log)
@@ -133,8 +141,8 @@ class MainWindow(QMainWindow):
 
     def _load(self) -> None:
         server = self.services.server
-        self.setWindowTitle(f"{APP_NAME} — {server.data_dir.root}")
-        self.settings_form.set_data_dir(str(server.data_dir.root))
+        self.setWindowTitle(f"{APP_NAME} — {server.data_dir.describe()}")
+        self.settings_form.set_data_dir(server.data_dir.describe())
         self.worker.submit(server.load_settings, self.settings_form.set_values, self._settings_unreadable)
         self.users_tab.set_services(self.services)
         self.client_tab.set_clients(self.services.clients)
@@ -187,8 +195,9 @@ class MainWindow(QMainWindow):
 
     def _show_engine_problem(self, problem: str) -> None:
         """The banner, unless the user chose to run without Docker."""
-        if problem and self.settings_form.values().runtime != "process":
-            self.engine_banner.show_problem(problem)
+        volume = self.services.data_dir.is_volume
+        if problem and (volume or self.settings_form.values().runtime != "process"):
+            self.engine_banner.show_problem(problem, can_run_without_docker=not volume)
         else:
             self.engine_banner.hide()
 
@@ -229,10 +238,49 @@ class MainWindow(QMainWindow):
         make = self._make_services
         self.worker.submit(lambda: make(path), self._switch_to, lambda error: self.monitor.show_problem(str(error)))
 
+    def choose_location(self, restoring: str = "") -> None:
+        """The engines this computer knows (listed on the worker), then the dialog to choose one;
+        with ``restoring``, where to restore that backup."""
+        from gui.services.engines.choice import engine_options
+
+        self.worker.submit(
+            engine_options,
+            lambda engines: self._ask_location(engines, restoring),
+            lambda error: self.log_pane.append_message(str(error)),
+        )
+
+    def _ask_location(self, engines: list, restoring: str) -> None:
+        data = self.services.data_dir
+        folder = "" if data.is_volume or restoring else str(data.root)
+        volume = "" if restoring else data.volume
+        dialog = LocationDialog(engines, data.engine, volume, folder, self, restoring=Path(restoring).name)
+        dialog.accepted.connect(lambda: self.go_to(dialog.values(), restoring))
+        self.location_dialog = dialog
+        dialog.open()
+
+    def go_to(self, place: Location, archive: str = "") -> None:
+        """Show the server of ``place``, move this index there, or restore ``archive`` into it (``place.action``)."""
+        if place.action == MOVE:
+            self.data_actions.move_to(place)
+            return
+        if place.action == RESTORE:
+            self.data_actions.restore_into(archive, place)
+            return
+        if self._make_services is None:
+            return
+        make = self._make_services
+        self.worker.submit(
+            lambda: make(place.folder or None, engine=place.engine or None, volume=place.volume or None),
+            self._switch_to,
+            lambda error: self.monitor.show_problem(str(error)),
+        )
+
     def _switch_to(self, services: DeskServices) -> None:
         if self._closed:
             return
-        self.services = services
+        previous, self.services = self.services, services
+        if previous is not services:
+            self.worker.submit(previous.close, lambda _none: None, lambda _error: None)  # its SSH tunnels
         self.log_pane.model.clear()
         self._load()
 
@@ -266,4 +314,5 @@ class MainWindow(QMainWindow):
         self.packages_tab.shutdown()
         self.worker.shutdown()
         self.transfers.shutdown()
+        self.services.close()  # SSH tunnels this window opened; the server keeps running
         super().closeEvent(event)

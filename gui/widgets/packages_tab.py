@@ -152,7 +152,7 @@ class PackagesTab(QWidget):
         self._services = services
         self._credentials = None
         self.show_listing(Listing((), ()))
-        watcher = ListingWatcher(services.server.data_dir.packages_dir, self)
+        watcher = ListingWatcher(services.packages, self)
         watcher.listing_changed.connect(self.show_listing)
         self._watcher = watcher
         self._worker.submit(watcher.start, self.show_listing, lambda error: self.error_label.setText(str(error)))

@@ -34,8 +34,9 @@ class SettingsForm(QWidget):
     export_ca_requested = Signal(str)  # the file to write the CA certificate to
     renew_requested = Signal()
     backup_requested = Signal(str)  # the archive to write
-    restore_requested = Signal(str, str)  # the archive, the new folder to restore into
     move_requested = Signal(str)  # the new folder to move this index to
+    location_requested = Signal()  # the user wants another engine, volume or folder
+    restore_archive_chosen = Signal(str)  # a backup to restore: where to comes next (a folder or a volume)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,7 +54,16 @@ class SettingsForm(QWidget):
         self.move_button = QPushButton("Move to…")
         self.move_button.setToolTip("Copy this index to a new folder, check it, and run it from there")
         self.move_button.clicked.connect(self._choose_move_folder)
+        self.location_button = QPushButton("Engine and storage…")
+        self.location_button.setToolTip(
+            "Run the server on another Docker engine (a context, ssh://, tcp://), or keep its data in a Docker volume"
+        )
+        self.location_button.clicked.connect(self.location_requested.emit)
         self.port_spin = QSpinBox(minimum=1, maximum=65535, value=8080)
+        self.public_name_edit = QLineEdit(
+            placeholderText="this computer's address; on another engine, that machine's name (e.g. pypi.team.lan)"
+        )
+        self.public_name_edit.setToolTip("The host name in the index URL that twine, pip and uv are given")
         self.host_combo = QComboBox(editable=True)
         for address, label in BIND_CHOICES.items():
             self.host_combo.addItem(label, address)
@@ -90,10 +100,12 @@ class SettingsForm(QWidget):
         data_row.addWidget(self.backup_button)
         data_row.addWidget(self.restore_button)
         data_row.addWidget(self.move_button)
+        data_row.addWidget(self.location_button)
         form = QFormLayout()
-        form.addRow("Data folder:", data_row)
+        form.addRow("Data:", data_row)
         form.addRow("Port:", self.port_spin)
         form.addRow("Listen on:", self.host_combo)
+        form.addRow("Clients use:", self.public_name_edit)
         form.addRow("Passwords:", self.auth_combo)
         form.addRow("", self.overwrite_box)
         form.addRow("", self.fallback_box)
@@ -132,6 +144,7 @@ class SettingsForm(QWidget):
             self.runtime_combo.currentIndexChanged,
             self.https_box.toggled,
             self.names_edit.textChanged,
+            self.public_name_edit.textChanged,
             self.cert_edit.textChanged,
             self.key_edit.textChanged,
             self.ca_edit.textChanged,
@@ -161,6 +174,7 @@ class SettingsForm(QWidget):
         self.runtime_combo.setCurrentIndex(self.runtime_combo.findData(settings.runtime))
         self.https_box.setChecked(settings.https)
         self.names_edit.setText(settings.tls_names)
+        self.public_name_edit.setText(settings.public_name)
         self.cert_edit.setText(settings.tls_cert)
         self.key_edit.setText(settings.tls_key)
         self.ca_edit.setText(settings.tls_ca)
@@ -183,6 +197,7 @@ class SettingsForm(QWidget):
             tls_cert=self.cert_edit.text().strip(),
             tls_key=self.key_edit.text().strip(),
             tls_ca=self.ca_edit.text().strip(),
+            public_name=self.public_name_edit.text().strip(),
         )
 
     def validate(self) -> str | None:
@@ -199,6 +214,7 @@ class SettingsForm(QWidget):
             self.data_dir_button,
             self.port_spin,
             self.host_combo,
+            self.public_name_edit,
             self.auth_combo,
             self.overwrite_box,
             self.fallback_box,
@@ -260,13 +276,7 @@ class SettingsForm(QWidget):
         self.file_dialog = QFileDialog(self, "Restore which backup?")
         self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         self.file_dialog.setNameFilter("PyPI Desk backups (*.tar.gz)")
-        self.file_dialog.fileSelected.connect(self._choose_restore_folder)
-        self.file_dialog.open()
-
-    def _choose_restore_folder(self, archive: str) -> None:
-        self.file_dialog = QFileDialog(self, "Restore into a new, empty folder")
-        self.file_dialog.setFileMode(QFileDialog.FileMode.Directory)
-        self.file_dialog.fileSelected.connect(lambda folder: self.restore_requested.emit(archive, folder))
+        self.file_dialog.fileSelected.connect(self.restore_archive_chosen.emit)
         self.file_dialog.open()
 
     def _choose_move_folder(self) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QObject, Signal
 
 from gui.services.packages.listing import Listing
-from gui.services.packages.watcher import PackageWatcher
+from gui.services.packages.service import PackageService
 
 
 class ListingWatcher(QObject):
@@ -15,13 +13,12 @@ class ListingWatcher(QObject):
 
     listing_changed = Signal(object)
 
-    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
+    def __init__(self, packages: PackageService, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.folder = folder
-        self._watcher = PackageWatcher(folder, self.listing_changed.emit)
+        self._watcher = packages.watcher(self.listing_changed.emit)
 
     def start(self) -> Listing:
-        """Scan and start watching; call it off the UI thread (it reads the whole folder once)."""
+        """Scan and start watching; call it off the UI thread (it reads the whole folder, or volume, once)."""
         return self._watcher.start()
 
     def stop(self) -> None:

@@ -108,6 +108,8 @@ class ServerMonitor(QObject):
             self.message.emit(f"{view.message} Its last log lines are above.")
         self._show(view)
         if view.phase is Phase.RUNNING:
+            if status.note:  # how it is reached (an SSH tunnel), for a server found running
+                self.message.emit(status.note)
             self._follow_log(tail=ADOPTED_LOG_TAIL)
 
     def _status_failed(self, error: Exception) -> None:

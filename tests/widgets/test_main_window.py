@@ -91,6 +91,9 @@ class FakeService:
     def load_settings(self) -> ServerSettings:
         return ServerSettings()
 
+    def close(self) -> None:
+        """Nothing opened: no SSH tunnels."""
+
     def save_settings(self, settings: ServerSettings) -> ServerSettings:
         self.saved.append(settings)
         return settings
@@ -199,7 +202,9 @@ def test_choosing_another_data_folder_shows_that_server(qtbot, tmp_path: Path) -
         made.append(path)
         return FakeService(Path(path))
 
-    window = MainWindow(desk(FakeService(tmp_path / "first")), make_services=lambda path: desk(make_service(path)))
+    window = MainWindow(
+        desk(FakeService(tmp_path / "first")), make_services=lambda path, **_where: desk(make_service(path))
+    )
     qtbot.addWidget(window)
     wait_for_phase(qtbot, window, Phase.STOPPED)
     window.log_pane.append_lines(["a line of the first server"])
@@ -258,12 +263,24 @@ def test_polling_an_unchanged_server_leaves_the_screen_alone(qtbot, tmp_path: Pa
     window.close()
 
 
+def restore_through_the_dialog(qtbot, window: MainWindow, archive: Path, folder: Path) -> None:
+    """Restore… has chosen ``archive``; in the dialog that follows, a folder, then Restore here."""
+    window.location_dialog = None
+    window.settings_form.restore_archive_chosen.emit(str(archive))
+    qtbot.waitUntil(lambda: window.location_dialog is not None, timeout=10_000)
+    dialog = window.location_dialog
+    qtbot.waitExposed(dialog)
+    assert archive.name in dialog.windowTitle() and not dialog.move_button.isVisible()
+    qtbot.keyClicks(dialog.folder_edit, str(folder))
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+
+
 def test_backup_then_restore_shows_the_restored_folders_server(qtbot, tmp_path: Path) -> None:
     first = FakeService(tmp_path / "first")
     services = desk(first)
     services.data_dir.ensure()
     services.users.add("alice", "alice-Pa55", "apr1", role="read")
-    window = MainWindow(services, make_services=lambda path: desk(FakeService(Path(path))))
+    window = MainWindow(services, make_services=lambda path, **_where: desk(FakeService(Path(path))))
     qtbot.addWidget(window)
     wait_for_phase(qtbot, window, Phase.STOPPED)
     archive = tmp_path / "saved" / "backup.tar.gz"
@@ -273,15 +290,14 @@ def test_backup_then_restore_shows_the_restored_folders_server(qtbot, tmp_path: 
 
     restored = tmp_path / "restored"
     with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.STOPPED, timeout=30_000):
-        window.settings_form.restore_requested.emit(str(archive), str(restored))
+        restore_through_the_dialog(qtbot, window, archive, restored)
     assert window.settings_form.data_dir_label.text() == str(restored.resolve())
     with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=30_000):
         window.users_tab.refresh()
     assert [(user.name, user.role) for user in window.users_tab.model.rows] == [("alice", "read")]
 
-    with qtbot.waitSignal(window.worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=30_000):
-        window.settings_form.restore_requested.emit(str(archive), str(restored))  # not into a folder in use
-    assert any("is not empty" in line for line in window.log_pane.model.text_lines())
+    restore_through_the_dialog(qtbot, window, archive, restored)  # not into a folder in use
+    qtbot.waitUntil(lambda: any("is not empty" in line for line in window.log_pane.model.text_lines()), timeout=30_000)
     window.close()
 
 
@@ -289,7 +305,7 @@ def test_move_to_shows_the_moved_index(qtbot, tmp_path: Path) -> None:
     services = desk(FakeService(tmp_path / "first"))
     services.data_dir.ensure()
     services.users.add("alice", "alice-Pa55", "apr1")
-    window = MainWindow(services, make_services=lambda path: desk(FakeService(Path(path))))
+    window = MainWindow(services, make_services=lambda path, **_where: desk(FakeService(Path(path))))
     qtbot.addWidget(window)
     wait_for_phase(qtbot, window, Phase.STOPPED)
     with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.STOPPED, timeout=30_000):

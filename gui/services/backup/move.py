@@ -1,7 +1,8 @@
-"""Move an index to another folder: backup, restore, verify, switch; the server is stopped only while copying.
+"""Move an index to another folder, or to a volume on any engine: backup, restore, verify, switch.
 
-The old folder stays as it was until you remove it. If the copy or the new start fails, the old
-server is started again, so a failed move leaves things as they were.
+The server is stopped only while copying. The old folder or volume stays as it was until you
+remove it. If the copy or the new start fails, the old server is started again, so a failed
+move leaves things as they were.
 """
 
 from __future__ import annotations
@@ -9,30 +10,38 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from gui.services.backup.archive import BackupSummary, restore_backup, write_backup
+from gui.services.backup.archive import BackupSummary
+from gui.services.backup.volume_copy import backup_any, restore_any
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError
-from gui.services.server.datadir import open_data_dir
+from gui.services.server.datadir import open_data_dir, open_volume
 
 
 def move_to_folder(services: DeskServices, target: Path) -> tuple[DeskServices, BackupSummary]:
-    """The index of ``services`` in the new folder ``target`` (running if it ran); the old folder stays."""
-    source = services.data_dir.root
-    destination = open_data_dir(target)
-    if destination.root == source:
-        raise BackupError(f"{source} is where the index is already: choose another folder.")
+    """The index of ``services`` in the new folder ``target`` (running if it ran); the old data stays."""
+    return move_index(services, DeskServices.open(open_data_dir(target)))
+
+
+def move_to_volume(services: DeskServices, volume: str, engine: str = "") -> tuple[DeskServices, BackupSummary]:
+    """The index of ``services`` in the new volume ``volume`` on ``engine`` (running if it ran)."""
+    return move_index(services, DeskServices.open(open_volume(volume, engine)))
+
+
+def move_index(services: DeskServices, moved: DeskServices) -> tuple[DeskServices, BackupSummary]:
+    source, destination = services.data_dir, moved.data_dir
+    if (source.root, source.volume, source.engine) == (destination.root, destination.volume, destination.engine):
+        raise BackupError(f"The index is in {source.describe()} already: choose another place.")
     server = services.server
     settings = server.load_settings()
     was_running = server.status().running
-    moved = DeskServices.open(destination)
     with tempfile.TemporaryDirectory(prefix="pypi-desk-move-") as scratch:
         if was_running:
             server.stop()
         try:
-            archive = write_backup(services.data_dir, Path(scratch) / "move.tar.gz")
-            summary = restore_backup(archive.path, destination)  # verified against the manifest
+            archive = backup_any(services, Path(scratch) / "move.tar.gz")
+            summary = restore_any(archive.path, moved)  # verified against the manifest, and in the volume again
             if was_running:
-                moved.server.start(settings)
+                moved.server.start(moved.server.load_settings())
         except BaseException:
             if was_running:
                 server.start(settings)  # as it was

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from gui.services.core import DeskServices
-from gui.services.doctor import client_checks, file_checks, server_checks, tls_checks
+from gui.services.doctor import client_checks, file_checks, server_checks, tls_checks, volume_checks
 from gui.services.doctor.findings import Finding, Outcome
+from gui.services.engines.choice import Engine
 from gui.services.errors import DeskError
 from gui.services.server.settings import ServerSettings
 
@@ -22,11 +23,18 @@ def diagnose(services: DeskServices) -> list[Finding]:
     status, trouble = server_checks.server_status(services, settings)
     if trouble is not None:
         findings.append(trouble)
+    if services.data_dir.is_volume:  # everything through the engine: the data is not on this disk
+        if Engine(services.data_dir.engine).is_local:  # a port of this computer: worth a look
+            findings.append(server_checks.port(settings, status))
+        findings += [volume_checks.volume(services, status), volume_checks.password_file(services, settings)]
+    else:
+        findings += [
+            server_checks.port(settings, status),
+            file_checks.data_dir(services, status),
+            file_checks.package_files(services, settings, status),
+            file_checks.password_file(services, settings, status),
+        ]
     findings += [
-        server_checks.port(settings, status),
-        file_checks.data_dir(services, status),
-        file_checks.package_files(services, settings, status),
-        file_checks.password_file(services, settings, status),
         file_checks.users(services, settings),
         file_checks.pypirc(services, settings),
         client_checks.keyring(services, settings),

@@ -6,6 +6,7 @@ import requests
 
 from gui.services.core import DeskServices
 from gui.services.doctor.findings import HTTP_TIMEOUT, Finding, Outcome
+from gui.services.engines.choice import Engine
 from gui.services.errors import DeskError, PortInUseError, PortNotAllowedError
 from gui.services.server.ports import port_problem
 from gui.services.server.runtime import ServerStatus
@@ -27,7 +28,10 @@ def engine(services: DeskServices, settings: ServerSettings) -> Finding:
         return Finding(name, Outcome.SKIPPED, "The server runs without Docker (the runtime chosen in the settings).")
     problem = services.server.engine_problem()
     if problem is None:
-        return Finding(name, Outcome.OK, "The Docker engine answers.")
+        engine = Engine(services.data_dir.engine)
+        return Finding(
+            name, Outcome.OK, "The Docker engine answers." if engine.is_default else f"{engine.label()} answers."
+        )
     if settings.runtime == "auto":
         detail = f"{problem.reason} The server runs as a local process instead."
         return Finding(name, Outcome.WARNING, detail, problem.fix)
@@ -42,12 +46,14 @@ def image(services: DeskServices, settings: ServerSettings, engine: Finding) -> 
         present = services.server.image_present(settings.image)
     except DeskError as exc:
         return Finding(name, Outcome.PROBLEM, str(exc))
+    engine = Engine(services.data_dir.engine)
+    where = "this machine" if engine.is_default else engine.label()
     if present:
-        return Finding(name, Outcome.OK, f"{settings.image} is on this machine.")
+        return Finding(name, Outcome.OK, f"{settings.image} is on {where}.")
     return Finding(
         name,
         Outcome.WARNING,
-        f"{settings.image} is not on this machine yet: the first start pulls it from its registry.",
+        f"{settings.image} is not on {where} yet: the first start pulls it from its registry.",
         f"Without internet access: 'docker save {settings.image} -o pypiserver.tar' on a machine that has it, "
         "then 'docker load -i pypiserver.tar' here.",
     )

@@ -42,7 +42,10 @@ from gui.services.packages.distribution import Distribution, inspect_distributio
 from gui.services.packages.filenames import server_parse
 from gui.services.packages.listing import Listing, PackageFile, VersionGroup, group, scan
 from gui.services.packages.transport import listed_with_digest, remove, sha256_of, upload
+from gui.services.packages.volume_watcher import VolumePackageWatcher, volume_listing
+from gui.services.packages.watcher import PackageWatcher
 from gui.services.server.service import ServerService
+from gui.services.volume.files import VolumeFiles
 
 log = logging.getLogger(__name__)
 UNCLEAR_ATTEMPTS = 2  # an upload whose outcome was unclear and that did not land is sent once more
@@ -82,9 +85,22 @@ class PackageService:
     def packages_dir(self) -> Path:
         return self.server.data_dir.packages_dir
 
+    @property
+    def volume(self) -> VolumeFiles | None:
+        """The volume that holds the packages, when the server keeps its data in one."""
+        return self.server.volume if self.server.data_dir.is_volume else None
+
     def listing(self) -> Listing:
+        if self.volume is not None:
+            return volume_listing(self.volume)[0]
         files, unrecognized = scan(self.packages_dir)
         return group(files.values(), unrecognized)
+
+    def watcher(self, on_listing: Callable[[Listing], None]) -> PackageWatcher | VolumePackageWatcher:
+        """What keeps a listing current: file-system events for a folder, asking the engine for a volume."""
+        if self.volume is not None:
+            return VolumePackageWatcher(self.volume, on_listing)
+        return PackageWatcher(self.packages_dir, on_listing)
 
     def saved_credentials(self) -> Credentials | None:
         """This server's user and password from ``~/.pypirc``, as twine would find them."""
@@ -223,9 +239,15 @@ class PackageService:
             verify = self.server.verify()
             for served_name, served_version in sorted({served_as(f) for f in files}):
                 remove(url, served_name, served_version, credentials, verify=verify)
+        elif self.volume is not None:
+            self.volume.remove_files([f"packages/{f.relative_path}" for f in files])
         else:
             self._delete_from_folder(files)
-        left = [f.filename for f in files if (self.packages_dir / f.relative_path).exists()]
+        if self.volume is not None:
+            present = {entry[0] for entry in self.volume.package_entries()}
+            left = [f.filename for f in files if f.relative_path in present]
+        else:
+            left = [f.filename for f in files if (self.packages_dir / f.relative_path).exists()]
         if left:
             raise DeskError(f"These files are still there: {', '.join(left)}. Delete them by hand.")
         return [f.filename for f in files]

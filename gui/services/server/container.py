@@ -1,8 +1,10 @@
-"""Runs the server as the pypiserver container, through the Docker SDK.
+"""Runs the server as the pypiserver container, through the Docker SDK, on any engine.
 
-The container mounts the data folder's password folder (read-only) at
-``/data/auth`` and its packages at ``/data/packages``, publishes port 8080 on the
-chosen host address, and is named and labelled after the data folder so that a
+With a data folder, the container mounts its password folder (read-only) at ``/data/auth``
+and its packages at ``/data/packages``. With a volume (see :mod:`gui.services.volume`), it
+mounts only that volume, at ``/data/desk``, into which the app has put the launcher, users and
+certificate through the API: no path of this machine reaches the engine. Either way it
+publishes port 8080 on the chosen address and is named and labelled after its data, so a
 reopened app adopts it instead of starting a second one.
 """
 
@@ -12,17 +14,17 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
 import docker
 import docker.errors
 import requests
 from docker.types import Mount
 
+from gui.services.engines.choice import Engine
+from gui.services.engines.reach import Reach
 from gui.services.errors import (
     DeskError,
     EngineUnavailableError,
-    ImagePullError,
     PortInUseError,
     ServerStartError,
 )
@@ -37,11 +39,13 @@ from gui.services.server.command import (
     pypiserver_args,
 )
 from gui.services.server.container_log import DockerLogStream, since_for
-from gui.services.server.datadir import LABEL_DATA_DIR, LABEL_ROLE, LABEL_SCHEME, DataDir
+from gui.services.server.datadir import LABEL_PUBLIC_NAME, LABEL_ROLE, LABEL_SCHEME, DataDir
 from gui.services.server.health import wait_until_answers
-from gui.services.server.pull_progress import PullTracker
+from gui.services.server.pull_progress import ensure_image
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
-from gui.services.server.settings import ServerSettings
+from gui.services.server.settings import DEFAULT_IMAGE, ServerSettings
+from gui.services.volume import layout
+from gui.services.volume.files import VolumeFiles
 
 CONTAINER_PORT = 8080
 START_TIMEOUT = 60.0
@@ -51,8 +55,21 @@ LOG_TAIL_ON_ERROR = 30
 ClientFactory = Callable[[], docker.DockerClient]
 
 
-def engine_error(exc: BaseException) -> EngineUnavailableError:
+def engine_error(exc: BaseException, engine: Engine | None = None) -> EngineUnavailableError:
     """Turn a failure to reach the engine into words that say how to fix it."""
+    if isinstance(exc, EngineUnavailableError):
+        return exc
+    if engine is not None and not engine.is_default:
+        if engine.is_ssh:
+            from gui.services.engines.ssh import ssh_problem
+
+            problem = ssh_problem(engine.url())
+            if problem is not None:
+                return problem
+        return EngineUnavailableError(
+            f"No Docker engine answers at {engine.url()} ({exc}).",
+            "Check that Docker runs on that machine and that this computer may reach it, then retry.",
+        )
     where = os.environ.get("DOCKER_HOST") or "the default socket (/var/run/docker.sock)"
     text = str(exc)
     if "Permission denied" in text or isinstance(exc.__context__, PermissionError):
@@ -73,10 +90,21 @@ class DockerRuntime:
 
     name = "docker"
 
-    def __init__(self, data_dir: DataDir, client_factory: ClientFactory = docker.from_env) -> None:
+    def __init__(
+        self, data_dir: DataDir, client_factory: ClientFactory | None = None, engine: Engine | None = None
+    ) -> None:
         self._data_dir = data_dir
-        self._client_factory = client_factory
+        self.engine = engine or Engine(data_dir.engine)
+        self._client_factory = client_factory or self.engine.client
         self._client: docker.DockerClient | None = None
+        self.reach = Reach(self.engine)
+        self.helper_image = DEFAULT_IMAGE  # the image helpers of a volume run (the server's, once it started)
+        self._helper_image_ready = False
+        self.volume = (
+            VolumeFiles(data_dir.volume, self._engine, self._ready_helper_image, self._running_container)
+            if data_dir.volume
+            else None
+        )
 
     # -- engine ---------------------------------------------------------------
 
@@ -89,9 +117,20 @@ class DockerRuntime:
             yield self._client
         except docker.errors.APIError as exc:
             raise DeskError(f"The Docker engine refused the request: {exc.explanation or exc}.") from exc
-        except (requests.ConnectionError, docker.errors.DockerException) as exc:
-            self._client = None
-            raise engine_error(exc) from exc
+        except (requests.ConnectionError, docker.errors.DockerException, EngineUnavailableError) as exc:
+            client, self._client = self._client, None
+            if client is not None:  # its connections (and an SSH forward) are of no more use
+                with contextlib.suppress(Exception):
+                    client.close()
+            raise engine_error(exc, self.engine) from exc
+
+    def close(self) -> None:
+        """Close the tunnels and the client's connections (over ssh://, each is an ssh process)."""
+        self.reach.close()
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
 
     def engine_available(self) -> bool:
         return self.engine_problem() is None
@@ -125,12 +164,19 @@ class DockerRuntime:
             result = container.exec_run(["test", "-r", path_in_container], user=user or "")
             return result.exit_code == 0
 
-    def _engine_host(self, client: docker.DockerClient) -> str | None:
-        """The engine's host name when it is remote (tcp://), where the port is published."""
-        base = urlsplit(client.api.base_url)
-        if base.scheme in ("http", "https") and base.hostname not in (None, "localhost", "127.0.0.1"):
-            return base.hostname
-        return None
+    def _running_container(self):  # -> Container | None
+        """This server's container while it runs."""
+        with self._engine() as client:
+            container = self._find(client)
+        return container if container is not None and container.status == "running" else None
+
+    def _ready_helper_image(self) -> str:
+        """The image a volume's helpers run, pulled first when the engine lacks it."""
+        if not self._helper_image_ready:
+            with self._engine() as client:
+                ensure_image(client, self.helper_image, None)
+            self._helper_image_ready = True
+        return self.helper_image
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -140,14 +186,15 @@ class DockerRuntime:
             container = client.containers.get(self._data_dir.container_name)
         except docker.errors.NotFound:
             container = None
+        key, value = self._data_dir.identity
         if container is not None:
-            if container.labels.get(LABEL_DATA_DIR) != str(self._data_dir.root):
+            if container.labels.get(key) != value:
                 raise DeskError(
                     f"A container named {container.name} exists that PyPI Desk did not start for "
-                    f"{self._data_dir.root}. Remove or rename it (docker rm -f {container.name})."
+                    f"{self._data_dir.describe()}. Remove or rename it (docker rm -f {container.name})."
                 )
             return container
-        labelled = client.containers.list(all=True, filters={"label": f"{LABEL_DATA_DIR}={self._data_dir.root}"})
+        labelled = client.containers.list(all=True, filters={"label": f"{key}={value}"})
         servers = [c for c in labelled if c.labels.get(LABEL_ROLE, "server") == "server"]
         servers.sort(key=lambda c: c.status != "running")  # a running one first
         return servers[0] if servers else None
@@ -168,13 +215,19 @@ class DockerRuntime:
         bindings = container.attrs["HostConfig"]["PortBindings"].get(f"{CONTAINER_PORT}/tcp") or [{}]
         host_ip = bindings[0].get("HostIp") or "0.0.0.0"
         port = int(bindings[0].get("HostPort") or 0)
-        https = container.labels.get(LABEL_SCHEME) == "https"
-        url = ServerSettings(port=port, host=host_ip, https=https).url if port else None
-        remote = self._engine_host(client)
-        if remote and port:
-            url = f"{'https' if https else 'http'}://{remote}:{port}"
+        scheme = "https" if container.labels.get(LABEL_SCHEME) == "https" else "http"
+        url, note = (None, "")
+        if port:
+            url, note = self.reach.url(
+                scheme=scheme, bind_host=host_ip, port=port, public_name=container.labels.get(LABEL_PUBLIC_NAME, "")
+            )
+        where = f" on {self.engine.label()}" if not self.engine.is_default else ""
         return ServerStatus(
-            runtime=self.name, state="running", url=url, detail=f"container {container.name} ({container.short_id})"
+            runtime=self.name,
+            state="running",
+            url=url,
+            detail=f"container {container.name} ({container.short_id}){where}",
+            note=note,
         )
 
     def start(self, settings: ServerSettings, progress: ProgressCallback | None = None) -> ServerStatus:
@@ -186,8 +239,13 @@ class DockerRuntime:
                 return self._status_of(client, existing)
             if existing is not None:
                 existing.remove(force=True)
-            self._ensure_image(client, settings.image, progress)
+            ensure_image(client, settings.image, progress)
             self._data_dir.ensure()
+            if self.volume is not None:
+                from gui.services.volume.prepare import prepare_volume
+
+                self.helper_image, self._helper_image_ready = settings.image, True
+                prepare_volume(self.volume, settings, self._data_dir.tls_dir)
             container = self._create(client, settings)
             try:
                 container.start()
@@ -199,31 +257,46 @@ class DockerRuntime:
                 raise ServerStartError(f"Docker could not start the server container: {message}") from exc
             return self._wait_until_ready(client, container, settings)
 
+    def _layout(self, settings: ServerSettings) -> tuple[list[Mount], str, list[str]]:
+        """(mounts, the folder the server's files are in, the entrypoint) for a folder or a volume."""
+        if self.volume is not None:
+            mounts = [
+                Mount(layout.MOUNT, self.volume.volume, type="volume"),
+                # The image declares /data/packages a volume: an empty tmpfs there, not an anonymous volume per start.
+                Mount("/data/packages", None, type="tmpfs", tmpfs_size=1024 * 1024),
+            ]
+            entrypoint = ["python3", layout.in_container(f"{layout.LAUNCHER}/launcher.py"), "--container"]
+            return mounts, layout.MOUNT, entrypoint
+        tls = [Mount("/data/tls", str(self._data_dir.tls_dir), type="bind", read_only=True)] if settings.https else []
+        mounts = [  # source and target apart: a ':' in a path is just a character
+            Mount("/data/auth", str(self._data_dir.auth_dir), type="bind", read_only=True),
+            Mount("/data/packages", str(self._data_dir.packages_dir), type="bind"),
+            Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True),
+            *tls,  # the server's certificate and key only: the CA's key is never mounted
+        ]
+        return mounts, "/data", CONTAINER_ENTRYPOINT
+
     def _create(self, client: docker.DockerClient, settings: ServerSettings):
-        options = launcher_options(settings, tls_dir="/data/tls", roles_file="/data/auth/roles.json")
+        mounts, base, entrypoint = self._layout(settings)
+        options = launcher_options(settings, tls_dir=f"{base}/tls", roles_file=f"{base}/auth/roles.json")
         command = options + pypiserver_args(
             settings,
             port=CONTAINER_PORT,
-            password_file="/data/auth/.htpasswd",
-            packages_dir="/data/packages",
+            password_file=f"{base}/auth/.htpasswd",
+            packages_dir=f"{base}/packages",
             server="gunicorn",
         )
-        tls = [Mount("/data/tls", str(self._data_dir.tls_dir), type="bind", read_only=True)] if settings.https else []
+        labels = {**self._data_dir.labels(), LABEL_SCHEME: settings.scheme, LABEL_PUBLIC_NAME: settings.public_name}
         try:
             return client.containers.create(
                 settings.image,
-                entrypoint=CONTAINER_ENTRYPOINT,
+                entrypoint=entrypoint,
                 command=command,
                 name=self._data_dir.container_name,
-                labels={**self._data_dir.labels(), LABEL_SCHEME: settings.scheme},
+                labels=labels,
                 environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG},  # for the plain way, if it comes to that
                 ports={f"{CONTAINER_PORT}/tcp": (settings.host, settings.port)},
-                mounts=[  # source and target apart: a ':' in a path is just a character
-                    Mount("/data/auth", str(self._data_dir.auth_dir), type="bind", read_only=True),
-                    Mount("/data/packages", str(self._data_dir.packages_dir), type="bind"),
-                    Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True),
-                    *tls,  # the server's certificate and key only: the CA's key is never mounted
-                ],
+                mounts=mounts,
                 detach=True,
             )
         except docker.errors.APIError as exc:
@@ -234,8 +307,13 @@ class DockerRuntime:
             container.reload()
             return container.status in ("created", "running")
 
-        host = self._engine_host(client) or settings.local_host
-        if wait_until_answers(f"{settings.scheme}://{host}:{settings.port}{HEALTH_PATH}", still_running, START_TIMEOUT):
+        url, why = self.reach.url(
+            scheme=settings.scheme, bind_host=settings.host, port=settings.port, public_name=settings.public_name
+        )
+        if url is None:
+            container.remove(force=True)
+            raise ServerStartError(why)
+        if wait_until_answers(f"{url}{HEALTH_PATH}", still_running, START_TIMEOUT):
             container.reload()
             started = self._status_of(client, container)
             note = launcher_note(container.logs(tail=LOG_TAIL_ON_ERROR).decode("utf-8", "replace"))
@@ -253,27 +331,6 @@ class DockerRuntime:
             tail,
         )
 
-    def _ensure_image(self, client: docker.DockerClient, image: str, progress: ProgressCallback | None) -> None:
-        try:
-            client.images.get(image)
-            return
-        except docker.errors.ImageNotFound:
-            pass
-        tracker = PullTracker()
-        try:
-            for event in client.api.pull(image, stream=True, decode=True):
-                if "error" in event:
-                    raise ImagePullError(_pull_failed(image, event["error"]))
-                update = tracker.update(event)
-                if progress is not None and update is not None:
-                    progress(update)
-        except docker.errors.APIError as exc:
-            raise ImagePullError(_pull_failed(image, str(exc.explanation or exc))) from exc
-        try:
-            client.images.get(image)
-        except docker.errors.ImageNotFound:
-            raise ImagePullError(_pull_failed(image, "the registry sent no image")) from None
-
     def stop(self) -> None:
         """Stop and remove the container; the data folder stays as it is."""
         with self._engine() as client:
@@ -287,6 +344,9 @@ class DockerRuntime:
 
     def remove_package_files(self, image: str, relative_paths: list[str]) -> None:
         """Delete files under packages/ that only the container's user may delete (a one-shot container)."""
+        if self.volume is not None:
+            self.volume.remove_files([f"{layout.PACKAGES}/{path}" for path in relative_paths])
+            return
         paths = [f"/data/packages/{path}" for path in relative_paths]
         with self._engine() as client:
             client.containers.run(
@@ -311,10 +371,3 @@ class DockerRuntime:
                 stream=True, follow=follow, timestamps=True, since=since, tail="all" if tail is None else tail
             )
             return DockerLogStream(raw, container.id, after)
-
-
-def _pull_failed(image: str, reason: str) -> str:
-    return (
-        f"The image {image} is not on this machine and could not be pulled: {reason}. "
-        "Check the network and the image name, or load the image by hand (docker load), then retry."
-    )

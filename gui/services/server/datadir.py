@@ -30,6 +30,8 @@ ROLES_FILE_NAME = "roles.json"
 LABEL_MANAGED = f"{APP_ID}.managed"
 LABEL_DATA_DIR = f"{APP_ID}.data-dir"
 LABEL_SCHEME = f"{APP_ID}.scheme"  # "https" when the server speaks TLS (its URL, for whoever adopts it)
+LABEL_VOLUME = f"{APP_ID}.volume"
+LABEL_PUBLIC_NAME = f"{APP_ID}.public-name"  # the name clients use for a server on another machine
 LABEL_ROLE = f"{APP_ID}.role"  # "server", or "cleanup" for a one-shot container that deletes files
 
 
@@ -44,6 +46,18 @@ class DataDir:
 
     root: Path
     legacy_layout: bool
+    volume: str = ""  # a named Docker volume holds the server's data; root then keeps only local state
+    engine: str = ""  # the engine (see gui.services.engines.choice): "" is this machine's
+
+    @property
+    def is_volume(self) -> bool:
+        return bool(self.volume)
+
+    def describe(self) -> str:
+        """Where the data is, in words: a folder's path, or a volume and its engine."""
+        if not self.is_volume:
+            return str(self.root)
+        return f"volume {self.volume}" + (f" on {self.engine}" if self.engine else "")
 
     @property
     def auth_dir(self) -> Path:
@@ -85,12 +99,20 @@ class DataDir:
     @property
     def container_name(self) -> str:
         """Stable per folder, so a reopened app finds the container it started."""
+        if self.is_volume:  # a volume's name is unique on its engine, and another PyPI Desk finds it too
+            return f"pypi-desk-vol-{self.volume}"
         digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
         return f"pypi-desk-{digest}"
 
+    @property
+    def identity(self) -> tuple[str, str]:
+        """The label (key, value) that marks this server's containers."""
+        return (LABEL_VOLUME, self.volume) if self.is_volume else (LABEL_DATA_DIR, str(self.root))
+
     def labels(self, role: str = "server") -> dict[str, str]:
         """What marks a container as this folder's (found by these even when renamed)."""
-        return {LABEL_MANAGED: "1", LABEL_DATA_DIR: str(self.root), LABEL_ROLE: role}
+        key, value = self.identity
+        return {LABEL_MANAGED: "1", key: value, LABEL_ROLE: role}
 
     def ensure(self) -> None:
         """Create what the server needs to start: folders and an empty password file.
@@ -102,6 +124,8 @@ class DataDir:
         """
         try:  # two starts at once may both get here: every step tolerates the other's
             self.root.mkdir(parents=True, mode=0o700, exist_ok=True)
+            if self.is_volume:
+                return  # the server's files are in the volume: here only settings, certificates and locks
             self.packages_dir.mkdir(exist_ok=True)
             self.auth_dir.mkdir(mode=0o755, exist_ok=True)
             with contextlib.suppress(FileExistsError):
@@ -126,3 +150,18 @@ def open_data_dir(path: Path | str | None = None) -> DataDir:
         )
     legacy = (root / PASSWORD_FILE_NAME).is_file() and not (root / "auth" / PASSWORD_FILE_NAME).exists()
     return DataDir(root=root, legacy_layout=legacy)
+
+
+def volume_state_dir(engine_slug: str, volume: str) -> Path:
+    """Where PyPI Desk keeps its own state for a server in a volume (settings, the CA, locks): never the data."""
+    return platformdirs.user_state_path("pypi-desk", appauthor=False) / "volumes" / engine_slug / volume
+
+
+def open_volume(volume: str, engine: str = "") -> DataDir:
+    """The server whose data is the named volume on ``engine`` (a context name or URL; "" is this machine's)."""
+    from gui.services.engines.choice import parse_engine
+    from gui.services.volume.layout import check_volume_name
+
+    check_volume_name(volume)
+    slug = parse_engine(engine).slug
+    return DataDir(root=volume_state_dir(slug, volume), legacy_layout=False, volume=volume, engine=engine.strip())

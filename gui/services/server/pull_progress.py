@@ -1,8 +1,13 @@
-"""Overall progress of ``docker pull`` from its per-layer JSON events."""
+"""Pulling the server image when an engine lacks it: overall progress from ``docker pull``'s per-layer
+JSON events, and a failed pull said in words."""
 
 from __future__ import annotations
 
-from gui.services.server.runtime import PullProgress
+import docker
+import docker.errors
+
+from gui.services.errors import ImagePullError
+from gui.services.server.runtime import ProgressCallback, PullProgress
 
 _DONE = {"Download complete", "Pull complete", "Verifying Checksum"}
 
@@ -41,3 +46,33 @@ class PullTracker:
             for layer, (current, total) in self._layers.items()
         ]
         return min(1.0, sum(parts) / len(parts))
+
+
+def ensure_image(client: docker.DockerClient, image: str, progress: ProgressCallback | None) -> None:
+    """Pull ``image`` unless the engine has it, reporting progress; raises ImagePullError in words."""
+    try:
+        client.images.get(image)
+        return
+    except docker.errors.ImageNotFound:
+        pass
+    tracker = PullTracker()
+    try:
+        for event in client.api.pull(image, stream=True, decode=True):
+            if "error" in event:
+                raise ImagePullError(_pull_failed(image, event["error"]))
+            update = tracker.update(event)
+            if progress is not None and update is not None:
+                progress(update)
+    except docker.errors.APIError as exc:
+        raise ImagePullError(_pull_failed(image, str(exc.explanation or exc))) from exc
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        raise ImagePullError(_pull_failed(image, "the registry sent no image")) from None
+
+
+def _pull_failed(image: str, reason: str) -> str:
+    return (
+        f"The image {image} is not on this machine and could not be pulled: {reason}. "
+        "Check the network and the image name, or load the image by hand (docker load), then retry."
+    )

@@ -25,6 +25,7 @@ from gui.services.server.settings import ServerSettings, load_settings, save_set
 
 if TYPE_CHECKING:
     from gui.services.tls.service import TlsService
+    from gui.services.volume.files import VolumeFiles
 
 LOCK_FILE_NAME = ".pypi-desk-server.lock"
 LOCK_TIMEOUT = 600  # a start may be pulling the image
@@ -51,14 +52,39 @@ class ServerService:
         return cls(data_dir, DockerRuntime(data_dir), ProcessRuntime(data_dir))
 
     def load_settings(self) -> ServerSettings:
-        return load_settings(self.data_dir.settings_file)
+        """The saved settings; a volume's server first opened here takes those the volume carries."""
+        if self.data_dir.is_volume and not self.data_dir.settings_file.exists():
+            self._adopt_volume_settings()
+        return self._filled(load_settings(self.data_dir.settings_file))
+
+    def _filled(self, settings: ServerSettings) -> ServerSettings:
+        """``settings`` with the name clients use for another machine's server (its engine's host) filled in."""
+        remote_host = self.docker.engine.host()
+        if remote_host and not settings.public_name:
+            return settings.replace(public_name=remote_host)
+        return settings
+
+    def _adopt_volume_settings(self) -> None:
+        from gui.services.volume.prepare import saved_settings
+
+        try:
+            carried = saved_settings(self.docker.volume) if self.docker.volume and self.docker.volume.exists() else None
+        except DeskError:
+            return  # the engine does not answer: the defaults until it does
+        if carried:
+            known = {name: value for name, value in carried.items() if name in ServerSettings.__dataclass_fields__}
+            with contextlib.suppress(DeskError, TypeError):
+                self.save_settings(ServerSettings(**known))
 
     def save_settings(self, settings: ServerSettings) -> ServerSettings:
         """Validate and store ``settings``; on a bad value the previous file stays."""
         settings.validate()
+        stored = settings
+        if settings.public_name and settings.public_name == self.docker.engine.host():
+            stored = settings.replace(public_name="")  # the engine's own name is the default: it moves with it
         self.data_dir.ensure()
         try:
-            save_settings(self.data_dir.settings_file, settings)
+            save_settings(self.data_dir.settings_file, stored)
         except OSError as exc:
             raise DataDirError(
                 f"Cannot save the settings in {self.data_dir.root}: {exc.strerror or exc}. "
@@ -67,7 +93,7 @@ class ServerService:
         return settings
 
     def _runtime_for(self, choice: str) -> tuple[Runtime, str]:
-        if choice == "docker":
+        if choice == "docker" or self.data_dir.is_volume:  # a volume is Docker's by nature
             return self.docker, ""
         if choice == "process":
             return self.process, ""
@@ -94,8 +120,14 @@ class ServerService:
         self, settings: ServerSettings, progress: ProgressCallback | None = None, runtime: str | None = None
     ) -> ServerStatus:
         """Start the server, or adopt the one already running for this folder (in either runtime)."""
+        settings = self._filled(settings)
         settings.validate()
-        wanted = runtime or settings.runtime
+        if self.data_dir.is_volume and runtime == "process":
+            raise DeskError(
+                f"The server of {self.data_dir.describe()} runs in Docker: a local process cannot reach a Docker "
+                "volume. Start it without --runtime, or move the index to a folder first."
+            )
+        wanted = "docker" if self.data_dir.is_volume else (runtime or settings.runtime)
         self.data_dir.ensure()
         with self._one_at_a_time():
             current = self.status("docker" if wanted == "docker" else "auto")
@@ -123,6 +155,8 @@ class ServerService:
         """This folder's server, wherever it runs. ``runtime`` is where it last ran (or is meant to):
         with ``docker`` a lost engine is an error (the server may run there still); with ``process``
         Docker is asked quietly, and an engine that does not answer is no problem to report."""
+        if self.data_dir.is_volume:
+            return self.docker.status()
         process_status = self.process.status()
         if process_status.running:
             return process_status
@@ -170,6 +204,15 @@ class ServerService:
     def verify(self) -> str | bool:
         """What an HTTP client of the app checks the server's certificate with (``requests``' verify)."""
         return self.tls.verify(self.load_settings())
+
+    @property
+    def volume(self) -> VolumeFiles | None:
+        """The volume that holds this server's data (None with a data folder): read and written through the API."""
+        return self.docker.volume
+
+    def close(self) -> None:
+        """Close what this service opened on the way (SSH tunnels, connections); the server keeps running."""
+        self.docker.close()
 
     def engine_problem(self) -> EngineUnavailableError | None:
         """None when the Docker engine answers; otherwise why not, and how to fix it."""

@@ -61,6 +61,7 @@ class ServerSettings:
     tls_cert: str = ""  # your own certificate and key instead of the app's (both or neither)
     tls_key: str = ""
     tls_ca: str = ""  # the CA clients must trust for your own certificate ("" = the system's)
+    public_name: str = ""  # the host name clients use ("" = this computer, or the engine's machine)
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` naming the first bad value and what to use."""
@@ -98,6 +99,11 @@ class ServerSettings:
                 "Your own certificate needs both files: tls_cert (the certificate) and tls_key (its private "
                 "key). Give both, or neither to use PyPI Desk's own certificate."
             )
+        if self.public_name and not _HOST_NAME.match(self.public_name):
+            raise SettingsError(
+                f"{self.public_name!r} is not a host name or an IP address for clients: use a name such as "
+                "pypi.example.lan, or leave it empty."
+            )
         for name in self.extra_names:
             if not _HOST_NAME.match(name):
                 raise SettingsError(
@@ -124,7 +130,10 @@ class ServerSettings:
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://{self.local_host}:{self.port}"
+        """The address clients use: the public name when there is one, else how this computer reaches it."""
+        host = self.public_name or self.local_host
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"{self.scheme}://{host}:{self.port}"
 
     @property
     def extra_names(self) -> list[str]:
@@ -188,6 +197,7 @@ _FIELD_TYPES: dict[str, type] = {
     "tls_cert": str,
     "tls_key": str,
     "tls_ca": str,
+    "public_name": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text in quotes", bool: "true or false (without quotes)"}
 

@@ -56,6 +56,8 @@ def default_names(settings: ServerSettings) -> list[str]:
                 names.append(str(ip))
     if not ipaddress.ip_address(settings.host).is_unspecified:
         names.append(settings.host)
+    if settings.public_name:  # the engine's machine, or the name the user gave clients
+        names.append(settings.public_name)
     names += settings.extra_names
     return list(dict.fromkeys(name for name in names if name))
 

@@ -2,8 +2,9 @@
 
 Built on passlib's ``HtpasswdFile``. Every change is a locked read-modify-write
 (two app instances never lose each other's users or roles) that replaces the file
-atomically, mode 0644 so the container's own user (uid 9898) can read it. The
-server reads both files when they change: no restart is needed.
+atomically, mode 0644 so the container's own user (uid 9898) can read it, in a local
+folder or in a Docker volume (:mod:`gui.services.users.auth_files`). The server reads
+both files when they change: no restart is needed.
 
 Roles live beside the password file in ``roles.json`` (``{"readers": [...]}``), in the
 form the server's launcher reads (``inside/roles.py``): a user it does not name is a
@@ -17,12 +18,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
 from passlib.apache import HtpasswdFile
 from passlib.hash import apr_md5_crypt, bcrypt, sha256_crypt, sha512_crypt
 
-from gui.services.atomic import write_atomic
 from gui.services.errors import PasswordFileError, UserError
+from gui.services.users.auth_files import AuthFiles, FolderAuthFiles
 from gui.services.users.password_file import LineProblem, check_lines, describe_hash, entries, without_bom
 from gui.services.users.rules import DEFAULT_SCHEME, PUBLISH, READ, ROLES, check_name, check_password
 
@@ -33,10 +33,6 @@ SCHEMES = {
     "sha256": sha256_crypt,
     "sha512": sha512_crypt,
 }
-PASSWORD_FILE_MODE = 0o644
-
-
-ROLES_FILE_NAME = "roles.json"
 
 
 @dataclass(frozen=True)
@@ -47,21 +43,23 @@ class User:
 
 
 class UserStore:
-    """The users of one password file."""
+    """The users of one password file (a path, or :class:`AuthFiles` in a folder or a volume)."""
 
-    def __init__(self, password_file: Path) -> None:
-        self.password_file = password_file
-        self.roles_file = password_file.with_name(ROLES_FILE_NAME)
-        self._lock = FileLock(str(password_file.with_name(password_file.name + ".lock")), timeout=10)
+    def __init__(self, source: Path | AuthFiles) -> None:
+        self.files: AuthFiles = FolderAuthFiles(source) if isinstance(source, Path) else source
+        self.password_file = source if isinstance(source, Path) else None  # None: not on this machine
+
+    @property
+    def roles_file(self) -> Path | None:
+        """The roles file on this machine (None when the users live in a volume)."""
+        return self.files.roles_file if isinstance(self.files, FolderAuthFiles) else None
 
     def _read_text(self) -> str:
         try:
-            return self.password_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return ""
+            return (self.files.read_password() or b"").decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise PasswordFileError(
-                f"Cannot read the password file {self.password_file}: {exc}. Check its permissions."
+                f"Cannot read the password file {self.files.password_where}: {exc}. Check its permissions."
             ) from exc
 
     def _load(self) -> HtpasswdFile:
@@ -73,7 +71,7 @@ class UserStore:
         blocking = [problem for problem in check_lines(text) if problem.blocks_edits]
         if blocking:
             raise PasswordFileError(
-                f"The password file {self.password_file} has lines the server cannot read:\n"
+                f"The password file {self.files.password_where} has lines the server cannot read:\n"
                 + "\n".join(map(str, blocking))
                 + "\nRemove broken lines first (a repair of the password file), or edit the file."
             )
@@ -81,24 +79,21 @@ class UserStore:
 
     def _save(self, data: bytes) -> None:
         """Replace the file (the caller holds the lock, so no other save is half done)."""
-        for stale in self.password_file.parent.glob(f".{self.password_file.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                stale.unlink()  # left by a save that was killed
         try:
-            self.password_file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.password_file, data, mode=PASSWORD_FILE_MODE)
+            self.files.save_password(data)
         except OSError as exc:
             raise PasswordFileError(
-                f"Cannot write the password file {self.password_file}: {exc.strerror or exc}. "
+                f"Cannot write the password file {self.files.password_where}: {exc.strerror or exc}. "
                 "Check that the folder is yours and writable; nothing was changed."
             ) from exc
 
     def users(self) -> list[User]:
         """Each user once, described by the line the server uses (the first)."""
         described: dict[str, str] = {}
-        for _number, name, hashed in entries(self._read_text()):
+        with self.files.reading():  # one round trip for both files when they are in a volume
+            text, readers = self._read_text(), self._readers()
+        for _number, name, hashed in entries(text):
             described.setdefault(name, describe_hash(hashed))
-        readers = self._readers()
         return [User(name, scheme, READ if name in readers else PUBLISH) for name, scheme in described.items()]
 
     def problems(self) -> list[LineProblem]:
@@ -168,38 +163,27 @@ class UserStore:
 
     def _readers(self) -> frozenset[str]:
         try:
-            data = json.loads(self.roles_file.read_text(encoding="utf-8"))
-            return frozenset(data.get("readers", []))
-        except FileNotFoundError:
-            return frozenset()
+            raw = self.files.read_roles()
+            if raw is None:
+                return frozenset()
+            return frozenset(json.loads(raw.decode("utf-8")).get("readers", []))
         except (OSError, ValueError, AttributeError) as exc:
             raise PasswordFileError(
-                f"Cannot read the roles file {self.roles_file}: {exc}. Fix it, or delete it (every user then "
+                f"Cannot read the roles file {self.files.roles_where}: {exc}. Fix it, or delete it (every user then "
                 "publishes), then try again."
             ) from exc
 
     def _save_readers(self, readers: frozenset[str] | set[str]) -> None:
         data = json.dumps({"format": 1, "readers": sorted(readers)}, indent=2) + "\n"
         try:
-            write_atomic(self.roles_file, data.encode("utf-8"), mode=PASSWORD_FILE_MODE)
+            self.files.save_roles(data.encode("utf-8"))
         except OSError as exc:
-            raise PasswordFileError(f"Cannot write the roles file {self.roles_file}: {exc.strerror or exc}.") from exc
+            raise PasswordFileError(
+                f"Cannot write the roles file {self.files.roles_where}: {exc.strerror or exc}."
+            ) from exc
 
-    @contextlib.contextmanager
-    def _locked(self):
-        try:
-            self.password_file.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock:
-                yield
-        except TimeoutError as exc:
-            raise PasswordFileError(
-                "Another PyPI Desk is changing the users of this server right now; try again in a moment."
-            ) from exc
-        except PermissionError as exc:
-            raise PasswordFileError(
-                f"Cannot lock the password file in {self.password_file.parent}: {exc.strerror}. "
-                "Check that the folder is yours and writable."
-            ) from exc
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return self.files.locked()
 
 
 def _check_role(role: str) -> None:

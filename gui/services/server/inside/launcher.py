@@ -12,7 +12,8 @@ list and download, not publish: see ``roles.py``).
 It takes the very arguments ``pypi-server`` would (parsed by pypiserver's own parser) and
 runs the image's Python, pypiserver, gunicorn and gevent; nothing is installed. In the
 container it replaces the image's entrypoint and keeps its duties: as root, it makes
-``/data/packages`` usable by the pypiserver user (uid 9898) and then drops to that user.
+the packages folder (``/data/packages``, or the volume's) usable by the pypiserver user (uid 9898)
+and then drops to that user.
 
 The app is built with ``pypiserver.app(**config)`` in gunicorn's worker (not preloaded in
 the master, whose threads a fork would lose) and wrapped in :class:`FastPages`. When the
@@ -63,23 +64,23 @@ def missing_api(required: tuple[tuple[str, str], ...] = REQUIRED) -> str | None:
     return None
 
 
-def become_server_user(options: dict[str, str]) -> dict[str, str]:
-    """The image entrypoint's duties when started as root: packages/ usable by uid 9898, then drop to it.
+def become_server_user(options: dict[str, str], packages: str = PACKAGES) -> dict[str, str]:
+    """The image entrypoint's duties when started as root: ``packages`` usable by uid 9898, then drop to it.
     Returns the options with the TLS files' copies that user reads."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return options
     import pwd
 
     user = pwd.getpwnam(SERVER_USER)
-    os.makedirs(PACKAGES, exist_ok=True)
-    if not _usable_by(user, PACKAGES):
-        for folder, _dirs, files in os.walk(PACKAGES):
+    os.makedirs(packages, exist_ok=True)
+    if not _usable_by(user, packages):
+        for folder, _dirs, files in os.walk(packages):
             for path in [folder, *(os.path.join(folder, name) for name in files)]:
                 with contextlib.suppress(OSError):  # the check below says what still is wrong
                     os.chown(path, user.pw_uid, user.pw_gid)
-    if not _usable_by(user, PACKAGES):
+    if not _usable_by(user, packages):
         sys.exit(f"Cannot start pypiserver: the {SERVER_USER} user (uid {user.pw_uid}) must be able to read, "
-                 f"write and enter {PACKAGES}")  # fmt: skip
+                 f"write and enter {packages}")  # fmt: skip
     options = copy_tls_for(user, options)
     os.setgroups([user.pw_gid])
     os.setgid(user.pw_gid)
@@ -238,7 +239,7 @@ def main(argv: list[str]) -> None:
     in_container = argv[:1] == ["--container"]
     options, argv = split_options(argv[1:] if in_container else argv)
     if in_container:
-        options = become_server_user(options)
+        options = become_server_user(options, argv[-1] if argv else PACKAGES)  # pypiserver's last argument
     problem = missing_api()
     if problem is not None:
         if needs_launcher(options):  # plain pypiserver has neither TLS nor roles: serving without them is worse

@@ -1,0 +1,167 @@
+"""Backup and restore for a server in a Docker volume, in the same archive as a folder's.
+
+A volume's files come out through the API into a private staging folder shaped like a data
+folder (with the settings and certificates PyPI Desk keeps for it on this machine), and the
+folder's archive code writes them. A restore into a volume is verified whole in a staging
+folder first (:func:`restore_backup`), then streamed into a *new* volume as one tar, given to
+the right owners there, and checked again in the volume: every file's sha256 against the
+manifest. A refused archive leaves no volume behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import shlex
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+from gui.services.backup.archive import BackupSummary, restore_backup, write_backup
+from gui.services.core import DeskServices
+from gui.services.errors import BackupError, DeskError
+from gui.services.server.datadir import DataDir
+from gui.services.volume.files import VolumeFiles
+from gui.services.volume.layout import AUTH, PACKAGES, SERVER_UID, TLS, in_container
+
+IN_VOLUME = (AUTH, PACKAGES, TLS)  # what the volume holds of a backup; settings and the CA stay local too
+LOCAL = ("pypi-desk.json", "ca", "tls")
+
+#: sha256 and size of every file under the folders given, with the image's Python.
+_DIGESTS = (
+    "import hashlib,os,sys\n"
+    "base=sys.argv[1]\n"
+    "for top in sys.argv[2:]:\n"
+    "    for folder,_d,files in os.walk(os.path.join(base,top)):\n"
+    "        for name in files:\n"
+    "            path=os.path.join(folder,name); h=hashlib.sha256(); n=0\n"
+    "            with open(path,'rb') as f:\n"
+    "                for chunk in iter(lambda: f.read(1<<20), b''): h.update(chunk); n+=len(chunk)\n"
+    "            print(h.hexdigest(), n, os.path.relpath(path,base))\n"
+)
+
+
+def backup_any(services: DeskServices, target: Path) -> BackupSummary:
+    """The archive of ``services``' server, whether its data is a folder or a volume."""
+    if not services.data_dir.is_volume:
+        return write_backup(services.data_dir, target)
+    files = _volume(services)
+    if not files.exists():
+        raise BackupError(f"There is no {services.data_dir.describe()}: nothing to back up.")
+    with tempfile.TemporaryDirectory(prefix="pypi-desk-backup-") as scratch:
+        staged = Path(scratch) / "data"
+        staged.mkdir(mode=0o700)
+        files.export_to(staged, (AUTH, PACKAGES))
+        _copy_local(services.data_dir.root, staged)
+        if not (staged / TLS).exists():
+            files.export_to(staged, (TLS,))
+        return write_backup(DataDir(staged, legacy_layout=False), target)
+
+
+def restore_any(source: Path, services: DeskServices) -> BackupSummary:
+    """Restore ``source`` into ``services``' (new) folder or volume; verified before anything lands."""
+    if not services.data_dir.is_volume:
+        return restore_backup(source, services.data_dir)
+    files = _volume(services)
+    if files.exists() and (files.read_folder(AUTH).get(".htpasswd") or files.package_entries()):
+        raise BackupError(
+            f"{services.data_dir.describe()} already holds an index: restore into a new volume, so nothing of it "
+            "is overwritten."
+        )
+    with tempfile.TemporaryDirectory(prefix="pypi-desk-restore-") as scratch:
+        staged = DataDir(Path(scratch) / "data", legacy_layout=False)
+        summary = restore_backup(source, staged)  # the whole archive checked against its manifest
+        manifest = _manifest_of(staged.root)
+        created = not files.exists()
+        try:
+            _push(files, staged.root, Path(scratch) / "push.tar")
+            _verify(files, manifest)
+        except BaseException:
+            if created:
+                files.remove()
+            else:  # it held no index before: empty again, as it was
+                with contextlib.suppress(DeskError):
+                    files.run(f"cd {in_container('')} && rm -rf {' '.join(IN_VOLUME)}", what="undo the restore")
+            raise
+        _restore_local(staged.root, services.data_dir.root)
+    return BackupSummary(Path(services.data_dir.describe()), summary.files, summary.bytes)
+
+
+def _volume(services: DeskServices) -> VolumeFiles:
+    files = services.server.volume
+    assert files is not None
+    return files
+
+
+def _copy_local(state: Path, staged: Path) -> None:
+    """The settings and certificates PyPI Desk keeps on this machine for a volume's server."""
+    for name in LOCAL:
+        source = state / name
+        if source.is_dir():
+            shutil.copytree(source, staged / name, ignore=shutil.ignore_patterns("*.lock", "*.tmp"))
+        elif source.is_file():
+            shutil.copy2(source, staged / name)
+
+
+def _restore_local(staged: Path, state: Path) -> None:
+    state.mkdir(parents=True, mode=0o700, exist_ok=True)
+    for name in LOCAL:
+        source, target = staged / name, state / name
+        if source.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(source, target)
+        elif source.is_file():
+            shutil.copy2(source, target)
+
+
+def _manifest_of(root: Path) -> dict[str, tuple[str, int]]:
+    """What the volume must hold after the push: (sha256, size) by path, from the verified staging folder."""
+    wanted = {}
+    for top in IN_VOLUME:
+        for path in sorted((root / top).rglob("*")) if (root / top).is_dir() else []:
+            if path.is_file():
+                digest = hashlib.sha256()
+                with open(path, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+                wanted[path.relative_to(root).as_posix()] = (digest.hexdigest(), path.stat().st_size)
+    return wanted
+
+
+def _push(files: VolumeFiles, root: Path, tar_path: Path) -> None:
+    """Stream the staged folders into the volume and give them their owners (packages: the server's user)."""
+    token = f".incoming-{secrets.token_hex(6)}"
+    with tarfile.open(tar_path, "w") as archive:
+        for top in IN_VOLUME:
+            if (root / top).exists():
+                archive.add(root / top, arcname=f"{token}/{top}")
+    if not files.exists():
+        files.create()
+    steps = [f"cd {in_container('')}"]
+    for top in IN_VOLUME:
+        steps.append(f"if [ -e {token}/{top} ]; then rm -rf {top}; mv {token}/{top} {top}; fi")
+    steps += [
+        f"rm -rf {token}",
+        f"mkdir -p {AUTH} {PACKAGES}",
+        f"chown -R 0:0 {AUTH}; chmod 755 {AUTH}; chmod 644 {AUTH}/* 2>/dev/null || true",
+        f"chown -R {SERVER_UID}:{SERVER_UID} {PACKAGES}",
+        f"if [ -d {TLS} ]; then chown -R 0:0 {TLS}; chmod 600 {TLS}/server-key.pem 2>/dev/null || true; fi",
+    ]
+    files.run("\n".join(steps), archive=tar_path, what="restore the backup")
+
+
+def _verify(files: VolumeFiles, wanted: dict[str, tuple[str, int]]) -> None:
+    script = f"exec python3 -c {shlex.quote(_DIGESTS)} {in_container('')} {' '.join(IN_VOLUME)}"
+    found = {}
+    for line in files.run(script, what="verify the restored files").splitlines():
+        digest, size, path = line.split(" ", 2)
+        found[path] = (digest, int(size))
+    problems = [path for path, entry in wanted.items() if found.get(path) != entry]
+    problems += [path for path in found if path not in wanted]
+    if problems:
+        raise DeskError(
+            f"The restored volume does not match the backup ({', '.join(sorted(problems)[:5])}); it was removed. "
+            "Check the engine's disk, then try again."
+        )

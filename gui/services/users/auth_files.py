@@ -1,0 +1,158 @@
+"""Where a server's password file and roles file live: a local folder, or a Docker volume.
+
+Both give the same four operations under a lock that two PyPI Desks share, and both replace a
+file atomically (the server reads a whole old file or a whole new one). The store
+(:mod:`gui.services.users.store`) edits through these and never knows which it has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from filelock import FileLock
+
+from gui.services.atomic import write_atomic
+from gui.services.errors import DeskError, PasswordFileError
+from gui.services.volume.files import VolumeFiles
+from gui.services.volume.layout import AUTH, PASSWORD_FILE, ROLES_FILE
+
+ROLES_FILE_NAME = "roles.json"
+PASSWORD_FILE_MODE = 0o644
+
+
+class AuthFiles(Protocol):
+    password_where: str  # the password file, in words for messages
+    roles_where: str
+
+    def read_password(self) -> bytes | None: ...
+
+    def read_roles(self) -> bytes | None: ...
+
+    def save_password(self, data: bytes) -> None: ...
+
+    def save_roles(self, data: bytes) -> None: ...
+
+    def locked(self) -> contextlib.AbstractContextManager[None]: ...
+
+    def reading(self) -> contextlib.AbstractContextManager[None]: ...
+
+
+class FolderAuthFiles:
+    """``.htpasswd`` and ``roles.json`` in a folder of this machine, locked with a lock file beside them."""
+
+    def __init__(self, password_file: Path) -> None:
+        self.password_file = password_file
+        self.roles_file = password_file.with_name(ROLES_FILE_NAME)
+        self.password_where, self.roles_where = str(password_file), str(self.roles_file)
+        self._lock = FileLock(str(password_file.with_name(password_file.name + ".lock")), timeout=10)
+
+    def read_password(self) -> bytes | None:
+        return _read(self.password_file)
+
+    def read_roles(self) -> bytes | None:
+        return _read(self.roles_file)
+
+    def save_password(self, data: bytes) -> None:
+        for stale in self.password_file.parent.glob(f".{self.password_file.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()  # left by a save that was killed
+        self.password_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.password_file, data, mode=PASSWORD_FILE_MODE)
+
+    def save_roles(self, data: bytes) -> None:
+        write_atomic(self.roles_file, data, mode=PASSWORD_FILE_MODE)
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """Several reads that belong together (a local read is cheap: nothing to hold)."""
+        return contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        try:
+            self.password_file.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock:
+                yield
+        except TimeoutError as exc:
+            raise PasswordFileError(
+                "Another PyPI Desk is changing the users of this server right now; try again in a moment."
+            ) from exc
+        except PermissionError as exc:
+            raise PasswordFileError(
+                f"Cannot lock the password file in {self.password_file.parent}: {exc.strerror}. "
+                "Check that the folder is yours and writable."
+            ) from exc
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+class VolumeAuthFiles:
+    """The same two files in a server volume, through the Docker API; the lock is on the engine.
+
+    While locked (or in :meth:`reading`), both files are read once and kept for this thread (a change
+    reads, edits, writes: one round trip to read instead of one per question).
+    """
+
+    def __init__(self, files: VolumeFiles) -> None:
+        self._files = files
+        self.password_where = f"{PASSWORD_FILE} in the volume {files.volume}"
+        self.roles_where = f"{ROLES_FILE} in the volume {files.volume}"
+        self._local = threading.local()  # what one thread read in a reading() or locked() block
+
+    @property
+    def _held(self) -> dict[str, bytes] | None:
+        return getattr(self._local, "held", None)
+
+    @_held.setter
+    def _held(self, value: dict[str, bytes] | None) -> None:
+        self._local.held = value
+
+    def _auth(self) -> dict[str, bytes]:
+        if self._held is not None:
+            return self._held
+        return self._files.read_folder(AUTH)
+
+    def read_password(self) -> bytes | None:
+        return self._auth().get(".htpasswd")
+
+    def read_roles(self) -> bytes | None:
+        return self._auth().get(ROLES_FILE_NAME)
+
+    def save_password(self, data: bytes) -> None:
+        self._save(PASSWORD_FILE, ".htpasswd", data)
+
+    def save_roles(self, data: bytes) -> None:
+        self._save(ROLES_FILE, ROLES_FILE_NAME, data)
+
+    def _save(self, path: str, name: str, data: bytes) -> None:
+        try:
+            self._files.write({path: data})
+        except DeskError as exc:
+            raise PasswordFileError(f"{exc} Nothing was changed.") from exc
+        if self._held is not None:
+            self._held[name] = data
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        with self._files.locked("users"), self.reading():
+            yield
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Both files read in one round trip and kept while several reads belong together."""
+        if self._held is not None:
+            yield
+            return
+        self._held = self._files.read_folder(AUTH)
+        try:
+            yield
+        finally:
+            self._held = None

@@ -1,0 +1,39 @@
+"""What a server volume holds, and where the server container sees it.
+
+auth/.htpasswd  auth/roles.json     the users and their roles (0644, uid 9898)
+packages/                           the hosted files (uid 9898)
+tls/server.pem  tls/server-key.pem  the server certificate (the key 0600, root; copied for uid 9898 at start)
+launcher/                           PyPI Desk's launcher, replaced at each start (so it follows the app's version)
+pypi-desk.json                      the settings, for whoever adopts the volume
+"""
+
+from __future__ import annotations
+
+import re
+
+from gui.services.errors import DataDirError
+
+MOUNT = "/data/desk"  # the volume in the server container and in every helper (gunicorn.conf.py stays in /data)
+AUTH = "auth"
+PACKAGES = "packages"
+TLS = "tls"
+LAUNCHER = "launcher"
+SETTINGS = "pypi-desk.json"
+PASSWORD_FILE = f"{AUTH}/.htpasswd"
+ROLES_FILE = f"{AUTH}/roles.json"
+SERVER_UID = 9898
+
+_VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+
+
+def in_container(relative: str) -> str:
+    return f"{MOUNT}/{relative}"
+
+
+def check_volume_name(name: str) -> str:
+    if not _VOLUME_NAME.match(name or ""):
+        raise DataDirError(
+            f"{name!r} cannot name a Docker volume: use letters, digits, '_', '.' and '-' (up to 63, starting "
+            "with a letter or digit), such as team-index."
+        )
+    return name

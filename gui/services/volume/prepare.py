@@ -1,0 +1,53 @@
+"""Everything a server in a volume needs before it starts, put into the volume through the API.
+
+PyPI Desk's launcher (replaced at each start, so it always matches the app that starts the
+server), the settings (for whoever adopts the volume), the server certificate and key when
+HTTPS is on, an empty password file and a packages folder the server's user owns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from gui.services.server.command import LAUNCHER_DIR
+from gui.services.server.settings import ServerSettings
+from gui.services.volume.files import VolumeFiles
+from gui.services.volume.layout import AUTH, LAUNCHER, PACKAGES, PASSWORD_FILE, SERVER_UID, SETTINGS, TLS, in_container
+
+_SETUP = f"""
+mkdir -p {in_container(AUTH)} {in_container(PACKAGES)}
+chmod 755 {in_container(AUTH)}
+if [ ! -e {in_container(PASSWORD_FILE)} ]; then
+  : > {in_container(PASSWORD_FILE)}; chmod 644 {in_container(PASSWORD_FILE)}
+fi
+chown {SERVER_UID}:{SERVER_UID} {in_container(PACKAGES)}
+"""
+
+
+def launcher_files() -> dict[str, bytes]:
+    return {f"{LAUNCHER}/{path.name}": path.read_bytes() for path in sorted(LAUNCHER_DIR.glob("*.py"))}
+
+
+def prepare_volume(files: VolumeFiles, settings: ServerSettings, tls_dir: Path) -> None:
+    """Create the volume when missing and put in what the server reads; raises DeskError in words."""
+    if not files.exists():
+        files.create()
+    files.run(_SETUP, what="prepare the folders")
+    settings_json = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
+    public = {**launcher_files(), SETTINGS: settings_json.encode()}
+    if settings.https:
+        public[f"{TLS}/server.pem"] = (tls_dir / "server.pem").read_bytes()
+        files.write({f"{TLS}/server-key.pem": (tls_dir / "server-key.pem").read_bytes()}, private=True)
+    files.write(public)
+
+
+def saved_settings(files: VolumeFiles) -> dict | None:
+    """The settings the volume carries (None when it has none, or they are not JSON)."""
+    data = files.read(SETTINGS)
+    try:
+        raw = json.loads(data) if data else None
+    except ValueError:
+        return None
+    return raw if isinstance(raw, dict) else None
