@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject
 
 from gui.services.backup.archive import BackupSummary
 from gui.services.core import DeskServices
-from gui.services.server.datadir import open_data_dir
+from gui.services.server.datadir import DataDir, open_data_dir
 from gui.widgets.location_dialog import OPEN, Location
 from gui.widgets.settings_form import SettingsForm
 from gui.workers.service_worker import ServiceWorker
@@ -82,15 +82,15 @@ class DataActions(QObject):
             return
         from gui.services.backup.volume_copy import restore_any
 
-        def restored(summary) -> None:
+        def restored(result: tuple[DataDir, BackupSummary]) -> None:
+            data, summary = result
             self._say(f"Restored {summary}; every file matched the manifest, in the volume too. Showing its server.")
-            if self._show_place is not None:
-                self._show_place(Location(engine=place.engine, volume=place.volume, folder="", action=OPEN))
+            self._show(data)
 
-        def into_volume() -> BackupSummary:
+        def into_volume() -> tuple[DataDir, BackupSummary]:
             target = DeskServices.open(engine=place.engine or None, volume=place.volume)
             try:
-                return restore_any(Path(archive), target)
+                return target.data_dir, restore_any(Path(archive), target)
             finally:
                 target.close()
 
@@ -104,24 +104,26 @@ class DataActions(QObject):
 
     def move_to(self, place: Location) -> None:
         """Move this index to a folder or a volume on any engine (the location dialog's "Move this index here")."""
-        from gui.services.backup.move import move_to_folder, move_to_volume
+        if not place.volume:
+            self.move(place.folder)
+            return
+        from gui.services.backup.move import move_to_volume
 
         services = self._current()
-        if place.volume:
-            self._submit(
-                lambda: move_to_volume(services, place.volume, place.engine),
-                lambda result: self._moved(services, *result),
-            )
-        else:
-            self._submit(lambda: move_to_folder(services, Path(place.folder)), lambda r: self._moved(services, *r))
+        self._submit(
+            lambda: move_to_volume(services, place.volume, place.engine), lambda result: self._moved(services, *result)
+        )
 
     def _moved(self, old: DeskServices, new: DeskServices, summary: BackupSummary) -> None:
         self._say(
             f"Moved {summary.files} files to {new.data_dir.describe()}; {old.data_dir.describe()} is left as it was "
             "(remove it when you no longer need it). Showing the moved index."
         )
-        data = new.data_dir
         new.close()  # the window opens the moved index anew, through its own factory
+        self._show(new.data_dir)
+
+    def _show(self, data: DataDir) -> None:
+        """Have the window show the server of ``data``, a folder or a volume."""
         if data.is_volume and self._show_place is not None:
             self._show_place(Location(engine=data.engine, volume=data.volume, folder="", action=OPEN))
         else:

@@ -71,7 +71,13 @@ class LocationDialog(QDialog):
         self.browse_button.clicked.connect(self._browse)
         self.volume_edit = QLineEdit(current_volume or "pypi-desk", placeholderText="e.g. team-index")
         (self.volume_radio if current_volume else self.folder_radio).setChecked(True)
-        self.hint_label = QLabel(wordWrap=True, objectName="noteLabel")
+        self.hint_label = QLabel(
+            "Docker reaches other machines with ssh://user@host (your ssh keys and known hosts), tcp:// with TLS, "
+            "or a context from 'docker context create'. A server bound to that machine's 127.0.0.1 is reached "
+            "through an SSH tunnel PyPI Desk opens.",
+            wordWrap=True,
+            objectName="noteLabel",
+        )
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.open_button = self.buttons.addButton(
@@ -164,11 +170,6 @@ class LocationDialog(QDialog):
         self.error_label.setText(problem or "")
         self.open_button.setEnabled(problem is None)
         self.move_button.setEnabled(problem is None)
-        self.hint_label.setText(
-            "Docker reaches other machines with ssh://user@host (your ssh keys and known hosts), tcp:// with TLS, "
-            "or a context from 'docker context create'. A server bound to that machine's 127.0.0.1 is reached "
-            "through an SSH tunnel PyPI Desk opens."
-        )
 
     def _browse(self) -> None:
         self.file_dialog = QFileDialog(self, "Choose the server's data folder", self.folder_edit.text())

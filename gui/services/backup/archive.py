@@ -21,7 +21,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gui import __version__
@@ -42,6 +42,8 @@ class BackupSummary:
     path: Path
     files: int
     bytes: int
+    #: A restore's files as verified against the manifest: (sha256, size) by name in the archive.
+    verified: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.files} files, {self.bytes / 1e6:.1f} MB"
@@ -105,7 +107,7 @@ def restore_backup(source: Path, data_dir: DataDir) -> BackupSummary:
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
     try:
-        files, size = _unpack_verified(source, staging)
+        verified = _unpack_verified(source, staging)
         if root.exists():
             root.rmdir()
         staging.rename(root)
@@ -115,11 +117,12 @@ def restore_backup(source: Path, data_dir: DataDir) -> BackupSummary:
     os.chmod(root, 0o700)
     if (root / "ca").is_dir():
         os.chmod(root / "ca", 0o700)  # the CA's key lives there
-    return BackupSummary(root, files, size)
+    return BackupSummary(root, len(verified), sum(size for _, size in verified.values()), verified)
 
 
-def _unpack_verified(source: Path, staging: Path) -> tuple[int, int]:
-    """Every member written under ``staging`` and checked; the manifest decides what must be there."""
+def _unpack_verified(source: Path, staging: Path) -> dict[str, tuple[str, int]]:
+    """Every member written under ``staging`` and checked; the manifest decides what must be there.
+    Returns each file's (sha256, size), as hashed while it was written."""
     written: dict[str, tuple[str, int]] = {}
     manifest: dict | None = None
     try:
@@ -152,7 +155,7 @@ def _unpack_verified(source: Path, staging: Path) -> tuple[int, int]:
         raise BackupError(f"{source} does not match its manifest: {shown}. Nothing was restored.")
     for name, entry in listed.items():
         os.chmod(staging / name, int(entry.get("mode", 0o644)) & 0o777)
-    return len(written), sum(size for _, size in written.values())
+    return written
 
 
 def _member_name(member: tarfile.TarInfo) -> str:

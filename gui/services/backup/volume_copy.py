@@ -11,7 +11,6 @@ manifest. A refused archive leaves no volume behind.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import secrets
 import shlex
 import shutil
@@ -22,9 +21,10 @@ from pathlib import Path
 from gui.services.backup.archive import BackupSummary, restore_backup, write_backup
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError, DeskError
-from gui.services.server.datadir import DataDir
+from gui.services.server.command import SERVER_UID
+from gui.services.server.datadir import PASSWORD_FILE_NAME, DataDir
 from gui.services.volume.files import VolumeFiles
-from gui.services.volume.layout import AUTH, PACKAGES, SERVER_UID, TLS, in_container
+from gui.services.volume.layout import AUTH, PACKAGES, TLS, in_container
 
 IN_VOLUME = (AUTH, PACKAGES, TLS)  # what the volume holds of a backup; settings and the CA stay local too
 LOCAL = ("pypi-desk.json", "ca", "tls")
@@ -65,7 +65,7 @@ def restore_any(source: Path, services: DeskServices) -> BackupSummary:
     if not services.data_dir.is_volume:
         return restore_backup(source, services.data_dir)
     files = _volume(services)
-    if files.exists() and (files.read_folder(AUTH).get(".htpasswd") or files.package_entries()):
+    if files.exists() and (files.read_folder(AUTH).get(PASSWORD_FILE_NAME) or files.package_entries()):
         raise BackupError(
             f"{services.data_dir.describe()} already holds an index: restore into a new volume, so nothing of it "
             "is overwritten."
@@ -73,7 +73,7 @@ def restore_any(source: Path, services: DeskServices) -> BackupSummary:
     with tempfile.TemporaryDirectory(prefix="pypi-desk-restore-") as scratch:
         staged = DataDir(Path(scratch) / "data", legacy_layout=False)
         summary = restore_backup(source, staged)  # the whole archive checked against its manifest
-        manifest = _manifest_of(staged.root)
+        manifest = {name: entry for name, entry in summary.verified.items() if name.split("/")[0] in IN_VOLUME}
         created = not files.exists()
         try:
             _push(files, staged.root, Path(scratch) / "push.tar")
@@ -85,7 +85,7 @@ def restore_any(source: Path, services: DeskServices) -> BackupSummary:
                 with contextlib.suppress(DeskError):
                     files.run(f"cd {in_container('')} && rm -rf {' '.join(IN_VOLUME)}", what="undo the restore")
             raise
-        _restore_local(staged.root, services.data_dir.root)
+        _copy_local(staged.root, services.data_dir.root)
     return BackupSummary(Path(services.data_dir.describe()), summary.files, summary.bytes)
 
 
@@ -95,39 +95,17 @@ def _volume(services: DeskServices) -> VolumeFiles:
     return files
 
 
-def _copy_local(state: Path, staged: Path) -> None:
-    """The settings and certificates PyPI Desk keeps on this machine for a volume's server."""
+def _copy_local(source: Path, target: Path) -> None:
+    """The settings and certificates PyPI Desk keeps on this machine for a volume's server, from ``source``
+    (its state folder, or a restore's staging folder) to ``target``, replacing what ``target`` had."""
+    target.mkdir(parents=True, mode=0o700, exist_ok=True)
     for name in LOCAL:
-        source = state / name
-        if source.is_dir():
-            shutil.copytree(source, staged / name, ignore=shutil.ignore_patterns("*.lock", "*.tmp"))
-        elif source.is_file():
-            shutil.copy2(source, staged / name)
-
-
-def _restore_local(staged: Path, state: Path) -> None:
-    state.mkdir(parents=True, mode=0o700, exist_ok=True)
-    for name in LOCAL:
-        source, target = staged / name, state / name
-        if source.is_dir():
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(source, target)
-        elif source.is_file():
-            shutil.copy2(source, target)
-
-
-def _manifest_of(root: Path) -> dict[str, tuple[str, int]]:
-    """What the volume must hold after the push: (sha256, size) by path, from the verified staging folder."""
-    wanted = {}
-    for top in IN_VOLUME:
-        for path in sorted((root / top).rglob("*")) if (root / top).is_dir() else []:
-            if path.is_file():
-                digest = hashlib.sha256()
-                with open(path, "rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        digest.update(chunk)
-                wanted[path.relative_to(root).as_posix()] = (digest.hexdigest(), path.stat().st_size)
-    return wanted
+        here, there = source / name, target / name
+        if here.is_dir():
+            shutil.rmtree(there, ignore_errors=True)
+            shutil.copytree(here, there, ignore=shutil.ignore_patterns("*.lock", "*.tmp"))
+        elif here.is_file():
+            shutil.copy2(here, there)
 
 
 def _push(files: VolumeFiles, root: Path, tar_path: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-CONTAINER_UID = 9898  # the official image's user; its entrypoint hands packages/ to it
+from gui.services.server.command import SERVER_UID
+
+CONTAINER_UID = SERVER_UID  # the official image's user; its entrypoint hands packages/ to it
 HTTP_TIMEOUT = 5.0
 
 #: What a finding may ask the user to do; the window and the command line say where.

@@ -10,6 +10,7 @@ apply as they do for ``docker -H ssh://``. ``tcp://`` URLs use ``DOCKER_TLS_VERI
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable
@@ -56,6 +57,11 @@ class Engine:
             return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         if self.is_url:
             return self.ref
+        return self._context_host
+
+    @functools.cached_property
+    def _context_host(self) -> str:
+        """A context's address, read from its file once (not again at every status poll)."""
         return self._context().host or "unix:///var/run/docker.sock"
 
     def _context(self):

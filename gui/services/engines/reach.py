@@ -6,6 +6,7 @@ import ipaddress
 
 from gui.services.engines.choice import Engine
 from gui.services.engines.tunnels import SshTunnel
+from gui.services.server.settings import ServerSettings
 
 
 class Reach:
@@ -20,9 +21,7 @@ class Reach:
         host = self.engine.host()
         address = ipaddress.ip_address(bind_host)
         if host is None:
-            local = "127.0.0.1" if address.is_unspecified else bind_host
-            local = f"[{local}]" if ":" in local else local
-            return f"{scheme}://{local}:{port}", ""
+            return f"{scheme}://{ServerSettings(host=bind_host).local_host}:{port}", ""
         if not address.is_loopback:
             return f"{scheme}://{public_name or host}:{port}", ""
         if self.engine.is_ssh:

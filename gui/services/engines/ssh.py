@@ -14,6 +14,11 @@ from urllib.parse import urlsplit
 from gui.services.errors import EngineUnavailableError
 
 PROBE_TIMEOUT = 20
+DEFAULT_SOCKET = "/var/run/docker.sock"
+#: Where the remote machine's docker CLI says its engine is, and that the engine answers this user.
+_REMOTE_PROBE = (
+    "docker context inspect --format '{{.Endpoints.docker.Host}}' && docker version --format '{{.Server.Version}}'"
+)
 
 
 def ssh_target(url: str) -> list[str]:
@@ -30,22 +35,34 @@ def _login_words(url: str) -> str:
     return f"ssh{port} {parts.username + '@' if parts.username else ''}{parts.hostname}"
 
 
-def ssh_problem(url: str) -> EngineUnavailableError | None:
-    """Why ``ssh`` cannot reach Docker at ``url``; None when it can."""
+def remote_docker_socket(url: str) -> str:
+    """The Unix socket the remote user's docker CLI uses, once its engine answered that user; raises, in
+    words, when ssh or Docker there fails."""
     if shutil.which("ssh") is None:
-        return EngineUnavailableError(
+        raise EngineUnavailableError(
             "The ssh command is not installed, and ssh:// engines go through it.",
             "Install the OpenSSH client (openssh-client), then retry.",
         )
-    command = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", *ssh_target(url)]
-    command += ["docker", "version", "--format", "{{.Server.Version}}"]
+    command = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", *ssh_target(url), _REMOTE_PROBE]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return EngineUnavailableError(f"{url} did not answer within {PROBE_TIMEOUT} s.", "Check the host and network.")
-    if done.returncode == 0:
-        return None
-    return explain(url, done.stderr)
+        raise EngineUnavailableError(
+            f"{url} did not answer within {PROBE_TIMEOUT} s.", "Check the host and network."
+        ) from None
+    if done.returncode != 0:
+        raise explain(url, done.stderr)
+    host = (done.stdout.splitlines() or [""])[0].strip()
+    return host.removeprefix("unix://") if host.startswith("unix://") else DEFAULT_SOCKET
+
+
+def ssh_problem(url: str) -> EngineUnavailableError | None:
+    """Why ``ssh`` cannot reach Docker at ``url``; None when it can."""
+    try:
+        remote_docker_socket(url)
+    except EngineUnavailableError as exc:
+        return exc
+    return None
 
 
 def explain(url: str, stderr: str) -> EngineUnavailableError:

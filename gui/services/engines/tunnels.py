@@ -22,15 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from gui.services.engines.ssh import PROBE_TIMEOUT, explain, ssh_target
+from gui.services.engines.ssh import explain, remote_docker_socket, ssh_target
 from gui.services.errors import EngineUnavailableError
 
 TUNNEL_TIMEOUT = 15.0
-DEFAULT_SOCKET = "/var/run/docker.sock"
-#: Where the remote machine's docker CLI says its engine is, and that the engine answers this user.
-_REMOTE_PROBE = (
-    "docker context inspect --format '{{.Endpoints.docker.Host}}' && docker version --format '{{.Server.Version}}'"
-)
 
 
 def free_local_port() -> int:
@@ -123,18 +118,3 @@ class DockerSocketTunnel(_Forward):
         folder, self._folder = self._folder, None
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def remote_docker_socket(url: str) -> str:
-    """The Unix socket the remote user's docker CLI uses; raises, in words, when ssh or Docker there fails."""
-    command = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", *ssh_target(url), _REMOTE_PROBE]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=PROBE_TIMEOUT, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise EngineUnavailableError(
-            f"{url} did not answer within {PROBE_TIMEOUT} s.", "Check the host and network."
-        ) from None
-    if done.returncode != 0:
-        raise explain(url, done.stderr)
-    host = (done.stdout.splitlines() or [""])[0].strip()
-    return host.removeprefix("unix://") if host.startswith("unix://") else DEFAULT_SOCKET

@@ -239,8 +239,8 @@ class PackageService:
             verify = self.server.verify()
             for served_name, served_version in sorted({served_as(f) for f in files}):
                 remove(url, served_name, served_version, credentials, verify=verify)
-        elif self.volume is not None:
-            self.volume.remove_files([f"packages/{f.relative_path}" for f in files])
+        elif self.volume is not None:  # only the engine reaches the files: the runtime's one-shot delete
+            self.server.remove_package_files([f.relative_path for f in files])
         else:
             self._delete_from_folder(files)
         if self.volume is not None:

@@ -35,6 +35,9 @@ def launcher_note(log_text: str) -> str:
 
 HEALTH_PATH = "/health"
 
+#: The official image's pypiserver user (and group): its entrypoint, and the launcher, hand packages/ to it.
+SERVER_UID = 9898
+
 #: In a frozen bundle there is no Python to run ``-m pypiserver`` with: the app's own
 #: executable serves instead when its first argument is this (see ``gui.cli.main``).
 FROZEN_SERVER_ARGUMENT = "--run-bundled-pypiserver"

@@ -343,7 +343,7 @@ class DockerRuntime:
                 container.remove(force=True)
 
     def remove_package_files(self, image: str, relative_paths: list[str]) -> None:
-        """Delete files under packages/ that only the container's user may delete (a one-shot container)."""
+        """Delete files under packages/ with a one-shot container (a folder's) or a helper (a volume's)."""
         if self.volume is not None:
             self.volume.remove_files([f"{layout.PACKAGES}/{path}" for path in relative_paths])
             return

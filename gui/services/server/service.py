@@ -67,14 +67,10 @@ class ServerService:
     def _adopt_volume_settings(self) -> None:
         from gui.services.volume.prepare import saved_settings
 
-        try:
-            carried = saved_settings(self.docker.volume) if self.docker.volume and self.docker.volume.exists() else None
-        except DeskError:
-            return  # the engine does not answer: the defaults until it does
-        if carried:
-            known = {name: value for name, value in carried.items() if name in ServerSettings.__dataclass_fields__}
-            with contextlib.suppress(DeskError, TypeError):
-                self.save_settings(ServerSettings(**known))
+        with contextlib.suppress(DeskError):  # the engine does not answer: the defaults until it does
+            carried = saved_settings(self.docker.volume)
+            if carried is not None:
+                self.save_settings(carried)
 
     def save_settings(self, settings: ServerSettings) -> ServerSettings:
         """Validate and store ``settings``; on a bad value the previous file stays."""
@@ -93,7 +89,7 @@ class ServerService:
         return settings
 
     def _runtime_for(self, choice: str) -> tuple[Runtime, str]:
-        if choice == "docker" or self.data_dir.is_volume:  # a volume is Docker's by nature
+        if choice == "docker":
             return self.docker, ""
         if choice == "process":
             return self.process, ""
@@ -231,7 +227,8 @@ class ServerService:
         return status.url if status.running else None
 
     def remove_package_files(self, relative_paths: list[str]) -> None:
-        """Delete files under packages/ that only the container's user may delete (a one-shot container)."""
+        """Delete files under packages/ through the engine (a one-shot container): those only the container's
+        user may delete in a folder, and any in a volume."""
         self.docker.remove_package_files(self.load_settings().image, relative_paths)
 
     def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> LogStream:

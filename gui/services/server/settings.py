@@ -171,16 +171,26 @@ def load_settings(path: Path) -> ServerSettings:
         ) from exc
     if not isinstance(raw, dict):
         raise SettingsError(f"The settings file {path} does not hold a JSON object. Fix or delete it.")
-    known = {field.name: field for field in dataclasses.fields(ServerSettings)}
-    settings = ServerSettings(**{key: value for key, value in raw.items() if key in known})
     try:
-        settings.validate()
+        return settings_from_mapping(raw)
     except SettingsError as exc:
         raise SettingsError(
             f"The settings file {path} has a value PyPI Desk cannot use. {exc} "
             "Fix that field, or delete the file to start from the defaults."
         ) from exc
+
+
+def settings_from_mapping(raw: dict) -> ServerSettings:
+    """Settings from stored JSON: keys this version does not know are left out; raises SettingsError."""
+    known = {field.name for field in dataclasses.fields(ServerSettings)}
+    settings = ServerSettings(**{key: value for key, value in raw.items() if key in known})
+    settings.validate()
     return settings
+
+
+def settings_json(settings: ServerSettings) -> bytes:
+    """The settings as they are stored: in the data folder, and in a server's volume."""
+    return (json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 #: The JSON type each field must have: "false" in quotes is a string, and a string is not "off".
@@ -205,8 +215,7 @@ _TYPE_WORDS = {int: "a whole number", str: "text in quotes", bool: "true or fals
 def save_settings(path: Path, settings: ServerSettings) -> None:
     """Validate, then replace the file atomically; on a bad value nothing is written."""
     settings.validate()
-    data = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
-    write_atomic(path, data.encode("utf-8"), mode=0o644)
+    write_atomic(path, settings_json(settings), mode=0o644)
 
 
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")

@@ -17,10 +17,10 @@ from filelock import FileLock
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import DeskError, PasswordFileError
+from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, PASSWORD_FILE, ROLES_FILE
 
-ROLES_FILE_NAME = "roles.json"
 PASSWORD_FILE_MODE = 0o644
 
 
@@ -121,13 +121,13 @@ class VolumeAuthFiles:
         return self._files.read_folder(AUTH)
 
     def read_password(self) -> bytes | None:
-        return self._auth().get(".htpasswd")
+        return self._auth().get(PASSWORD_FILE_NAME)
 
     def read_roles(self) -> bytes | None:
         return self._auth().get(ROLES_FILE_NAME)
 
     def save_password(self, data: bytes) -> None:
-        self._save(PASSWORD_FILE, ".htpasswd", data)
+        self._save(PASSWORD_FILE, PASSWORD_FILE_NAME, data)
 
     def save_roles(self, data: bytes) -> None:
         self._save(ROLES_FILE, ROLES_FILE_NAME, data)

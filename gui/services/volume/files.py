@@ -18,6 +18,7 @@ import io
 import secrets
 import shlex
 import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,13 +26,15 @@ from pathlib import Path
 import docker.errors
 from docker.types import Mount
 
-from gui.services.errors import DataDirError, DeskError, PasswordFileError
+from gui.services.errors import DeskError, PasswordFileError
+from gui.services.server.command import SERVER_UID
 from gui.services.server.datadir import LABEL_VOLUME
-from gui.services.volume.layout import AUTH, MOUNT, PACKAGES, SERVER_UID, TLS, in_container
+from gui.services.volume.layout import AUTH, MOUNT, PACKAGES, TLS, in_container
 
 LOCK_TIMEOUT = 15.0
 STALE_LOCK_SECONDS = 120  # a lock older than any edit takes was left by a PyPI Desk that died
 HELPER_TIMEOUT = 300
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 LABEL_LOCK_TIME = "io.github.pypidesk.locked-at"
 
 #: Lists packages/ as "relative path <TAB> size <TAB> mtime" lines, with the image's own Python.
@@ -136,19 +139,35 @@ class VolumeFiles:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read_folder(self, relative: str) -> dict[str, bytes]:
-        """The files directly in a folder of the volume, by name; {} when it (or the volume) is missing."""
+    @contextlib.contextmanager
+    def _fetched(self, relative: str) -> Iterator[tarfile.TarFile | None]:
+        """``get_archive`` of one path of the volume, as an open tar; None when it (or the volume) is missing.
+        The tar is held in memory while small and in a temporary file beyond that (packages/ may be gigabytes)."""
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            if not self._download(relative, spool):
+                yield None
+                return
+            spool.seek(0)
+            with tarfile.open(fileobj=spool) as archive:
+                yield archive
+
+    def _download(self, relative: str, out) -> bool:
         if not self.exists():  # a helper would create the volume just by mounting it
-            return {}
+            return False
         with self._helper() as container:
             try:
                 stream, _stat = container.get_archive(in_container(relative))
             except docker.errors.NotFound:
-                return {}
-            data = b"".join(stream)
+                return False
+            for chunk in stream:
+                out.write(chunk)
+        return True
+
+    def read_folder(self, relative: str) -> dict[str, bytes]:
+        """The files directly in a folder of the volume, by name; {} when it (or the volume) is missing."""
         found: dict[str, bytes] = {}
-        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            for member in archive.getmembers():
+        with self._fetched(relative) as archive:
+            for member in archive.getmembers() if archive is not None else []:
                 parts = member.name.split("/")
                 if member.isfile() and len(parts) == 2:
                     handle = archive.extractfile(member)
@@ -156,8 +175,11 @@ class VolumeFiles:
         return found
 
     def read(self, relative: str) -> bytes | None:
-        folder, _, name = relative.rpartition("/")
-        return self.read_folder(folder or ".").get(name)
+        """One file of the volume (only that file is sent), or None when it is missing."""
+        with self._fetched(relative) as archive:
+            member = archive.next() if archive is not None else None
+            handle = archive.extractfile(member) if member is not None and member.isfile() else None
+            return handle.read() if handle else None
 
     def package_entries(self) -> list[tuple[str, int, float]]:
         """Every file under packages/: (relative path, size, modification time)."""
@@ -190,15 +212,11 @@ class VolumeFiles:
         return result.output.decode("utf-8", "replace") if result.exit_code == 0 else None
 
     def export_to(self, target: Path, folders: tuple[str, ...] = (AUTH, PACKAGES, TLS)) -> None:
-        """Copy ``folders`` of the volume into ``target`` (a local staging folder), as regular files only."""
-        with self._helper() as container:
-            for folder in folders:
-                try:
-                    stream, _stat = container.get_archive(in_container(folder))
-                except docker.errors.NotFound:
-                    continue
-                spooled = io.BytesIO(b"".join(stream))
-                with tarfile.open(fileobj=spooled) as archive:
+        """Copy ``folders`` of the volume into ``target`` (a local staging folder); ``filter="data"`` keeps
+        out links and devices a compromised server could have planted."""
+        for folder in folders:
+            with self._fetched(folder) as archive:
+                if archive is not None:
                     archive.extractall(target, filter="data")
 
     # -- writing ---------------------------------------------------------------------------
@@ -281,11 +299,3 @@ def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
             info.size, info.mode, info.mtime = len(data), mode, int(time.time())
             archive.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
-
-
-def require_volume(files: VolumeFiles) -> None:
-    if not files.exists():
-        raise DataDirError(
-            f"There is no volume {files.volume} on this engine. Start the server once to create it, "
-            "or restore a backup into it."
-        )

@@ -1,6 +1,6 @@
 """What a server volume holds, and where the server container sees it.
 
-auth/.htpasswd  auth/roles.json     the users and their roles (0644, uid 9898)
+auth/.htpasswd  auth/roles.json     the users and their roles (root's, 0644: the server reads them)
 packages/                           the hosted files (uid 9898)
 tls/server.pem  tls/server-key.pem  the server certificate (the key 0600, root; copied for uid 9898 at start)
 launcher/                           PyPI Desk's launcher, replaced at each start (so it follows the app's version)
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from gui.services.errors import DataDirError
+from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME
 
 MOUNT = "/data/desk"  # the volume in the server container and in every helper (gunicorn.conf.py stays in /data)
 AUTH = "auth"
@@ -19,9 +20,8 @@ PACKAGES = "packages"
 TLS = "tls"
 LAUNCHER = "launcher"
 SETTINGS = "pypi-desk.json"
-PASSWORD_FILE = f"{AUTH}/.htpasswd"
-ROLES_FILE = f"{AUTH}/roles.json"
-SERVER_UID = 9898
+PASSWORD_FILE = f"{AUTH}/{PASSWORD_FILE_NAME}"
+ROLES_FILE = f"{AUTH}/{ROLES_FILE_NAME}"
 
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 

@@ -7,14 +7,14 @@ HTTPS is on, an empty password file and a packages folder the server's user owns
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
-from gui.services.server.command import LAUNCHER_DIR
-from gui.services.server.settings import ServerSettings
+from gui.services.errors import SettingsError
+from gui.services.server.command import LAUNCHER_DIR, SERVER_UID
+from gui.services.server.settings import ServerSettings, settings_from_mapping, settings_json
 from gui.services.volume.files import VolumeFiles
-from gui.services.volume.layout import AUTH, LAUNCHER, PACKAGES, PASSWORD_FILE, SERVER_UID, SETTINGS, TLS, in_container
+from gui.services.volume.layout import AUTH, LAUNCHER, PACKAGES, PASSWORD_FILE, SETTINGS, TLS, in_container
 
 _SETUP = f"""
 mkdir -p {in_container(AUTH)} {in_container(PACKAGES)}
@@ -35,19 +35,18 @@ def prepare_volume(files: VolumeFiles, settings: ServerSettings, tls_dir: Path) 
     if not files.exists():
         files.create()
     files.run(_SETUP, what="prepare the folders")
-    settings_json = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
-    public = {**launcher_files(), SETTINGS: settings_json.encode()}
+    public = {**launcher_files(), SETTINGS: settings_json(settings)}
     if settings.https:
         public[f"{TLS}/server.pem"] = (tls_dir / "server.pem").read_bytes()
         files.write({f"{TLS}/server-key.pem": (tls_dir / "server-key.pem").read_bytes()}, private=True)
     files.write(public)
 
 
-def saved_settings(files: VolumeFiles) -> dict | None:
-    """The settings the volume carries (None when it has none, or they are not JSON)."""
+def saved_settings(files: VolumeFiles) -> ServerSettings | None:
+    """The settings the volume carries (None when it has none, or none this version can use)."""
     data = files.read(SETTINGS)
     try:
         raw = json.loads(data) if data else None
-    except ValueError:
+        return settings_from_mapping(raw) if isinstance(raw, dict) else None
+    except (ValueError, SettingsError):  # not JSON, or a value this version cannot use
         return None
-    return raw if isinstance(raw, dict) else None
