@@ -67,8 +67,9 @@ def wait_for_log_line(runtime, predicate, timeout: float = 15.0) -> str:
     raise AssertionError(f"no matching log line within {timeout} s")
 
 
-def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0") -> Path:
-    """A minimal valid pure-Python wheel, so pip and uv install it without building anything."""
+def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0", payload: bytes = b"") -> Path:
+    """A minimal valid pure-Python wheel, so pip and uv install it without building anything (``payload``:
+    a data file inside, to make it as large as a test needs)."""
     import base64
     import hashlib
     import zipfile
@@ -82,15 +83,18 @@ def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0") -> Path:
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A toy package\n",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: pypi-desk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
+    contents: dict[str, bytes] = {member: text.encode() for member, text in files.items()}
+    if payload:
+        contents[f"{stem}/payload.bin"] = payload
     record = []
-    for member, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{member},sha256={digest},{len(text.encode())}")
+    for member, data in contents.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{member},sha256={digest},{len(data)}")
     record.append(f"{info}/RECORD,,")
-    files[f"{info}/RECORD"] = "\n".join(record) + "\n"
+    contents[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
     with zipfile.ZipFile(path, "w") as archive:
-        for member, text in files.items():
-            archive.writestr(member, text)
+        for member, data in contents.items():
+            archive.writestr(member, data)
     return path
 
 

@@ -15,6 +15,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "backup", help="write one archive of the packages, users and roles, settings and certificates"
     )
     backup.add_argument("file", type=Path, help="the archive to write (.tar.gz), outside the data folder")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists (never a link or a device)")
     backup.set_defaults(handler=_backup)
     restore = commands.add_parser(
         "restore",
@@ -27,7 +28,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def _backup(services: DeskServices, args: argparse.Namespace) -> int:
     from gui.services.backup.volume_copy import backup_any
 
-    summary = backup_any(services, args.file)
+    summary = backup_any(services, args.file, replace=args.force)
     print(f"Wrote {summary} (mode 0600: it holds password hashes and keys).")
     return 0
 

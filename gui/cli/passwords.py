@@ -10,8 +10,13 @@ from gui.services.errors import DeskError
 
 def read_password(from_stdin: bool, confirm: bool = True) -> str:
     if from_stdin:
-        line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
+        lines = sys.stdin.read().splitlines()
+        if len(lines) > 1 and any(lines[1:]):
+            raise DeskError(
+                "--password-stdin reads one line, and more came: give only the password, such as "
+                "printf '%s' \"$PASSWORD\" | pypi-desk user add NAME --password-stdin. Nothing was changed."
+            )
+        return lines[0] if lines else ""
     first = getpass.getpass("Password: ")
     if confirm and getpass.getpass("Password again: ") != first:
         raise DeskError("The two passwords differ; nothing was changed. Run the command again.")

@@ -30,8 +30,7 @@ def _set(services: DeskServices, args: argparse.Namespace) -> int:
     from gui.services.server.settings import settings_as_text, settings_with_text
 
     server = services.server
-    before = server.load_settings()
-    after = server.save_settings(settings_with_text(before, args.changes))
+    before, after = server.change_settings(lambda current: settings_with_text(current, args.changes))
     changed = [
         (key, value)
         for (key, value), (_, old) in zip(settings_as_text(after), settings_as_text(before), strict=True)

@@ -58,6 +58,20 @@ class PortInUseError(PortError):
         )
 
 
+class PortHeldByDeskError(PortInUseError):
+    """The port is published by another PyPI Desk server (another data folder or volume): ``holder``."""
+
+    def __init__(self, host: str, port: int, holder: str) -> None:
+        PortError.__init__(
+            self,
+            host,
+            port,
+            f"Port {port} on {host} is used by another PyPI Desk server, the one of {holder}. "
+            "Stop that server (open its folder or volume in PyPI Desk), or choose another port in the settings.",
+        )
+        self.holder = holder
+
+
 class PortNotAllowedError(PortError):
     """This user may not listen on the port (below 1024 without privileges)."""
 
@@ -149,6 +163,10 @@ class WrongCredentialsError(UploadRefusedError):
 
 class AlreadyExistsError(UploadRefusedError):
     """The version is on the server already and overwriting is off."""
+
+
+class ServerDiskFullError(UploadRefusedError):
+    """The server's disk is full (507): the file was not stored, and sending it again will not help."""
 
 
 class PackageNotFoundError(DeskError):

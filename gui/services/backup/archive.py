@@ -6,7 +6,10 @@ with HTTPS, the certificates and the app's CA, under ``pypi-desk-backup/``, and 
 hashed). A restore goes into a new folder: it reads the whole archive into a temporary folder
 beside the target, checks every member against the manifest (no file missing, none extra,
 none altered, no link or path that leaves the folder), and only then renames it into place.
-A truncated or altered archive is refused and nothing is left behind.
+A truncated or altered archive is refused and nothing is left behind. Only the members
+``members.py`` lists are accepted, with the modes it gives them, within a size budget; the
+restored settings are checked as ``settings set`` checks them; each file keeps its time (the
+time it was uploaded).
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gui import __version__
-from gui.services.errors import BackupError
-from gui.services.server.datadir import DataDir
+from gui.services.backup.members import FIXED, PACKAGES, restore_budget, restored_mode
+from gui.services.errors import BackupError, DeskError
+from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, DataDir
+from gui.services.server.inside.package_files import walk
+from gui.services.server.settings import load_settings
+from gui.services.tls.files import check_tls_files
 
 ROOT = "pypi-desk-backup"
 MANIFEST = "manifest.json"
 FORMAT = 1
-#: What a backup holds, relative to the data folder: folders taken whole, and single files.
-FOLDERS = ("packages", "tls", "ca")
-SKIPPED_SUFFIXES = (".lock", ".tmp", ".bak")
 CHUNK = 1024 * 1024
 
 
@@ -50,34 +54,40 @@ class BackupSummary:
 
 
 def _members(data_dir: DataDir) -> list[tuple[str, Path]]:
-    """(name in the archive, file) for everything a backup holds."""
+    """(name in the archive, file) for everything a backup holds: the fixed members that exist, and the
+    index's files by the index's own rule (no dot names, no links)."""
+    places = {
+        f"auth/{PASSWORD_FILE_NAME}": data_dir.password_file,
+        f"auth/{ROLES_FILE_NAME}": data_dir.roles_file,
+        SETTINGS_FILE_NAME: data_dir.settings_file,
+    }
     found: list[tuple[str, Path]] = []
-    auth = data_dir.auth_dir
-    for name in (".htpasswd", "roles.json"):
-        if (auth / name).is_file():
-            found.append((f"auth/{name}", auth / name))
-    if data_dir.settings_file.is_file():
-        found.append((data_dir.settings_file.name, data_dir.settings_file))
-    for folder in FOLDERS:
-        base = data_dir.root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_symlink() or not path.is_file() or path.name.endswith(SKIPPED_SUFFIXES):
-                continue
-            found.append((path.relative_to(data_dir.root).as_posix(), path))
+    for name in FIXED:
+        path = places.get(name, data_dir.root / name)
+        if path.is_file() and not path.is_symlink():
+            found.append((name, path))
+    packages = data_dir.packages_dir
+    for relative, _entry in sorted(walk(str(packages))) if packages.is_dir() else []:
+        name = f"{PACKAGES}/{relative}"
+        if restored_mode(name) is not None:
+            found.append((name, packages / relative))
     return found
 
 
-def write_backup(data_dir: DataDir, target: Path) -> BackupSummary:
-    """Write the archive of ``data_dir`` to ``target`` (mode 0600: it holds password hashes and keys)."""
+def write_backup(data_dir: DataDir, target: Path, *, replace: bool = False) -> BackupSummary:
+    """Write the archive of ``data_dir`` to ``target`` (mode 0600: it holds password hashes and keys).
+    An existing ``target`` is refused unless ``replace``; a link, a device or a folder always is."""
     if not data_dir.root.is_dir():
         raise BackupError(f"There is no data folder at {data_dir.root}: nothing to back up.")
-    target = target.expanduser().resolve()
+    target = _backup_target(target, replace)
     if target.is_relative_to(data_dir.root):
         raise BackupError(f"Write the backup outside the data folder ({data_dir.root}), not into it.")
     files: dict[str, dict[str, object]] = {}
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot write the backup in {target.parent}: {exc.strerror or exc}. "
+                          "Choose a folder you can write to.") from exc  # fmt: skip
     fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
@@ -99,24 +109,47 @@ def write_backup(data_dir: DataDir, target: Path) -> BackupSummary:
     return BackupSummary(target, len(files), sum(int(entry["size"]) for entry in files.values()))
 
 
+def _backup_target(target: Path, replace: bool) -> Path:
+    """``target`` made absolute without following a link at its end; refused when it exists (unless
+    ``replace``) or is anything but a regular file."""
+    target = target.expanduser()
+    target = Path(os.path.abspath(target.parent)).resolve() / target.name
+    if not os.path.lexists(target):
+        return target
+    if target.is_symlink() or not target.is_file():
+        raise BackupError(f"{target} is not a regular file (a link, a device or a folder): choose a new file name.")
+    if not replace:
+        raise BackupError(f"{target} exists already: choose a new file name, or replace it (--force).")
+    return target
+
+
 def restore_backup(source: Path, data_dir: DataDir) -> BackupSummary:
     """Restore ``source`` into ``data_dir``, a folder that does not exist yet (or is empty)."""
     root = data_dir.root
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise BackupError(f"{root} is not empty: restore into a new folder, so nothing of it is overwritten.")
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
+    try:
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise BackupError(f"{root} is not empty: restore into a new folder, so nothing of it is overwritten.")
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
+    except OSError as exc:
+        raise BackupError(
+            f"Cannot restore into {root}: {exc.strerror or exc}. Choose a new folder on a disk you can write to."
+        ) from exc
     try:
         verified = _unpack_verified(source, staging)
+        check_restored_settings(staging / SETTINGS_FILE_NAME, source)
         if root.exists():
             root.rmdir()
         staging.rename(root)
+        os.chmod(root, 0o700)
+        if (root / "ca").is_dir():
+            os.chmod(root / "ca", 0o700)  # the CA's key lives there
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BackupError(f"Cannot restore into {root}: {exc.strerror or exc}. Nothing was restored.") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    os.chmod(root, 0o700)
-    if (root / "ca").is_dir():
-        os.chmod(root / "ca", 0o700)  # the CA's key lives there
     return BackupSummary(root, len(verified), sum(size for _, size in verified.values()), verified)
 
 
@@ -126,12 +159,20 @@ def _unpack_verified(source: Path, staging: Path) -> dict[str, tuple[str, int]]:
     written: dict[str, tuple[str, int]] = {}
     manifest: dict | None = None
     try:
+        budget = restore_budget(source, staging)
         with tarfile.open(source, mode="r:gz") as archive:
             for member in archive:
                 name = _member_name(member)
                 if name == MANIFEST:
                     manifest = _read_manifest(archive, member)
                     continue
+                if member.size > budget:
+                    raise BackupError(
+                        f"{source} unpacks to more than this disk can hold, or far more than its own size "
+                        f"({name} alone is {member.size:,} bytes): it is damaged or not a PyPI Desk backup. "
+                        "Nothing was restored."
+                    )
+                budget -= member.size
                 written[name] = _extract(archive, member, staging / name)
     except FileNotFoundError as exc:
         raise BackupError(f"There is no backup at {source}.") from exc
@@ -143,19 +184,30 @@ def _unpack_verified(source: Path, staging: Path) -> dict[str, tuple[str, int]]:
     if manifest is None:
         raise BackupError(f"{source} has no manifest: it is not a PyPI Desk backup, or it was cut short. "
                           "Nothing was restored.")  # fmt: skip
-    listed = manifest.get("files", {})
+    listed = manifest["files"]
     problems = [f"{name} is missing" for name in sorted(set(listed) - set(written))]
     problems += [f"{name} is not in the manifest" for name in sorted(set(written) - set(listed))]
     for name, (digest, size) in written.items():
         entry = listed.get(name)
-        if entry and (entry.get("sha256") != digest or entry.get("size") != size):
+        if entry and (entry["sha256"] != digest or entry["size"] != size):
             problems.append(f"{name} differs from the manifest (altered or damaged)")
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise BackupError(f"{source} does not match its manifest: {shown}. Nothing was restored.")
-    for name, entry in listed.items():
-        os.chmod(staging / name, int(entry.get("mode", 0o644)) & 0o777)
+    for name in listed:
+        os.chmod(staging / name, restored_mode(name) or 0o600)  # the kind's mode, never the archive's
     return written
+
+
+def check_restored_settings(path: Path, source: Path) -> None:
+    """The restored settings checked as ``pypi-desk settings set`` checks them; raises BackupError."""
+    if not path.exists():
+        return
+    try:
+        settings = load_settings(path)
+        check_tls_files(settings)
+    except DeskError as exc:
+        raise BackupError(f"The settings in {source} are not usable here: {exc} Nothing was restored.") from exc
 
 
 def _member_name(member: tarfile.TarInfo) -> str:
@@ -164,7 +216,10 @@ def _member_name(member: tarfile.TarInfo) -> str:
         raise ValueError(f"the member {member.name!r} would land outside the restored folder")
     if not member.isfile():
         raise ValueError(f"the member {member.name!r} is not a regular file (a link or a device)")
-    return PurePosixPath(*path.parts[1:]).as_posix()
+    name = PurePosixPath(*path.parts[1:]).as_posix()
+    if name != MANIFEST and restored_mode(name) is None:
+        raise ValueError(f"the member {member.name!r} is nothing a PyPI Desk backup holds")
+    return name
 
 
 def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo) -> dict:
@@ -175,9 +230,22 @@ def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo) -> dict:
         not isinstance(manifest, dict)
         or manifest.get("format") != FORMAT
         or not isinstance(manifest.get("files"), dict)
+        or not all(_well_formed(name, entry) for name, entry in manifest["files"].items())
     ):
         raise ValueError("the manifest is not one this version of PyPI Desk reads")
     return manifest
+
+
+def _well_formed(name: object, entry: object) -> bool:
+    """A manifest entry as :func:`write_backup` writes it: a known name, a sha256 and a size."""
+    return (
+        isinstance(name, str)
+        and restored_mode(name) is not None
+        and isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("size"), int)
+        and not isinstance(entry.get("size"), bool)
+    )
 
 
 def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> tuple[str, int]:
@@ -190,6 +258,7 @@ def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) ->
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
+    os.utime(target, (member.mtime, member.mtime))  # a package's time is when it was uploaded
     return digest.hexdigest(), size
 
 

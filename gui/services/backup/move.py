@@ -31,6 +31,15 @@ def move_index(services: DeskServices, moved: DeskServices) -> tuple[DeskService
     source, destination = services.data_dir, moved.data_dir
     if (source.root, source.volume, source.engine) == (destination.root, destination.volume, destination.engine):
         raise BackupError(f"The index is in {source.describe()} already: choose another place.")
+    if (
+        not source.is_volume
+        and not destination.is_volume
+        and (destination.root.is_relative_to(source.root) or source.root.is_relative_to(destination.root))
+    ):
+        raise BackupError(
+            f"{destination.root} is inside the index's own folder {source.root} (or holds it): the old server would "
+            "serve the new one's password file and keys. Choose a folder outside it."
+        )
     server = services.server
     settings = server.load_settings()
     was_running = server.status().running

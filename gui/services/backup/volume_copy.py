@@ -43,10 +43,11 @@ _DIGESTS = (
 )
 
 
-def backup_any(services: DeskServices, target: Path) -> BackupSummary:
-    """The archive of ``services``' server, whether its data is a folder or a volume."""
+def backup_any(services: DeskServices, target: Path, *, replace: bool = False) -> BackupSummary:
+    """The archive of ``services``' server, whether its data is a folder or a volume; an existing ``target`` is
+    refused unless ``replace``."""
     if not services.data_dir.is_volume:
-        return write_backup(services.data_dir, target)
+        return write_backup(services.data_dir, target, replace=replace)
     files = _volume(services)
     if not files.exists():
         raise BackupError(f"There is no {services.data_dir.describe()}: nothing to back up.")
@@ -57,7 +58,7 @@ def backup_any(services: DeskServices, target: Path) -> BackupSummary:
         _copy_local(services.data_dir.root, staged)
         if not (staged / TLS).exists():
             files.export_to(staged, (TLS,))
-        return write_backup(DataDir(staged, legacy_layout=False), target)
+        return write_backup(DataDir(staged, legacy_layout=False), target, replace=replace)
 
 
 def restore_any(source: Path, services: DeskServices) -> BackupSummary:

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from packaging.version import Version
 
 from gui.services.packages.filenames import BadFilename, parse_filename
+from gui.services.server.inside.package_files import walk
 
 
 class PackageFile(NamedTuple):  # a named tuple: 50,000 of them are made per scan, and tuples are cheap
@@ -135,24 +136,16 @@ def scan(folder: Path) -> tuple[dict[str, PackageFile], set[str]]:
 def _scan(folder: Path) -> tuple[dict[str, PackageFile], set[str]]:
     files: dict[str, PackageFile] = {}
     unrecognized: set[str] = set()
-    skip = len(os.path.join(str(folder), ""))  # relative paths by slicing: relpath is slow at 50,000 files
-    pending = [str(folder)]
-    while pending:
-        current = pending.pop()
+    for posix_relative, entry in walk(str(folder)):  # the index's own rule: what the server serves
+        relative = posix_relative.replace("/", os.sep)
         try:
-            entries = list(os.scandir(current))
+            described = describe_file(entry.name, relative, entry.stat(follow_symlinks=False))
         except OSError:
             continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(entry.path)
-            elif entry.is_file() and not entry.name.startswith("."):
-                relative = entry.path[skip:]
-                described = describe_file(entry.name, relative, entry.stat())
-                if described is None:
-                    unrecognized.add(relative)
-                else:
-                    files[relative] = described
+        if described is None:
+            unrecognized.add(relative)
+        else:
+            files[relative] = described
     return files, unrecognized
 
 

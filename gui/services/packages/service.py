@@ -34,6 +34,7 @@ from gui.services.errors import (
     DeskError,
     EngineUnavailableError,
     PackageNotFoundError,
+    ServerDiskFullError,
     ServerNotRunningError,
     WrongCredentialsError,
 )
@@ -185,17 +186,21 @@ class PackageService:
         if url is None:
             raise ServerNotRunningError(path.name)
         verify = self.server.verify()
+        first_unclear: DeskError | None = None
         for attempt in range(1, UNCLEAR_ATTEMPTS + 1):
             try:
                 upload(url, distribution, credentials, progress, verify=verify)
                 break
             except AlreadyExistsError:
-                if attempt == 1 or not self._landed(url, distribution, credentials, verify):
+                if attempt == 1:
                     raise
+                if not self._landed(url, distribution, credentials, verify):
+                    raise first_unclear or DeskError(f"{path.name} was not stored.") from None  # the real cause
                 break  # our own earlier attempt stored it after all
-            except (WrongCredentialsError, ServerNotRunningError):
+            except (WrongCredentialsError, ServerNotRunningError, ServerDiskFullError):
                 raise  # the server said clearly what happened
             except DeskError as unclear:  # a reply that broke off, a 5xx, a garbled 400: did the file land?
+                first_unclear = first_unclear or unclear
                 if self._landed(url, distribution, credentials, verify):
                     log.warning("%s: %s; the index lists it with the same sha256: stored", path.name, unclear)
                     break

@@ -20,6 +20,7 @@ from gui.services.clients.pypirc_reader import Credentials
 from gui.services.errors import (
     AlreadyExistsError,
     DeskError,
+    ServerDiskFullError,
     ServerNotRunningError,
     UploadRefusedError,
     WrongCredentialsError,
@@ -75,6 +76,12 @@ def _explain(reply: requests.Response, credentials: Credentials, what: str) -> N
         raise WrongCredentialsError(
             f"The server refused user {credentials.username}: wrong user name or password. "
             "Check the user name and password (the server's users, or ~/.pypirc), then try again.",
+            reply.status_code,
+        )
+    if reply.status_code == 507:
+        raise ServerDiskFullError(
+            f"{what} was not stored: the server's disk is full ({server_reason(reply)}). Free space where the "
+            "server keeps its packages, then upload again.",
             reply.status_code,
         )
     if reply.status_code == 409 or (reply.status_code == 400 and "already exists" in reply.text):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gui.services.server.inside.markers import plain_way_reason
 from gui.services.server.settings import ServerSettings
 
 #: PyPI Desk's launcher (see :mod:`gui.services.server.inside.launcher`): the folder, and where a
@@ -17,20 +18,17 @@ LAUNCHER_DIR = Path(__file__).resolve().parent / "inside"
 LAUNCHER_IN_CONTAINER = "/opt/pypi-desk"
 #: The image's Python runs the launcher; ``--container`` has it do the image entrypoint's duties.
 CONTAINER_ENTRYPOINT = ["python3", f"{LAUNCHER_IN_CONTAINER}/launcher.py", "--container"]
-#: What the launcher says, first thing on a line, when it serves the plain way instead.
-LAUNCHER_MARKER = "pypi-desk-launcher:"
 
 
 def launcher_note(log_text: str) -> str:
     """Why the server runs the plain way, from its log; "" when the launcher serves it."""
-    for line in log_text.splitlines():
-        if line.startswith(LAUNCHER_MARKER):
-            why = line[len(LAUNCHER_MARKER) :].split("; serving the plain way")[0].strip()
-            return (
-                f"The server runs pypiserver the plain way, without PyPI Desk's fast pages: {why}. "
-                "Pages are slower on a large index; everything else works."
-            )
-    return ""
+    why = plain_way_reason(log_text)
+    if why is None:
+        return ""
+    return (
+        f"The server runs pypiserver the plain way, without PyPI Desk's fast pages: {why}. "
+        "Pages are slower on a large index; everything else works."
+    )
 
 
 HEALTH_PATH = "/health"

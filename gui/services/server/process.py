@@ -33,6 +33,7 @@ from gui.services.server.command import (
 from gui.services.server.datadir import DataDir
 from gui.services.server.file_log import FileLogStream
 from gui.services.server.health import wait_until_answers
+from gui.services.server.inside.options import needs_launcher
 from gui.services.server.log_lines import split_lines
 from gui.services.server.ports import port_problem
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
@@ -59,6 +60,24 @@ def server_command(python: str) -> list[str]:
     if os.name == "nt":
         return [python, "-m", "pypiserver"]
     return [python, str(LAUNCHER_DIR / "launcher.py")]
+
+
+def serves_plainly() -> bool:
+    """Whether the local process is plain pypiserver (Windows: no gunicorn, so no launcher)."""
+    return os.name == "nt"
+
+
+def refuse_what_plain_cannot_honour(settings: ServerSettings, roles_file: Path) -> None:
+    """Raise when plain pypiserver would serve these settings less safely than asked: HTTPS, or readers
+    (plain pypiserver lets every correct password publish)."""
+    if settings.https:
+        raise ServerStartError("HTTPS needs gunicorn, which does not run on Windows: run the server in Docker.")
+    if settings.auth != "none" and needs_launcher({"--roles": str(roles_file)}):
+        raise ServerStartError(
+            "This index has readers (users who may download but not publish), and the local server on Windows "
+            "cannot tell them apart from publishers: it would let them upload. Run the server in Docker, or make "
+            "every reader a publisher (or remove them) first."
+        )
 
 
 class ProcessRuntime:
@@ -117,9 +136,8 @@ class ProcessRuntime:
         options = launcher_options(
             settings, tls_dir=str(self._data_dir.tls_dir), roles_file=str(self._data_dir.roles_file)
         )
-        if os.name == "nt":  # plain `python -m pypiserver`: neither TLS nor roles
-            if settings.https:
-                raise ServerStartError("HTTPS needs gunicorn, which does not run on Windows: run the server in Docker.")
+        if serves_plainly():  # `python -m pypiserver`: neither TLS nor roles
+            refuse_what_plain_cannot_honour(settings, self._data_dir.roles_file)
             options = []
         args = pypiserver_args(
             settings,

@@ -11,8 +11,9 @@ start looks for this folder's server in both runtimes before it starts one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from gui.services.server.datadir import DataDir
 from gui.services.server.process import ProcessRuntime
 from gui.services.server.runtime import LogPosition, LogStream, ProgressCallback, Runtime, ServerStatus
 from gui.services.server.settings import ServerSettings, load_settings, save_settings
+from gui.services.tls.files import check_tls_files
 
 if TYPE_CHECKING:
     from gui.services.tls.service import TlsService
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 LOCK_FILE_NAME = ".pypi-desk-server.lock"
 LOCK_TIMEOUT = 600  # a start may be pulling the image
+SETTINGS_LOCK_FILE_NAME = ".pypi-desk-settings.lock"
+SETTINGS_LOCK_TIMEOUT = 30
 
 
 def _where(status: ServerStatus) -> str:
@@ -73,20 +77,67 @@ class ServerService:
                 self.save_settings(carried)
 
     def save_settings(self, settings: ServerSettings) -> ServerSettings:
-        """Validate and store ``settings``; on a bad value the previous file stays."""
+        """Validate and store ``settings`` whole (under the settings lock); on a bad value the previous file stays.
+        To change some settings, use :meth:`change_settings`: it cannot lose another's change."""
         settings.validate()
         stored = settings
         if settings.public_name and settings.public_name == self.docker.engine.host():
             stored = settings.replace(public_name="")  # the engine's own name is the default: it moves with it
+        check_tls_files(stored)
         self.data_dir.ensure()
+        with self._settings_locked():
+            try:
+                save_settings(self.data_dir.settings_file, stored)
+            except OSError as exc:
+                raise DataDirError(
+                    f"Cannot save the settings in {self.data_dir.root}: {exc.strerror or exc}. "
+                    "Fix the folder's permissions or choose another data folder."
+                ) from exc
+        return settings
+
+    def change_settings(
+        self, change: Callable[[ServerSettings], ServerSettings]
+    ) -> tuple[ServerSettings, ServerSettings]:
+        """``change`` applied to the settings as stored, read and written under one lock, so two changes at
+        once (two commands, a command and the window) both land; returns (before, after)."""
+        self.data_dir.ensure()
+        with self._settings_locked():
+            before = self.load_settings()
+            return before, self.save_settings(change(before))
+
+    def save_changes(self, loaded: ServerSettings, edited: ServerSettings) -> ServerSettings:
+        """The fields a form changed (``edited`` against what it ``loaded``) applied to the stored settings:
+        what someone else changed meanwhile is kept."""
+        changed = {
+            field.name: getattr(edited, field.name)
+            for field in dataclasses.fields(edited)
+            if getattr(edited, field.name) != getattr(loaded, field.name)
+        }
+        return self.change_settings(lambda current: current.replace(**changed))[1]
+
+    @functools.cached_property
+    def _settings_lock(self):
+        from filelock import FileLock
+
+        return FileLock(str(self.data_dir.root / SETTINGS_LOCK_FILE_NAME), timeout=SETTINGS_LOCK_TIMEOUT)
+
+    @contextlib.contextmanager
+    def _settings_locked(self) -> Iterator[None]:
+        from filelock import Timeout
+
         try:
-            save_settings(self.data_dir.settings_file, stored)
+            with self._settings_lock:
+                yield
+        except Timeout as exc:
+            raise DeskError(
+                f"Another PyPI Desk has been changing this server's settings for {SETTINGS_LOCK_TIMEOUT} s; "
+                "try again in a moment."
+            ) from exc
         except OSError as exc:
             raise DataDirError(
-                f"Cannot save the settings in {self.data_dir.root}: {exc.strerror or exc}. "
-                "Fix the folder's permissions or choose another data folder."
+                f"Cannot lock the settings in {self.data_dir.root}: {exc.strerror or exc}. "
+                "Fix the folder's permissions (or a read-only disk), or choose another data folder."
             ) from exc
-        return settings
 
     def _runtime_for(self, choice: str) -> tuple[Runtime, str]:
         if choice == "docker":
@@ -135,10 +186,9 @@ class ServerService:
                     )
                 return current
             chosen, note = self._runtime_for(wanted)
-            if settings.https:
-                self.tls.ensure(settings)  # made, renewed or copied before the server reads it
+            tls_note = self.tls.ensure(settings).note if settings.https else ""  # before the server reads it
             status = chosen.start(settings, progress)
-        said = " ".join(part for part in (note, status.note) if part)  # where it runs, and how it serves
+        said = " ".join(part for part in (note, status.note, tls_note) if part)  # where, how, and a new CA
         return replace(status, note=said)
 
     def save_and_start(

@@ -86,7 +86,15 @@ class ServerSettings:
         if self.auth not in AUTH_MODES:
             raise SettingsError(f"Unknown authentication mode {self.auth!r}: use one of {', '.join(AUTH_MODES)}.")
         if self.fallback_url:
-            parts = urlsplit(self.fallback_url)
+            if any(char.isspace() or not char.isprintable() for char in self.fallback_url):
+                raise SettingsError(
+                    f"Fallback URL {self.fallback_url!r} has a space or a control character (a line break?): "
+                    f"type the URL alone, such as {DEFAULT_FALLBACK_URL}."
+                )
+            try:
+                parts = urlsplit(self.fallback_url)
+            except ValueError:
+                parts = urlsplit("")
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise SettingsError(
                     f"Fallback URL {self.fallback_url!r} is not an http(s) URL: use {DEFAULT_FALLBACK_URL}, "

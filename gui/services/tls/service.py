@@ -10,6 +10,7 @@ own certificate and key, those are checked (readable, the key matches) and copie
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import socket
@@ -22,12 +23,19 @@ from gui.services.atomic import write_atomic
 from gui.services.errors import TlsError
 from gui.services.server.datadir import DataDir
 from gui.services.server.settings import ServerSettings
-from gui.services.tls.authority import Issued, issue_server, make_authority
+from gui.services.tls.authority import Issued, issue_server, make_authority, permits
+from gui.services.tls.files import check_tls_files, read_pem_file
 from gui.services.tls.inspect import CertificateFacts, key_matches, read_certificate
 
 RENEW_DAYS = 30
 CONTAINER_TLS_DIR = "/data/tls"
 CERT_NAME, KEY_NAME = "server.pem", "server-key.pem"
+
+
+CA_REPLACED_NOTE = (
+    "PyPI Desk made a new certificate authority for this server ({why}): clients that trusted the old one "
+    "must trust the new one (Client setup, or Export CA certificate again)."
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Certificate:
     path: Path
     facts: CertificateFacts
     own: bool  # the user's own files, not the app's CA
+    note: str = ""  # what changed that clients must know (a new CA)
 
 
 def default_names(settings: ServerSettings) -> list[str]:
@@ -93,23 +102,25 @@ class TlsService:
         """The certificate the server will present, made, renewed or copied as needed."""
         if settings.tls_cert:
             return self._use_own(settings)
-        authority = self._authority()
         wanted = default_names(settings)
+        authority, note = self._authority(wanted)
         current = self.certificate(settings)
-        if current is None or current.own or self._needs_renewal(current.facts, wanted):
+        if note or current is None or current.own or self._needs_renewal(current.facts, wanted):
             self._write_server(issue_server(authority, wanted))
             current = self.certificate(settings)
         assert current is not None
-        return current
+        return dataclasses.replace(current, note=note)
 
     def renew(self, settings: ServerSettings) -> Certificate:
         """A new server certificate from the app's CA, now (your own certificate is renewed by its issuer)."""
         if settings.tls_cert:
             raise TlsError(f"The server uses your own certificate ({settings.tls_cert}): renew it where it was issued.")
-        self._write_server(issue_server(self._authority(), default_names(settings)))
+        wanted = default_names(settings)
+        authority, note = self._authority(wanted)
+        self._write_server(issue_server(authority, wanted))
         current = self.certificate(settings)
         assert current is not None
-        return current
+        return dataclasses.replace(current, note=note)
 
     def certificate(self, settings: ServerSettings) -> Certificate | None:
         """The server certificate in ``tls/``, or None when there is none yet."""
@@ -127,14 +138,28 @@ class TlsService:
     def _needs_renewal(facts: CertificateFacts, wanted: list[str]) -> bool:
         return facts.days_left() < RENEW_DAYS or not set(wanted) <= set(facts.names)
 
-    def _authority(self) -> Issued:
+    def _authority(self, wanted: list[str] | None = None) -> tuple[Issued, str]:
+        """The app's CA, and "" or why it was just replaced: made when missing, and made anew when it is not
+        name-constrained (an older version's) or cannot vouch for a name in ``wanted``."""
+        ca_dir = self.data_dir.ca_dir
+        why = ""
         if self.ca_cert.exists() and self.ca_key.exists():
-            return Issued(self.ca_key.read_bytes(), self.ca_cert.read_bytes())
-        made = make_authority(socket.gethostname())
-        self.data_dir.ca_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(ca_dir, 0o700)  # tightened, whoever made it looser
+            os.chmod(self.ca_key, 0o600)
+            current = Issued(self.ca_key.read_bytes(), self.ca_cert.read_bytes())
+            if wanted is None or permits(current.cert_pem, wanted):
+                return current, ""
+            why = (
+                "the old one could vouch for any name"
+                if not permits(current.cert_pem, [])
+                else ("a new name is outside what the old one may vouch for")
+            )
+        made = make_authority(socket.gethostname(), wanted or default_names(ServerSettings()))
+        ca_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(ca_dir, 0o700)
         write_atomic(self.ca_key, made.key_pem, mode=0o600)
         write_atomic(self.ca_cert, made.cert_pem, mode=0o644)
-        return made
+        return made, CA_REPLACED_NOTE.format(why=why) if why else ""
 
     def _write_server(self, issued: Issued) -> None:
         self.data_dir.tls_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
@@ -143,10 +168,9 @@ class TlsService:
 
     def _use_own(self, settings: ServerSettings) -> Certificate:
         cert_path, key_path = Path(settings.tls_cert).expanduser(), Path(settings.tls_key).expanduser()
-        try:
-            cert_pem, key_pem = cert_path.read_bytes(), key_path.read_bytes()
-        except OSError as exc:
-            raise TlsError(f"Cannot read {exc.filename}: {exc.strerror}. Choose files this user can read.") from exc
+        check_tls_files(settings)
+        cert_pem = read_pem_file(settings.tls_cert, "certificate", "tls_cert")
+        key_pem = read_pem_file(settings.tls_key, "private key", "tls_key")
         facts = read_certificate(cert_pem, str(cert_path))
         if not key_matches(cert_pem, key_pem, str(key_path)):
             raise TlsError(f"{key_path} is not the key of {cert_path}: choose the key the certificate was made for.")
@@ -176,7 +200,7 @@ class TlsService:
         if settings.https and not settings.tls_cert:
             self._authority()
         try:
-            pem = ca.read_bytes()
+            pem = self._ca_pem(settings, ca)
             target.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(target, pem, mode=0o644)
         except FileNotFoundError:
@@ -193,11 +217,19 @@ class TlsService:
         if ca is None:
             return None
         bundle = self.bundle
-        text = _machine_cas(bundle).rstrip(b"\n") + b"\n" + ca.read_bytes()
+        text = _machine_cas(bundle).rstrip(b"\n") + b"\n" + self._ca_pem(settings, ca)
         if not bundle.exists() or bundle.read_bytes() != text:
             self.data_dir.ca_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_atomic(bundle, text, mode=0o644)
         return bundle
+
+    def _ca_pem(self, settings: ServerSettings, ca: Path) -> bytes:
+        """The CA certificate's PEM: the app's own as it is, yours checked as ``settings set`` checks it."""
+        if not settings.tls_cert:
+            return ca.read_bytes()
+        pem = read_pem_file(settings.tls_ca, "CA certificate", "tls_ca")
+        read_certificate(pem, settings.tls_ca)
+        return pem
 
 
 def _machine_cas(ours: Path) -> bytes:

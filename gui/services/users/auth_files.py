@@ -74,17 +74,20 @@ class FolderAuthFiles:
     def locked(self) -> Iterator[None]:
         try:
             self.password_file.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock:
-                yield
+            self._lock.acquire()
         except TimeoutError as exc:
             raise PasswordFileError(
                 "Another PyPI Desk is changing the users of this server right now; try again in a moment."
             ) from exc
-        except PermissionError as exc:
+        except OSError as exc:  # not allowed, a read-only disk, a folder gone
             raise PasswordFileError(
-                f"Cannot lock the password file in {self.password_file.parent}: {exc.strerror}. "
-                "Check that the folder is yours and writable."
+                f"Cannot change the users in {self.password_file.parent}: {exc.strerror or exc}. "
+                "Check that the folder is yours and writable (not on a read-only disk)."
             ) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
 
 
 def _read(path: Path) -> bytes | None:

@@ -7,14 +7,13 @@ folder or in a Docker volume (:mod:`gui.services.users.auth_files`). The server 
 both files when they change: no restart is needed.
 
 Roles live beside the password file in ``roles.json`` (``{"readers": [...]}``), in the
-form the server's launcher reads (``inside/roles.py``): a user it does not name is a
+form the server's launcher reads, parsed by the launcher's own :func:`parse_roles`: a user it does not name is a
 publisher, so a folder written by an older version, without the file, works as before.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from passlib.apache import HtpasswdFile
 from passlib.hash import apr_md5_crypt, bcrypt, sha256_crypt, sha512_crypt
 
 from gui.services.errors import PasswordFileError, UserError
+from gui.services.server.inside.roles import RolesError, parse_roles, roles_json
 from gui.services.users.auth_files import AuthFiles, FolderAuthFiles
 from gui.services.users.password_file import LineProblem, check_lines, describe_hash, entries, without_bom
 from gui.services.users.rules import DEFAULT_SCHEME, PUBLISH, READ, ROLES, check_name, check_password
@@ -164,19 +164,15 @@ class UserStore:
     def _readers(self) -> frozenset[str]:
         try:
             raw = self.files.read_roles()
-            if raw is None:
-                return frozenset()
-            return frozenset(json.loads(raw.decode("utf-8")).get("readers", []))
-        except (OSError, ValueError, AttributeError) as exc:
+            return frozenset() if raw is None else parse_roles(raw, self.files.roles_where)
+        except (OSError, RolesError) as exc:
             raise PasswordFileError(
-                f"Cannot read the roles file {self.files.roles_where}: {exc}. Fix it, or delete it (every user then "
-                "publishes), then try again."
+                f"Cannot use the roles file: {exc}. Fix it, or delete it (every user then publishes), then try again."
             ) from exc
 
     def _save_readers(self, readers: frozenset[str] | set[str]) -> None:
-        data = json.dumps({"format": 1, "readers": sorted(readers)}, indent=2) + "\n"
         try:
-            self.files.save_roles(data.encode("utf-8"))
+            self.files.save_roles(roles_json(readers))
         except OSError as exc:
             raise PasswordFileError(
                 f"Cannot write the roles file {self.files.roles_where}: {exc.strerror or exc}."

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import secrets
 import shlex
 import tarfile
@@ -27,29 +28,22 @@ import docker.errors
 from docker.types import Mount
 
 from gui.services.errors import DeskError, PasswordFileError
-from gui.services.server.command import SERVER_UID
+from gui.services.server.command import LAUNCHER_DIR, SERVER_UID
 from gui.services.server.datadir import LABEL_VOLUME
 from gui.services.volume.layout import AUTH, MOUNT, PACKAGES, TLS, in_container
 
 LOCK_TIMEOUT = 15.0
 STALE_LOCK_SECONDS = 120  # a lock older than any edit takes was left by a PyPI Desk that died
 HELPER_TIMEOUT = 300
+#: The image declares ``VOLUME /data/packages``: a container without a mount there gets an anonymous
+#: volume that outlives it. Every helper mounts an empty tmpfs there instead.
+EMPTY_IMAGE_VOLUME = Mount("/data/packages", None, type="tmpfs", tmpfs_size=1024 * 1024)
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 LABEL_LOCK_TIME = "io.github.pypidesk.locked-at"
 
-#: Lists packages/ as "relative path <TAB> size <TAB> mtime" lines, with the image's own Python.
-_LIST_SCRIPT = (
-    "import os,sys\n"
-    "root=sys.argv[1]\n"
-    "for folder,dirs,files in os.walk(root):\n"
-    "    dirs[:]=[d for d in dirs if not d.startswith('.')]\n"
-    "    for name in files:\n"
-    "        if name.startswith('.'): continue\n"
-    "        path=os.path.join(folder,name)\n"
-    "        try: st=os.stat(path)\n"
-    "        except OSError: continue\n"
-    "        print(os.path.relpath(path,root).replace('\\t',' ')+'\\t'+str(st.st_size)+'\\t'+repr(st.st_mtime))\n"
-)
+#: Lists packages/ by the index's own rule (``inside/package_files.py``, run with the image's Python):
+#: one JSON array a line, so a newline or a tab in a file name is a character, never a new entry.
+_LIST_SCRIPT = (LAUNCHER_DIR / "package_files.py").read_text(encoding="utf-8")
 
 
 class VolumeFiles:
@@ -105,14 +99,14 @@ class VolumeFiles:
                 entrypoint=["sh", "-c", script],
                 user="root",
                 network_disabled=True,
-                mounts=[Mount(MOUNT, self.volume, type="volume")],
+                mounts=[Mount(MOUNT, self.volume, type="volume"), EMPTY_IMAGE_VOLUME],
                 labels={LABEL_VOLUME: self.volume},
             )
             try:
                 yield container
             finally:
                 with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                    container.remove(force=True)
+                    container.remove(force=True, v=True)
 
     def run(
         self,
@@ -192,9 +186,10 @@ class VolumeFiles:
             output = self.run(script, what="list the packages")
         entries = []
         for line in output.splitlines():
-            path, size, mtime = [*line.rsplit("\t", 2), "", ""][:3]
-            with contextlib.suppress(ValueError):
-                entries.append((path, int(size), float(mtime)))
+            with contextlib.suppress(ValueError, TypeError):
+                path, size, mtime = json.loads(line)
+                if isinstance(path, str):
+                    entries.append((path, int(size), float(mtime)))
         return entries
 
     def _list_in_server(self) -> str | None:
@@ -257,6 +252,7 @@ class VolumeFiles:
                         name=name,
                         entrypoint=["true"],
                         network_disabled=True,
+                        mounts=[EMPTY_IMAGE_VOLUME],
                         labels={LABEL_VOLUME: self.volume, LABEL_LOCK_TIME: str(int(time.time()))},
                     )
                     break
@@ -274,7 +270,7 @@ class VolumeFiles:
                 yield
             finally:
                 with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                    holder.remove(force=True)
+                    holder.remove(force=True, v=True)
 
     @staticmethod
     def _stale(client, name: str) -> bool:
@@ -287,7 +283,7 @@ class VolumeFiles:
         if time.time() - taken < STALE_LOCK_SECONDS:
             return False
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-            holder.remove(force=True)
+            holder.remove(force=True, v=True)
         return True
 
 

@@ -18,11 +18,11 @@ from gui.services.core import DeskServices
 from gui.services.server.command import (
     LAUNCHER_DIR,
     LAUNCHER_IN_CONTAINER,
-    LAUNCHER_MARKER,
     launcher_note,
     pypiserver_args,
 )
-from gui.services.server.inside.launcher import MARKER, missing_api
+from gui.services.server.inside.api_check import missing_api
+from gui.services.server.inside.markers import MARKER
 from gui.services.server.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_sdist, make_wheel
@@ -70,7 +70,6 @@ def test_a_missing_piece_is_named_with_the_version_and_becomes_a_note() -> None:
         warnings.simplefilter("ignore", DeprecationWarning)  # pypiserver's bottle imports cgi
         problem = missing_api((("pypiserver", "app"), ("pypiserver", "a_future_only_api")))
     assert problem is not None and problem.startswith("pypiserver ") and "a_future_only_api is missing" in problem
-    assert MARKER == LAUNCHER_MARKER  # the launcher cannot import the app: one string, written twice, kept equal
     log = f"[INFO] Booting\n{MARKER} {problem}; serving the plain way (pypi-server) instead\n"
     note = launcher_note(log)
     assert "runs pypiserver the plain way" in note and "a_future_only_api is missing" in note
@@ -106,11 +105,30 @@ def test_pages_match_plain_pypiserver_on_the_same_folder(served, docker_client) 
             lambda base: requests.get(f"{base}/simple/not-here/", timeout=10, allow_redirects=False).status_code,
         ):
             assert status_of(url) == status_of(plain_url)
+        odd_paths = (
+            "/simple/%2574oy/", "/simple/%74oy/", "//simple/toy/", "//simple/",
+            "/packages/%2574oy-1.0.0.tar.gz", "/packages/%74oy-1.0.0.tar.gz", "//packages/toy-1.0.0.tar.gz",
+        )  # fmt: skip
+        for path in odd_paths:
+            assert _raw_status(url, path) == _raw_status(plain_url, path), path  # decoded once, as pypiserver does
         missing = requests.get(f"{url}/simple/not-here/", timeout=10, allow_redirects=False)
         assert missing.status_code == 303 and missing.headers["Location"] == "https://pypi.org/simple/not-here/"
         assert requests.get(f"{url}/health", timeout=10).status_code == 200
     finally:
         plain.remove(force=True)
+
+
+def _raw_status(url: str, path: str) -> int:
+    """The status for ``path`` sent exactly as written (no client normalizes it)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=10)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def _wait(url: str) -> None:
@@ -240,7 +258,7 @@ def test_missing_names_redirect_or_404_and_head_and_json_as_pip_expects(tmp_path
 
 def test_the_plain_way_is_refused_only_for_what_it_cannot_honour(tmp_path: Path) -> None:
     """Without the launcher's API the server may start plain, unless HTTPS is on or someone is a reader."""
-    from gui.services.server.inside.launcher import needs_launcher, split_options
+    from gui.services.server.inside.options import needs_launcher, split_options
 
     options, rest = split_options(["--roles", str(tmp_path / "roles.json"), "run", "-p", "8080", "/data/packages"])
     assert rest == ["run", "-p", "8080", "/data/packages"]

@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin
+from urllib.parse import urljoin
 
 from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname_for_url
@@ -97,14 +97,14 @@ class FastPages:
         self._index_pages: tuple[int, bytes, bytes] | None = None
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
+        path = environ.get("PATH_INFO", "")  # decoded once already, by the WSGI server (PEP 3333)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self._app(environ, start_response)
         if path.startswith("/packages/") and len(path) > len("/packages/"):
-            return self._download(environ, start_response, unquote(path[len("/packages/") :]))
+            return self._download(environ, start_response, path[len("/packages/") :])
         if not path.startswith("/simple/"):
             return self._app(environ, start_response)
-        name = unquote(path[len("/simple/") :])
+        name = path[len("/simple/") :]
         if name and (name.count("/") != 1 or not name.endswith("/")):
             return self._app(environ, start_response)
         if not self._allowed(environ, self._list_auther):

@@ -5,22 +5,38 @@ pypiserver itself (runs inside the server, with the image's packages only).
 Before each use it compares the modification times of the folders it knows and reads again
 only a folder that changed (a copy, a removal, an upload): a change shows on the next
 request, with no watcher thread to lose in gunicorn's fork. Projects are kept up to date
-file by file, so a change costs one folder listing, not a rebuild.
+file by file, so a change costs one folder listing, not a rebuild. Which files count is
+``package_files``' rule (no dot names, no links). One lock guards it: the local process
+runtime serves from threads.
 
 :class:`IndexedBackend` is pypiserver's own plain backend (it still writes and removes the
 files) answering its lookups from that index: pypiserver's simple-dir backend walks the whole
-folder for each upload's "does it exist?", each removal and each download.
+folder for each upload's "does it exist?", each removal and each download. Its uploads land
+under a dot name and are renamed when whole, so a cut-off upload (a full disk, a killed
+server) is never listed or served.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from pypiserver.backend import SimpleFileBackend, digest_file, valid_packages
+from pypiserver.bottle_wrapper import HTTPError
 from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname
+
+if __package__:  # imported as part of PyPI Desk (the app, the bundle)
+    from gui.services.server.inside.package_files import listed_entries
+else:  # run as a script from this folder, inside the image or as the local process
+    from package_files import listed_entries
+
+PARTIAL_SUFFIX = ".partial"
+CHUNK = 1024 * 1024
 
 
 def _mtime(folder: str) -> int:
@@ -44,10 +60,15 @@ class FreshIndex:
         self._by_path: dict[str, PkgFile] = {}  # relfn_unix -> package
         self._digests: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, digest)
         self.generation = 0  # grows with every change: what depends on all of it knows when to redo
+        self._lock = threading.RLock()
 
     # -- keeping it fresh -------------------------------------------------------------
 
     def refresh(self) -> None:
+        with self._lock:
+            self._refresh()
+
+    def _refresh(self) -> None:
         if not self._folders:
             self._read(self.root)
             self.generation += 1
@@ -62,21 +83,13 @@ class FreshIndex:
     def _read(self, folder: str) -> None:
         mtime = _mtime(folder)  # before listing: a change during the listing is seen next time
         try:
-            entries = list(os.scandir(folder))
+            listed_files, listed_folders = listed_entries(folder)
         except OSError:
             self._forget(folder)
             return
         old = self._files.get(folder, {})
-        names: set[str] = set()
-        subfolders: set[str] = set()
-        for entry in entries:
-            if entry.name.startswith("."):  # pypiserver's is_listed_path, for one name
-                continue
-            if entry.is_dir():
-                if not entry.is_symlink():  # as os.walk: a linked folder is not walked
-                    subfolders.add(entry.path)
-            elif entry.is_file():
-                names.add(entry.name)
+        names = {entry.name for entry in listed_files}
+        subfolders = {entry.path for entry in listed_folders}
         files = {name: old[name] for name in names & old.keys()}
         for name in old.keys() - names:
             self._drop(old[name])
@@ -116,40 +129,47 @@ class FreshIndex:
     # -- asking it (call refresh() first) ---------------------------------------------
 
     def project_names(self) -> list[str]:
-        return sorted(self._projects)
+        with self._lock:
+            return sorted(self._projects)
 
     def packages_of(self, project: str) -> list[PkgFile]:
         """A normalized project's packages, sorted as pypiserver sorts them (by version, then path)."""
-        if project not in self._sorted:
-            found = self._projects.get(project, {}).values()
-            self._sorted[project] = sorted(found, key=lambda p: (p.parsed_version, p.relfn))
-        return self._sorted[project]
+        with self._lock:
+            if project not in self._sorted:
+                found = self._projects.get(project, {}).values()
+                self._sorted[project] = sorted(found, key=lambda p: (p.parsed_version, p.relfn))
+            return self._sorted[project]
 
-    def all_packages(self) -> Iterator[PkgFile]:
-        for packages in self._projects.values():
-            yield from packages.values()
+    def all_packages(self) -> list[PkgFile]:
+        with self._lock:
+            return [package for packages in self._projects.values() for package in packages.values()]
 
     def package_at(self, relfn_unix: str) -> PkgFile | None:
         """The package whose path below the root is ``relfn_unix`` (as in a page's link)."""
-        return self._by_path.get(relfn_unix)
+        with self._lock:
+            return self._by_path.get(relfn_unix)
 
     def has_file(self, filename: str) -> bool:
         """Whether any listed file, package or not, has this name (pypiserver's "exists")."""
-        return any(filename in names for names in self._names.values())
+        with self._lock:
+            return any(filename in names for names in self._names.values())
 
     def digest(self, package: PkgFile) -> str | None:
-        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone)."""
+        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone); the file
+        is hashed outside the lock, so a large one holds up no other request."""
         if not self.hash_algo:
             return None
         try:
             info = os.stat(package.fn)
         except OSError:
             return None
-        cached = self._digests.get(package.fn)
+        with self._lock:
+            cached = self._digests.get(package.fn)
         if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
             return cached[2]
         digest = digest_file(package.fn, self.hash_algo)
-        self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
+        with self._lock:
+            self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
         return digest
 
 
@@ -162,7 +182,7 @@ class IndexedBackend(SimpleFileBackend):
 
     def get_all_packages(self) -> Iterable[PkgFile]:
         self.index.refresh()
-        return list(self.index.all_packages())
+        return self.index.all_packages()
 
     def find_project_packages(self, project: str) -> Iterable[PkgFile]:
         self.index.refresh()
@@ -175,3 +195,39 @@ class IndexedBackend(SimpleFileBackend):
     def exists(self, filename: str) -> bool:
         self.index.refresh()
         return self.index.has_file(filename)
+
+    def add_package(self, filename: str, stream) -> None:
+        """pypiserver's write, to a dot name in the same folder first: renamed when whole, removed if not.
+        A full disk answers 507 in words, any other failure 500 with its reason."""
+        root = self.roots[0]
+        temporary = root.joinpath(f".{filename}.{os.urandom(6).hex()}{PARTIAL_SUFFIX}")
+        offset = stream.tell()
+        try:
+            with open(temporary, "xb") as out:
+                for chunk in iter(lambda: stream.read(CHUNK), b""):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, root.joinpath(filename))
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            print(f"pypi-desk: {filename} was not stored: {exc.strerror or exc}", flush=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise HTTPError(507, f"The server's disk is full: {filename} was not stored. "
+                                     "Free space on the server, then upload again.") from None  # fmt: skip
+            raise HTTPError(500, f"{filename} was not stored: {exc.strerror or exc}.") from None
+        finally:
+            stream.seek(offset)
+
+
+def remove_partial_uploads(root: str) -> int:
+    """Remove what cut-off uploads left (a server killed while writing one); returns how many."""
+    removed = 0
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") and entry.name.endswith(PARTIAL_SUFFIX) and entry.is_file():
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed

@@ -5,9 +5,14 @@ action that needs a login, so ``-a download,update`` can say that a download nee
 *some* login but never *whose*. This auther answers for the action at hand: a
 reader's correct password is accepted to list and download and refused (403) to
 upload or remove (pypiserver's ``POST /``). The roles file lies beside the password
-file (``roles.json``: ``{"readers": [...]}``); a user it does not name publishes, so a
-folder from an older version, without the file, works as before. It is re-read when
-it changes, so a role change needs no restart.
+file (``roles.json``: ``{"format": 1, "readers": [...]}``); a user it does not name
+publishes, so a folder from an older version, without the file, works as before. It is
+re-read when it changes, so a role change needs no restart.
+
+Any doubt about the roles is decided against publishing: a file that does not parse, or
+whose readers are not a list of names, refuses every upload and removal (with a log line
+naming the file) until it is fixed. :func:`parse_roles` is the one reader of the format,
+for the server and for the app alike.
 """
 
 from __future__ import annotations
@@ -21,6 +26,31 @@ import threading
 ROLES_FORMAT = 1
 
 
+class RolesError(ValueError):
+    """A roles file PyPI Desk cannot trust: its message says which file and what is wrong."""
+
+
+def parse_roles(data: bytes | str, where: str) -> frozenset[str]:
+    """The readers ``roles.json`` names; raises :class:`RolesError` for anything but the format it writes."""
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise RolesError(f"{where} is not JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise RolesError(f"{where} does not hold a JSON object")
+    if raw.get("format", ROLES_FORMAT) != ROLES_FORMAT:
+        raise RolesError(f"{where} has format {raw.get('format')!r}, which this version does not read")
+    readers = raw.get("readers", [])
+    if not isinstance(readers, list) or not all(isinstance(name, str) and name for name in readers):
+        raise RolesError(f'{where}: "readers" must be a list of user names in quotes, such as ["bob"]')
+    return frozenset(readers)
+
+
+def roles_json(readers: frozenset[str] | set[str]) -> bytes:
+    """``roles.json`` as PyPI Desk writes it."""
+    return (json.dumps({"format": ROLES_FORMAT, "readers": sorted(readers)}, indent=2) + "\n").encode("utf-8")
+
+
 class Readers:
     """The user names ``roles.json`` makes readers, re-read when the file changes."""
 
@@ -31,15 +61,22 @@ class Readers:
         self._names: frozenset[str] = frozenset()
 
     def names(self) -> frozenset[str]:
+        """The readers; raises :class:`RolesError` when the file cannot be read or trusted."""
         try:
             info = os.stat(self.path)
-            seen = (info.st_mtime_ns, info.st_ino)
+            seen = (info.st_mtime_ns, info.st_ino, info.st_size)
         except FileNotFoundError:
             return frozenset()
+        except OSError as exc:
+            raise RolesError(f"{self.path} cannot be read ({exc.strerror})") from None
         with self._lock:
             if seen != self._seen:
-                with open(self.path, encoding="utf-8") as handle:
-                    self._names = frozenset(json.load(handle).get("readers", []))
+                try:
+                    with open(self.path, "rb") as handle:
+                        data = handle.read(1024 * 1024)
+                except OSError as exc:
+                    raise RolesError(f"{self.path} cannot be read ({exc.strerror})") from None
+                self._names = parse_roles(data, self.path)
                 self._seen = seen
             return self._names
 
@@ -104,7 +141,14 @@ def role_auther(check_password, readers: Readers, current_request):
         if not check_password(username, password):
             return False
         request = current_request()
-        if publishing(request.method, request.path) and username in readers.names():
+        if not publishing(request.method, request.path):
+            return True
+        try:
+            is_reader = username in readers.names()
+        except RolesError as exc:
+            print(f"pypi-desk: {exc}; nobody may publish until it is fixed ({username!r} refused)", flush=True)
+            return False
+        if is_reader:
             print(f"pypi-desk: {username!r} is a reader and may not publish (upload or delete)", flush=True)
             return False
         return True

@@ -1,0 +1,61 @@
+"""What a backup may hold, name by name: the one list a backup writes from and a restore accepts.
+
+A restore takes only these members, whatever the archive says: the users and roles, the
+settings, the server certificate and the app's CA (under fixed names), and files below
+``packages/`` whose every part is a plain name (no ``..``, no dot name, no backslash or
+drive, so neither POSIX nor Windows reads it as leaving the folder). Each gets the mode its
+kind has, never the archive's: keys 0600, the rest 0644. The sizes are capped while
+extracting, so a small archive that unpacks to gigabytes (a "gzip bomb") stops early.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
+
+#: Every fixed member and its mode once restored.
+FIXED: dict[str, int] = {
+    f"auth/{PASSWORD_FILE_NAME}": 0o644,  # the server's user reads it through the mount
+    f"auth/{ROLES_FILE_NAME}": 0o644,
+    SETTINGS_FILE_NAME: 0o644,
+    "tls/server.pem": 0o644,
+    "tls/server-key.pem": 0o600,
+    "ca/ca.pem": 0o644,
+    "ca/ca-key.pem": 0o600,
+    "ca/clients-bundle.pem": 0o644,
+}
+PACKAGES = "packages"
+PACKAGE_MODE = 0o644
+_FORBIDDEN = set('\\:*?"<>|\0')
+
+#: A restore may unpack at most this many times the archive's own size (plus the slack below):
+#: packages are compressed already, so a real backup unpacks to little more than its size.
+EXPANSION_LIMIT = 20
+EXPANSION_SLACK = 64 * 1024 * 1024
+DISK_RESERVE = 64 * 1024 * 1024
+
+
+def restored_mode(name: str) -> int | None:
+    """The mode a member gets once restored; None when a backup never holds such a member."""
+    if name in FIXED:
+        return FIXED[name]
+    parts = PurePosixPath(name).parts
+    if len(parts) < 2 or parts[0] != PACKAGES or name != PurePosixPath(*parts).as_posix():
+        return None
+    for part in parts[1:]:
+        if part.startswith(".") or _FORBIDDEN & set(part) or any(ord(c) < 32 for c in part):
+            return None
+    windows = PureWindowsPath(name)
+    if windows.drive or windows.root or ".." in windows.parts:
+        return None
+    return PACKAGE_MODE
+
+
+def restore_budget(archive: Path, staging: Path) -> int:
+    """How many bytes a restore of ``archive`` may write into ``staging``: bounded by the expansion limit and
+    by the free space of the disk (less a reserve)."""
+    expansion = archive.stat().st_size * EXPANSION_LIMIT + EXPANSION_SLACK
+    free = shutil.disk_usage(staging).free - DISK_RESERVE
+    return max(0, min(expansion, free))

@@ -1,0 +1,82 @@
+"""The server itself: pypiserver's app behind :class:`FastPages`, in one gunicorn worker.
+
+:func:`build_app` makes the WSGI app from pypiserver's own arguments (parsed by its own
+parser) and the launcher's options; the worker calls it after the fork (not preloaded in the
+master, whose threads a fork would lose), and the start check calls the very same function
+first, in the master, against an empty folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+if __package__:  # imported as part of PyPI Desk (the app, the bundle)
+    from gui.services.server.inside import fast_pages, fresh_index, roles
+else:  # run as a script from this folder, inside the image or as the local process
+    import fast_pages
+    import fresh_index
+    import roles
+
+
+def build_app(args: list[str], options: dict[str, str]):
+    """pypiserver's app for ``args``, its lookups answered from a fresh index, behind PyPI Desk's pages."""
+    import pypiserver
+    from pypiserver.backend import BackendProxy
+    from pypiserver.bottle_wrapper import request
+    from pypiserver.config import Config
+
+    config = Config.from_args(args)
+    checked = roles.VerifiedLogins(config.auther, config.password_file)  # one bcrypt per login, not per page
+    auther = checked
+    if "--roles" in options:
+        auther = roles.role_auther(checked, roles.Readers(options["--roles"]), lambda: request)
+    app = pypiserver.app(**_app_kwargs(config), auther=auther)
+    index = fresh_index.FreshIndex(config.package_root, config.hash_algo)
+    served = app._pypiserver_config  # the config pypiserver's routes read
+    if len(served.roots) == 1:  # its lookups (and uploads) through the index's backend: no walks, no partial files
+        served.backend = BackendProxy(fresh_index.IndexedBackend(served, index))
+    fallback = None if config.disable_fallback else config.fallback_url
+    list_auther = checked if "list" in config.authenticate else None
+    download_auther = checked if "download" in config.authenticate else None
+    return fast_pages.FastPages(app, index, fallback, list_auther, download_auther)
+
+
+def _app_kwargs(config) -> dict:
+    """The parsed command line as ``pypiserver.app`` keywords (its config's own properties)."""
+    derived = set(getattr(config, "_derived_properties", ()))
+    return {key: value for key, value in dict(config).items() if key not in derived}
+
+
+def serve(args: list[str], options: dict[str, str]) -> None:
+    """Run :func:`build_app` under gunicorn (gevent when the image has it) until stopped."""
+    from gunicorn.app.base import BaseApplication
+    from pypiserver.config import Config
+
+    config = Config.from_args(args)
+    worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    fresh_index.remove_partial_uploads(str(config.package_root))
+
+    class Launcher(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{config.port}",
+                "workers": 1,
+                "worker_class": worker_class,
+                "threads": 8,
+                "preload_app": False,
+                "accesslog": "-",  # every request with its real status code
+                "errorlog": "-",
+                "timeout": 600,  # a 500 MB upload on a slow line
+            }.items():
+                self.cfg.set(key, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no socket file in the cwd
+                self.cfg.set("control_socket_disable", True)
+            if "--certfile" in options:  # HTTPS, spoken by gunicorn itself
+                self.cfg.set("certfile", options["--certfile"])
+                self.cfg.set("keyfile", options["--keyfile"])
+
+        def load(self):
+            return build_app(args, options)
+
+    Launcher().run()

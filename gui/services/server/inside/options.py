@@ -1,0 +1,39 @@
+"""PyPI Desk's own launcher options, before pypiserver's arguments, and whether they need the launcher.
+
+``--certfile FILE --keyfile FILE``: gunicorn speaks TLS itself. ``--roles FILE``: readers may
+list and download, not publish (``roles.py``). Plain pypiserver honours neither, so any doubt
+about them (a roles file that does not parse, cannot be read, or names a reader) means the
+server must not be served the plain way.
+"""
+
+from __future__ import annotations
+
+import os
+
+OWN_OPTIONS = ("--certfile", "--keyfile", "--roles")
+
+
+def split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """PyPI Desk's own options (each with a value) from the front of ``argv``; the rest is pypiserver's."""
+    options: dict[str, str] = {}
+    while len(argv) >= 2 and argv[0] in OWN_OPTIONS:
+        options[argv[0]] = argv[1]
+        argv = argv[2:]
+    return options, argv
+
+
+def needs_launcher(options: dict[str, str]) -> bool:
+    """HTTPS, or a roles file that names a reader or cannot be trusted: what the plain way cannot honour."""
+    if "--certfile" in options:
+        return True
+    if "--roles" not in options or not os.path.lexists(options["--roles"]):
+        return False  # a folder from before roles: everyone publishes, as there
+    if __package__:
+        from gui.services.server.inside.roles import RolesError, parse_roles
+    else:
+        from roles import RolesError, parse_roles
+    try:
+        with open(options["--roles"], "rb") as handle:
+            return bool(parse_roles(handle.read(1024 * 1024), options["--roles"]))
+    except (OSError, RolesError):
+        return True

@@ -1,0 +1,62 @@
+"""Checks of the certificate files a user names (``tls_cert``, ``tls_key``, ``tls_ca``), wherever they are named.
+
+Run when the settings are saved (``settings set``, the window), when a backup's settings are
+restored, and before a start or an export: each file must be a regular file of at most
+:data:`MAX_PEM_BYTES`, hold what its name says in PEM (a certificate, a private key, CA
+certificates), and the key must be the certificate's. So ``tls_ca=/etc/shadow`` or
+``/dev/zero`` is refused with one sentence, and never exported to teammates nor read whole.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from gui.services.errors import TlsError
+from gui.services.server.settings import ServerSettings
+from gui.services.tls.inspect import key_matches, read_certificate
+
+MAX_PEM_BYTES = 1024 * 1024
+
+
+def read_pem_file(path: str, what: str, setting: str) -> bytes:
+    """The bytes of a user-named PEM file, after checking it is a regular file of a sane size."""
+    where = Path(path).expanduser()
+    try:
+        with open(where, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise TlsError(f"{setting}={path} is not a regular file: choose the {what} file (.pem).")
+            if info.st_size > MAX_PEM_BYTES:
+                raise TlsError(
+                    f"{setting}={path} is {info.st_size:,} bytes, too large for a {what} "
+                    f"(at most {MAX_PEM_BYTES:,}): choose the {what} file (.pem)."
+                )
+            data = handle.read(MAX_PEM_BYTES + 1)
+    except IsADirectoryError:
+        raise TlsError(f"{setting}={path} is not a regular file: choose the {what} file (.pem).") from None
+    except OSError as exc:
+        raise TlsError(
+            f"Cannot read {setting}={path}: {exc.strerror or exc}. Choose a file this user can read."
+        ) from exc
+    if b"-----BEGIN " not in data:
+        raise TlsError(f"{setting}={path} is not a PEM file: choose the {what} file (.pem).")
+    return data
+
+
+def check_tls_files(settings: ServerSettings) -> None:
+    """Raise :class:`TlsError` in words when a named certificate, key or CA file is not what it should be."""
+    if settings.tls_cert and settings.tls_key:
+        cert = read_pem_file(settings.tls_cert, "certificate", "tls_cert")
+        key = read_pem_file(settings.tls_key, "private key", "tls_key")
+        read_certificate(cert, settings.tls_cert)
+        if b"PRIVATE KEY-----" not in key:
+            raise TlsError(f"tls_key={settings.tls_key} holds no private key: choose the certificate's key file.")
+        if not key_matches(cert, key, settings.tls_key):
+            raise TlsError(
+                f"tls_key={settings.tls_key} is not the key of {settings.tls_cert}: choose the key the certificate "
+                "was made for."
+            )
+    if settings.tls_ca:
+        read_certificate(read_pem_file(settings.tls_ca, "CA certificate", "tls_ca"), settings.tls_ca)

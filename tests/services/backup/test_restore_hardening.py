@@ -1,0 +1,172 @@
+"""A backup file is untrusted input: only what a backup holds, with the modes PyPI Desk gives, within a
+size budget, with settings PyPI Desk accepts; a backup never replaces a file it was not asked to."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from gui.services.backup.archive import ROOT, restore_backup, write_backup
+from gui.services.backup.move import move_to_folder
+from gui.services.core import DeskServices
+from gui.services.errors import BackupError
+from gui.services.server.datadir import open_data_dir
+from tests.helpers import make_wheel
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> DeskServices:
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    services.data_dir.ensure()
+    services.users.add("alice", "alice-Pa55", "apr1")
+    make_wheel(services.data_dir.packages_dir, "toy", "1.0")
+    return services
+
+
+def forge(path: Path, members: dict[str, tuple[bytes, int]], manifest: dict | None = None) -> Path:
+    """An archive with these members (name: (data, mode)) and a manifest that matches them, or the one given."""
+    files = {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "mode": mode}
+        for name, (data, mode) in members.items()
+    }
+    with tarfile.open(path, "w:gz") as archive:
+        for name, (data, mode) in members.items():
+            info = tarfile.TarInfo(f"{ROOT}/{name}")
+            info.size, info.mode = len(data), mode
+            archive.addfile(info, io.BytesIO(data))
+        data = json.dumps(manifest or {"format": 1, "files": files}).encode()
+        info = tarfile.TarInfo(f"{ROOT}/manifest.json")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_modes_come_from_the_kind_of_file_never_the_archive(tmp_path: Path) -> None:
+    archive = forge(tmp_path / "b.tar.gz", {
+        "auth/.htpasswd": (b"alice:$apr1$x$y\n", 0o777),
+        "tls/server-key.pem": (b"KEY", 0o666),
+        "packages/toy-1.0.tar.gz": (b"sdist", 0o4777),
+    })  # fmt: skip
+    restored = open_data_dir(tmp_path / "restored")
+    restore_backup(archive, restored)
+    modes = {name: (restored.root / name).stat().st_mode & 0o7777 for name in
+             ("auth/.htpasswd", "tls/server-key.pem", "packages/toy-1.0.tar.gz")}  # fmt: skip
+    assert modes == {"auth/.htpasswd": 0o644, "tls/server-key.pem": 0o600, "packages/toy-1.0.tar.gz": 0o644}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["process/pid", "auth/.htpasswd.lock", "gunicorn.conf.py", "packages/..\\..\\x.whl", "packages/c:evil.whl",
+     "packages/.hidden.whl", "tls/other.pem", "ca/../../x"],
+)  # fmt: skip
+def test_a_member_no_backup_holds_is_refused_and_nothing_is_left(tmp_path: Path, name: str) -> None:
+    archive = forge(tmp_path / "b.tar.gz", {"auth/.htpasswd": (b"", 0o644), name: (b"x", 0o644)})
+    with pytest.raises(BackupError, match="Nothing was restored"):
+        restore_backup(archive, open_data_dir(tmp_path / "restored"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.tar.gz"]
+
+
+def test_a_manifest_entry_of_the_wrong_type_is_refused_in_words(tmp_path: Path) -> None:
+    manifest = {"format": 1, "files": {"auth/.htpasswd": {"sha256": 5, "size": "0"}}}
+    archive = forge(tmp_path / "b.tar.gz", {"auth/.htpasswd": (b"", 0o644)}, manifest)
+    with pytest.raises(BackupError, match="not a whole PyPI Desk backup"):
+        restore_backup(archive, open_data_dir(tmp_path / "restored"))
+
+
+def test_a_gzip_bomb_is_refused_before_it_is_written(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.tar.gz"
+    size = 300 * 1024 * 1024  # 300 MB of zeros: about 300 KB compressed
+    with gzip.open(bomb, "wb", compresslevel=1) as raw, tarfile.open(fileobj=raw, mode="w") as archive:
+        info = tarfile.TarInfo(f"{ROOT}/packages/toy-1.0.tar.gz")
+        info.size = size
+
+        class Zeros(io.RawIOBase):
+            def readable(self) -> bool:
+                return True
+
+            def readinto(self, buffer) -> int:
+                buffer[:] = bytes(len(buffer))
+                return len(buffer)
+
+        archive.addfile(info, io.BufferedReader(Zeros()))
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(BackupError, match="far more than its own size"):
+        restore_backup(bomb, open_data_dir(tmp_path / "restored"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.tar.gz"]
+
+
+@pytest.mark.parametrize("settings", [{"tls_ca": "/etc/passwd"}, {"fallback_url": "https://x/\r\nX: y"}, {"port": 0}])
+def test_settings_the_app_refuses_are_not_restored(tmp_path: Path, settings: dict) -> None:
+    archive = forge(tmp_path / "b.tar.gz", {"pypi-desk.json": (json.dumps(settings).encode(), 0o644)})
+    with pytest.raises(BackupError, match="not usable here"):
+        restore_backup(archive, open_data_dir(tmp_path / "restored"))
+    assert not (tmp_path / "restored").exists()
+
+
+def test_upload_times_come_back(index: DeskServices, tmp_path: Path) -> None:
+    wheel = index.data_dir.packages_dir / "toy-1.0-py3-none-any.whl"
+    os.utime(wheel, (1_600_000_000, 1_600_000_000))
+    write_backup(index.data_dir, tmp_path / "b.tar.gz")
+    restored = open_data_dir(tmp_path / "restored")
+    restore_backup(tmp_path / "b.tar.gz", restored)
+    assert (restored.packages_dir / wheel.name).stat().st_mtime == 1_600_000_000
+
+
+def test_a_backup_never_replaces_a_file_unless_asked(index: DeskServices, tmp_path: Path) -> None:
+    existing = tmp_path / "b.tar.gz"
+    existing.write_text("my notes")
+    with pytest.raises(BackupError, match="exists already"):
+        write_backup(index.data_dir, existing)
+    assert existing.read_text() == "my notes"
+    link = tmp_path / "link.tar.gz"
+    link.symlink_to(existing)
+    with pytest.raises(BackupError, match="not a regular file"):
+        write_backup(index.data_dir, link, replace=True)
+    assert existing.read_text() == "my notes" and link.is_symlink()
+    write_backup(index.data_dir, existing, replace=True)
+    assert tarfile.is_tarfile(existing)
+
+
+def test_the_backup_command_refuses_an_existing_file_and_stdout(index: DeskServices, tmp_path: Path) -> None:
+    def backup(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gui", "--data-dir", str(index.data_dir.root), "backup", *args],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    (tmp_path / "b.tar.gz").write_text("keep")
+    refused = backup(str(tmp_path / "b.tar.gz"))
+    assert refused.returncode != 0 and "--force" in refused.stderr and "unexpected" not in refused.stderr.lower()
+    assert backup(str(tmp_path / "b.tar.gz"), "--force").returncode == 0
+    stdout = backup("/dev/stdout", "--force")
+    assert stdout.returncode != 0 and "not a regular file" in stdout.stderr
+
+
+def test_a_move_into_the_index_own_folder_is_refused(index: DeskServices) -> None:
+    with pytest.raises(BackupError, match="inside the index's own folder"):
+        move_to_folder(index, index.data_dir.packages_dir / "moved")
+    assert not (index.data_dir.packages_dir / "moved").exists()
+
+
+@pytest.mark.parametrize("target", ["/proc/pypi-desk-restore", "READ_ONLY"])
+def test_a_restore_where_nothing_can_be_written_says_so(index: DeskServices, tmp_path: Path, target: str) -> None:
+    write_backup(index.data_dir, tmp_path / "b.tar.gz")
+    if target == "READ_ONLY":
+        mount = tmp_path / "ro"
+        mount.mkdir()
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(mount)]).returncode:
+            pytest.skip("needs root to mount a read-only file system")
+        target = str(mount / "restored")
+    try:
+        with pytest.raises(BackupError, match="Cannot restore into"):
+            restore_backup(tmp_path / "b.tar.gz", open_data_dir(target))
+    finally:
+        if target.endswith("/ro/restored"):
+            subprocess.run(["umount", str(Path(target).parent)], check=False)

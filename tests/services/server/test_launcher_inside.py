@@ -1,0 +1,209 @@
+"""The launcher's own safety (issue "second round"): roles fail closed, no link is followed, the start check
+builds the real app, the index is thread-safe, and a cut-off upload is never served."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import requests
+
+from gui.services.server.command import LAUNCHER_DIR, pypiserver_args
+from gui.services.server.health import wait_until_answers
+from gui.services.server.inside import privileges
+from gui.services.server.inside.markers import MARKER
+from gui.services.server.inside.options import needs_launcher
+from gui.services.server.inside.roles import Readers, RolesError, parse_roles, role_auther
+from gui.services.server.settings import ServerSettings
+from tests.helpers import make_wheel
+
+with warnings.catch_warnings():  # pypiserver's bottle imports cgi (deprecated): once, here
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pypiserver.bottle_wrapper import HTTPError
+    from pypiserver.config import Config
+
+    from gui.services.server.inside.fresh_index import FreshIndex, IndexedBackend, remove_partial_uploads
+
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="changes owners: needs root (CI runs as root)")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"readers": "bob"}', "{not json", '["bob"]', '{"readers": [1]}', '{"format": 9, "readers": []}'],
+)
+def test_a_roles_file_that_cannot_be_trusted_is_never_served_plainly(tmp_path: Path, text: str) -> None:
+    roles = tmp_path / "roles.json"
+    roles.write_text(text)
+    with pytest.raises(RolesError, match=str(roles).replace("\\", "\\\\")):
+        parse_roles(roles.read_bytes(), str(roles))
+    assert needs_launcher({"--roles": str(roles)})  # any doubt: not the plain way, where readers publish
+
+
+def test_roles_that_allow_the_plain_way(tmp_path: Path) -> None:
+    roles = tmp_path / "roles.json"
+    assert not needs_launcher({"--roles": str(roles)})  # no file: an older folder, everyone publishes
+    roles.write_text('{"format": 1, "readers": []}')
+    assert not needs_launcher({"--roles": str(roles)})
+    roles.write_text('{"format": 1, "readers": ["bob"]}')
+    assert needs_launcher({"--roles": str(roles)})
+
+
+def test_a_broken_roles_file_refuses_every_upload_but_not_downloads(tmp_path: Path, capsys) -> None:
+    roles = tmp_path / "roles.json"
+    roles.write_text('{"readers": "bob"}')
+    request = SimpleNamespace(method="POST", path="/")
+    auther = role_auther(lambda user, password: True, Readers(str(roles)), lambda: request)
+    assert not auther("alice", "right")  # not a reader, but the roles cannot be read: nobody publishes
+    assert "nobody may publish" in capsys.readouterr().out
+    request.method, request.path = "GET", "/simple/"
+    assert auther("alice", "right")
+    roles.write_text('{"format": 1, "readers": ["bob"]}')
+    request.method, request.path = "POST", "/"
+    assert auther("alice", "right") and not auther("bob", "right")
+
+
+@as_root
+def test_the_ownership_walk_never_follows_a_link(tmp_path: Path) -> None:
+    packages, outside = tmp_path / "packages", tmp_path / "secret.txt"
+    (packages / "sub").mkdir(parents=True)
+    (packages / "sub" / "toy-1.0.tar.gz").write_bytes(b"x")
+    outside.write_text("root's")
+    (packages / "link.tar.gz").symlink_to(outside)
+    (packages / "linked-folder").symlink_to(tmp_path)
+    privileges.hand_over(str(packages), 9898, 9898)
+    assert (packages / "sub" / "toy-1.0.tar.gz").stat().st_uid == 9898
+    assert (packages / "sub").stat().st_uid == 9898
+    assert outside.stat().st_uid == 0 and tmp_path.stat().st_uid == 0  # the links' targets stay root's
+    assert (packages / "link.tar.gz").lstat().st_uid == 0  # and so do the links
+
+
+@as_root
+def test_the_tls_copy_goes_to_a_fresh_private_folder(tmp_path: Path) -> None:
+    cert, key = tmp_path / "server.pem", tmp_path / "server-key.pem"
+    cert.write_text("CERT")
+    key.write_text("KEY")
+    key.chmod(0o600)
+    planted = Path("/tmp/pypi-desk-tls")  # where an older launcher copied to: a link planted there is ignored
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    shutil.rmtree(planted, ignore_errors=True)
+    planted.mkdir(mode=0o777)
+    (planted / "server-key.pem").symlink_to(victim)
+    try:
+        options = {"--certfile": str(cert), "--keyfile": str(key)}
+        first = privileges.copy_tls_for(9898, 9898, options)
+        second = privileges.copy_tls_for(9898, 9898, options)
+    finally:
+        shutil.rmtree(planted, ignore_errors=True)
+    assert victim.read_text() == "untouched"
+    folder = Path(first["--keyfile"]).parent
+    assert folder != Path(second["--keyfile"]).parent and folder != planted and planted not in folder.parents
+    assert folder.stat().st_mode & 0o777 == 0o700 and folder.stat().st_uid == 9898
+    assert Path(first["--keyfile"]).read_text() == "KEY" and Path(first["--keyfile"]).stat().st_mode & 0o777 == 0o600
+    (tmp_path / "link-key.pem").symlink_to(key)
+    with pytest.raises(OSError):  # a link given as the key is not followed
+        privileges.copy_tls_for(9898, 9898, {"--certfile": str(cert), "--keyfile": str(tmp_path / "link-key.pem")})
+    for copy in (first, second):
+        shutil.rmtree(Path(copy["--keyfile"]).parent)
+
+
+def test_an_app_that_does_not_build_falls_back_to_the_plain_way_with_the_reason(tmp_path: Path, port: int) -> None:
+    """A renamed config attribute used to pass the check and kill the worker (exit 3): now the check builds
+    the real app, and the server is served the plain way, saying why."""
+    launcher = tmp_path / "inside"
+    shutil.copytree(LAUNCHER_DIR, launcher, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (launcher / "gunicorn_app.py").read_text()
+    (launcher / "gunicorn_app.py").write_text(source.replace("config.password_file", "config.password_file_renamed"))
+    packages = tmp_path / "packages"
+    make_wheel(packages, "toy", "1.0")
+    args = pypiserver_args(
+        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
+        server="gunicorn",
+    )  # fmt: skip
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, str(launcher / "launcher.py"), *args], stdout=out, stderr=out)
+    try:
+        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60), log.read_text()
+        assert "toy" in requests.get(f"http://127.0.0.1:{port}/simple/", timeout=10).text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    said = [line for line in log.read_text().splitlines() if line.startswith(MARKER)]
+    assert said and "password_file_renamed" in said[0] and "does not build" in said[0]
+
+
+def test_the_fresh_index_survives_threads_changing_and_reading_it(tmp_path: Path) -> None:
+    """The local process runtime serves from threads: readers and a writer at once, no error."""
+    packages = tmp_path / "packages"
+    for number in range(40):
+        make_wheel(packages / f"p{number % 4}", f"proj{number}", "1.0")
+    index = FreshIndex(packages, "sha256")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                index.refresh()
+                for name in index.project_names():
+                    for package in index.packages_of(name):
+                        index.package_at(package.relfn_unix)
+                index.all_packages()
+                index.has_file("nothing.whl")
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can: a race shows in every run
+    for reader in readers:
+        reader.start()
+    try:
+        for round_ in range(150):
+            folder = packages / f"new{round_ % 7}"
+            made = make_wheel(folder, f"fresh{round_}", "1.0")
+            if round_ % 3 == 0:
+                made.unlink()
+            if round_ % 10 == 9:
+                shutil.rmtree(folder)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=60)
+        sys.setswitchinterval(interval)
+    assert errors == []
+
+
+def test_a_cut_off_upload_leaves_nothing_that_is_listed(tmp_path: Path) -> None:
+    """The stream breaks halfway (a killed client, a lost connection): no file by that name, nothing partial."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    config = Config.from_args(["run", "-a", ".", "-P", ".", str(packages)])
+    index = FreshIndex(packages, "sha256")
+    backend = IndexedBackend(config, index)
+
+    class Breaks(io.BytesIO):
+        def read(self, size: int = -1) -> bytes:
+            if self.tell() >= 3 * 1024 * 1024:
+                raise OSError(104, "Connection reset by peer")
+            return super().read(size)
+
+    with pytest.raises(HTTPError) as refused:
+        backend.add_package("toy-1.0-py3-none-any.whl", Breaks(b"x" * (8 * 1024 * 1024)))
+    assert refused.value.status_code == 500 and "not stored" in refused.value.body
+    assert list(packages.iterdir()) == [] and not backend.exists("toy-1.0-py3-none-any.whl")
+    backend.add_package("toy-1.0-py3-none-any.whl", io.BytesIO(b"whole"))
+    assert (packages / "toy-1.0-py3-none-any.whl").read_bytes() == b"whole"
+    (packages / ".toy-2.0-py3-none-any.whl.abc.partial").write_bytes(b"half")  # a server killed mid-write
+    assert remove_partial_uploads(str(packages)) == 1
+    assert sorted(p.name for p in packages.iterdir()) == ["toy-1.0-py3-none-any.whl"]

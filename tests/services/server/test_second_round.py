@@ -1,0 +1,85 @@
+"""Second-round mends of the server core: the plain local process keeps readers out, settings changes at once
+all land, and a full disk during an upload is said in words with nothing half-written served."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from gui.services.core import DeskServices
+from gui.services.errors import ServerDiskFullError, ServerStartError
+from gui.services.server import process
+from gui.services.server.settings import ServerSettings, load_settings
+from tests.helpers import make_wheel
+
+
+def test_the_plain_local_process_refuses_to_start_while_a_reader_exists(data_dir, port, monkeypatch) -> None:
+    """Windows' local process is plain pypiserver: a reader's password would publish there."""
+    monkeypatch.setattr(process, "serves_plainly", lambda: True)
+    services = DeskServices.open(data_dir)
+    data_dir.ensure()
+    services.users.add("alice", "alice-Pa55")
+    services.users.add("ci", "ci-Pa55", role="read")
+    with pytest.raises(ServerStartError, match="cannot tell them apart from publishers"):
+        services.server.save_and_start(ServerSettings(port=port, runtime="process"))
+    assert not services.server.status().running
+    data_dir.roles_file.write_text('{"readers": "ci"}')  # a roles file that does not parse: no plain server either
+    with pytest.raises(ServerStartError, match="readers"):
+        services.server.start(ServerSettings(port=port, runtime="process"))
+
+
+def test_five_settings_changes_at_once_all_land(tmp_path: Path) -> None:
+    folder = tmp_path / "server"
+    changes = ["host=0.0.0.0", "auth=list,download,update", "port=8181", "overwrite=on", "public_name=pypi.lan"]
+
+    def change(one: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gui", "--data-dir", str(folder), "settings", "set", one],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    with ThreadPoolExecutor(len(changes)) as pool:
+        done = list(pool.map(change, changes))
+    assert all(result.returncode == 0 for result in done), [result.stderr for result in done]
+    stored = load_settings(folder / "pypi-desk.json")
+    assert (stored.host, stored.auth, stored.port, stored.overwrite, stored.public_name) == (
+        "0.0.0.0", "list,download,update", 8181, True, "pypi.lan"
+    )  # fmt: skip
+
+
+def test_a_form_saves_only_what_it_changed(data_dir) -> None:
+    services = DeskServices.open(data_dir)
+    loaded = services.server.save_settings(ServerSettings())
+    services.server.change_settings(lambda current: current.replace(https=True))  # another window, a command
+    services.server.save_changes(loaded, loaded.replace(port=9191))
+    stored = services.server.load_settings()
+    assert stored.port == 9191 and stored.https  # neither change lost
+
+
+@pytest.mark.docker
+def test_a_full_disk_during_an_upload_is_said_and_nothing_partial_is_kept(
+    tmp_path: Path, port: int, docker_client
+) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small file system")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=True)
+    services = DeskServices.open(mount / "server")
+    try:
+        services.server.save_and_start(ServerSettings(port=port, runtime="docker", auth="update"))
+        services.users.add("alice", "alice-Pa55")
+        big = make_wheel(tmp_path / "dist", "big", "1.0", payload=os.urandom(4 * 1024 * 1024))
+        from gui.services.clients.pypirc_reader import Credentials
+
+        with pytest.raises(ServerDiskFullError, match="disk is full"):
+            services.packages.upload(big, Credentials("alice", "alice-Pa55"))
+        assert [p.name for p in services.data_dir.packages_dir.iterdir()] == []  # nothing, not even hidden
+        assert services.packages.listing().projects == ()
+    finally:
+        services.server.stop()
+        subprocess.run(["umount", str(mount)], check=False)

@@ -1,0 +1,127 @@
+"""The app's CA vouches only for this server's names; a named certificate file must be one; ca/ stays private."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+from gui.services.core import DeskServices
+from gui.services.errors import DeskError
+from gui.services.server.datadir import DataDir
+from gui.services.server.settings import ServerSettings
+from gui.services.tls.authority import Issued, issue_server, make_authority, permits
+from gui.services.tls.service import TlsService
+
+HTTPS = ServerSettings(https=True, tls_names="pypi.team.example")
+
+
+def forged(authority: Issued, name: str) -> x509.Certificate:
+    """What someone holding the CA's key (from a backup, say) would sign: a certificate for any name."""
+    ca_key = serialization.load_pem_private_key(authority.key_pem, password=None)
+    ca_cert = x509.load_pem_x509_certificate(authority.cert_pem)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+def trusted_for(authority: Issued, leaf: x509.Certificate, name: str) -> bool:
+    store = Store([x509.load_pem_x509_certificate(authority.cert_pem)])
+    verifier = PolicyBuilder().store(store).build_server_verifier(x509.DNSName(name))
+    try:
+        verifier.verify(leaf, [])
+    except VerificationError:
+        return False
+    return True
+
+
+def test_the_ca_cannot_vouch_for_pypi_org(data_dir: DataDir) -> None:
+    tls = TlsService(data_dir)
+    tls.ensure(HTTPS)
+    authority = Issued(tls.ca_key.read_bytes(), tls.ca_cert.read_bytes())
+    assert trusted_for(authority, forged(authority, "pypi.team.example"), "pypi.team.example")
+    assert trusted_for(authority, forged(authority, "localhost"), "localhost")
+    assert not trusted_for(authority, forged(authority, "pypi.org"), "pypi.org")
+    assert not trusted_for(authority, forged(authority, "files.pythonhosted.org"), "files.pythonhosted.org")
+
+
+def test_an_older_unconstrained_ca_is_replaced_and_the_start_says_so(data_dir: DataDir) -> None:
+    tls = TlsService(data_dir)
+    tls.ensure(HTTPS)
+    old = make_authority("old", [])
+    unconstrained = x509.load_pem_x509_certificate(old.cert_pem)
+    key = serialization.load_pem_private_key(old.key_pem, password=None)
+    builder = x509.CertificateBuilder().subject_name(unconstrained.subject).issuer_name(unconstrained.subject)
+    builder = builder.public_key(key.public_key()).serial_number(1)
+    builder = builder.not_valid_before(unconstrained.not_valid_before_utc)
+    builder = builder.not_valid_after(unconstrained.not_valid_after_utc)
+    builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+    tls.ca_cert.write_bytes(builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    tls.ca_key.write_bytes(old.key_pem)
+    assert not permits(tls.ca_cert.read_bytes(), [])
+    renewed = tls.ensure(HTTPS)
+    assert "new certificate authority" in renewed.note and "any name" in renewed.note
+    assert permits(tls.ca_cert.read_bytes(), ["localhost", "pypi.team.example"])
+    assert tls.ensure(HTTPS).note == ""  # once
+
+
+def test_a_loose_ca_folder_is_tightened(data_dir: DataDir) -> None:
+    tls = TlsService(data_dir)
+    tls.ensure(HTTPS)
+    data_dir.ca_dir.chmod(0o777)
+    tls.ca_key.chmod(0o644)
+    tls.ensure(HTTPS)
+    assert data_dir.ca_dir.stat().st_mode & 0o777 == 0o700 and tls.ca_key.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("tls_ca=/etc/passwd", "not a PEM file"),
+        ("tls_ca=/dev/zero", "not a regular file"),
+        ("tls_ca=/etc", "not a regular file"),
+        ("tls_ca=/nonexistent/ca.pem", "Cannot read"),
+    ],
+)
+def test_settings_set_refuses_a_file_that_is_not_what_it_names(tmp_path: Path, change: str, said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", change],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and said in done.stderr and "unexpected" not in done.stderr.lower()
+    assert not (tmp_path / "server" / "pypi-desk.json").exists()
+
+
+def test_export_refuses_a_ca_that_is_not_a_certificate_even_if_stored(tmp_path: Path) -> None:
+    """A settings file written by hand (or an older version) naming /etc/passwd: the export refuses it."""
+    authority = make_authority("corp", ["pypi.corp.example"])
+    issued = issue_server(authority, ["pypi.corp.example"])
+    (tmp_path / "cert.pem").write_bytes(issued.cert_pem)
+    (tmp_path / "key.pem").write_bytes(issued.key_pem)
+    services = DeskServices.open(tmp_path / "server")
+    services.data_dir.ensure()
+    settings = ServerSettings(https=True, tls_cert=str(tmp_path / "cert.pem"), tls_key=str(tmp_path / "key.pem"))
+    services.data_dir.settings_file.write_text(__import__("json").dumps({**settings.__dict__, "tls_ca": "/etc/passwd"}))
+    with pytest.raises(DeskError, match="not a PEM file"):
+        services.server.tls.export_ca(services.server.load_settings(), tmp_path / "team-ca.pem")
+    assert not (tmp_path / "team-ca.pem").exists()
