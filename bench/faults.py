@@ -41,7 +41,7 @@ import requests  # noqa: E402
 
 import tests.faults.kill_trials as kill_trials  # noqa: E402
 from gui.services.core import DeskServices  # noqa: E402
-from gui.services.server.settings import ServerSettings  # noqa: E402
+from gui.services.index.settings import ServerSettings  # noqa: E402
 from tests.engine_proxy import EngineProxy  # noqa: E402
 
 NOTICE_LIMIT = 2.0

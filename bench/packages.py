@@ -31,9 +31,9 @@ from PySide6.QtWidgets import QApplication
 
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.core import DeskServices
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
 from gui.services.packages.listing import group, scan
-from gui.services.server.datadir import open_data_dir
-from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 from gui.widgets.packages_tab import PackagesTab
 from gui.workers.service_worker import ServiceWorker

@@ -39,9 +39,9 @@ from docker.types import Mount
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gui.services.core import DeskServices
+from gui.services.index.settings import ServerSettings
 from gui.services.server.command import pypiserver_args
 from gui.services.server.health import wait_until_answers
-from gui.services.server.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_wheel
 

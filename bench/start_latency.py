@@ -34,9 +34,9 @@ import docker
 import requests
 
 from gui.services.core import DeskServices
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
 from gui.services.server.command import GUNICORN_ACCESS_LOG, pypiserver_args
-from gui.services.server.datadir import open_data_dir
-from gui.services.server.settings import ServerSettings
 
 IMAGE = "pypiserver/pypiserver:latest"
 

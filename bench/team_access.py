@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.serve import make_index, p
 from gui.services.core import DeskServices
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.conftest import free_port
 
 

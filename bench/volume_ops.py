@@ -30,8 +30,8 @@ from bench.serve import make_index, p
 from gui.services.backup.volume_copy import backup_any, restore_any
 from gui.services.core import DeskServices
 from gui.services.engines.choice import Engine
-from gui.services.server.datadir import open_data_dir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
 from gui.services.volume.layout import PACKAGES
 from gui.services.volume.prepare import prepare_volume
 from tests.conftest import free_port

@@ -26,7 +26,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.helpers makes the packages
 
 from gui.services.core import DeskServices
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.helpers import make_sdist, make_wheel
 from tests.secret_service import start_secret_service
 

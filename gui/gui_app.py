@@ -14,6 +14,7 @@ from gui.services.app_log import configure_logging
 from gui.services.core import DeskServices
 from gui.services.display_check import display_problem  # before any QApplication: Qt would abort
 from gui.services.errors import DeskError
+from gui.services.last_index import recall
 from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
 from gui.widgets.palette import themed_stylesheet
@@ -51,6 +52,7 @@ def run_gui(
         return 1
     app = application()
     MainThreadGarbageCollector(app)  # Qt objects are never finalized on a worker thread
+    data_dir, engine, volume = where_to_open(data_dir, engine, volume)
     try:
         services = DeskServices.open(data_dir, engine=engine, volume=volume)
     except DeskError as error:
@@ -65,6 +67,18 @@ def run_gui(
     if screenshot:
         return _screenshot(app, window, screenshot)
     return app.exec()
+
+
+def where_to_open(
+    data_dir: str | None, engine: str | None, volume: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(folder, engine, volume) the window opens: what was asked for, or else the index it showed last."""
+    if data_dir is not None or volume or engine:
+        return data_dir, engine, volume
+    last = recall()
+    if last is None:
+        return None, None, None  # the default folder
+    return last.folder or None, last.engine or None, last.volume or None
 
 
 def _screenshot(app: QApplication, window: MainWindow, path: str) -> int:

@@ -42,7 +42,7 @@ def port() -> int:
 
 @pytest.fixture
 def data_dir(tmp_path: Path):
-    from gui.services.server.datadir import open_data_dir
+    from gui.services.index.datadir import open_data_dir
 
     return open_data_dir(tmp_path / "server")
 

@@ -12,8 +12,8 @@ import requests
 
 from gui.services.backup.archive import restore_backup, write_backup
 from gui.services.core import DeskServices
-from gui.services.server.datadir import DataDir, open_data_dir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import DataDir, open_data_dir
+from gui.services.index.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_wheel
 

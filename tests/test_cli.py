@@ -215,3 +215,36 @@ def test_settings_show_and_set_check_each_value_and_keep_the_old_file_on_a_bad_o
     exposed = desk(folder, "settings", "set", "auth=none")
     assert "warning:" in exposed.stdout and "without passwords" in exposed.stdout
     assert "port = 9010\n" in desk(folder, "settings", "show").stdout
+
+
+def test_password_stdin_takes_one_line_without_its_cr(tmp_path: Path) -> None:
+    from gui.services.core import DeskServices
+
+    data_dir = tmp_path / "server"
+    added = desk(data_dir, "user", "add", "ci", "--password-stdin", stdin="s3cret-Pw\r\n", timeout=60)
+    assert added.returncode == 0, added.stderr
+    assert DeskServices.open(data_dir).users.verify("ci", "s3cret-Pw")  # not "s3cret-Pw\r"
+    two = desk(data_dir, "user", "add", "bob", "--password-stdin", stdin="first\nsecond\n", timeout=60)
+    assert two.returncode != 0 and "one line" in two.stderr
+    assert [user.name for user in DeskServices.open(data_dir).users.users()] == ["ci"]
+
+
+def test_user_edits_on_a_read_only_disk_are_said_in_one_sentence(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a read-only file system")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mount)], check=True)
+    try:
+        data_dir = mount / "server"
+        assert desk(data_dir, "user", "add", "ci", "--password-stdin", stdin="pw-12345\n", timeout=60).returncode == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        for args in (
+            ("user", "add", "bob", "--password-stdin"),
+            ("user", "role", "ci", "read"),
+            ("user", "remove", "ci"),
+        ):
+            done = desk(data_dir, *args, stdin="pw-12345\n", timeout=60)
+            assert done.returncode != 0 and "read-only" in done.stderr and "unexpected" not in done.stderr.lower()
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)

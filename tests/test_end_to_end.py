@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from gui.services.server.container import DockerRuntime
-from gui.services.server.datadir import DataDir
-from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 from tests.helpers import make_sdist, make_wheel
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from gui.services.core import DeskServices
-from gui.services.server.datadir import DataDir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from tests.helpers import make_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]

@@ -19,8 +19,8 @@ import requests
 
 from gui.services.clients.keyring_entries import services_for
 from gui.services.core import DeskServices
-from gui.services.server.datadir import DataDir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from tests.helpers import make_sdist
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
@@ -131,5 +131,7 @@ def test_pip_and_uv_are_told_when_the_keyring_command_is_missing(secret_service,
     from gui.services.doctor import client_checks
 
     monkeypatch.setenv("PATH", os.pathsep.join(["/nonexistent"]))
-    finding = client_checks.keyring_command(services, ServerSettings(port=port))
+    finding = client_checks.keyring_command(services, ServerSettings(port=port, auth="download,update"))
     assert finding.outcome.value == "problem" and "pipx install keyring" in finding.fix
+    finding = client_checks.keyring_command(services, ServerSettings(port=port))  # downloads need no password
+    assert finding.outcome.value == "warning" and "pipx install keyring" in finding.fix

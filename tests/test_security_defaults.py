@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.core import DeskServices
 from gui.services.errors import DeskError, WrongCredentialsError
+from gui.services.index.settings import ServerSettings
 from gui.services.packages.transport import remove
 from gui.services.server.phase import Phase
-from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
 from tests.faults.test_server_faults import running_window

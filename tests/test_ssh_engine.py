@@ -18,7 +18,7 @@ import pytest
 
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.core import DeskServices
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_wheel, remove_volume, unique_volume
 

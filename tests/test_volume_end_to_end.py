@@ -24,7 +24,7 @@ from gui.services.core import DeskServices
 from gui.services.doctor import diagnose
 from gui.services.doctor.findings import Outcome
 from gui.services.errors import BackupError
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_sdist, make_wheel, remove_volume, unique_volume
 
@@ -216,7 +216,7 @@ def test_engine_and_volume_options_refuse_what_cannot_work(capsys, second_engine
 
 
 def test_the_launcher_and_the_certificate_reach_the_volume_and_follow_the_app(second_engine: str) -> None:
-    from gui.services.server.command import LAUNCHER_DIR
+    from gui.services.server.inside import LAUNCHER_DIR
 
     with volume_server(second_engine, "team-tls") as services:
         services.server.save_settings(ServerSettings(port=free_port(), https=True))

@@ -13,7 +13,7 @@ import pytest
 
 from gui.services.backup.move import move_to_volume
 from gui.services.core import DeskServices
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_wheel, remove_volume, unique_volume
 

@@ -8,7 +8,9 @@ runs, so ``pypi-desk --help`` is as quick as Python itself. Every command gets t
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from gui import __version__
@@ -96,6 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     configure_logging(verbose=args.verbose)
     services = None
+    previous = _stop_cleanly_on_sigterm()
     try:
         services = DeskServices.open(args.data_dir, **where(args))
         return args.handler(services, args)
@@ -110,6 +113,20 @@ def run_command(args: argparse.Namespace) -> int:
     finally:
         if services is not None:
             services.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_cleanly_on_sigterm():
+    """A command stopped by SIGTERM (``timeout``, a service manager) ends as Ctrl+C does: what it was writing
+    is removed (a half-written backup, a restore's staging folder) rather than left behind."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(_signum, _frame) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def where(args: argparse.Namespace) -> dict[str, str | None]:

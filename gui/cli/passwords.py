@@ -16,7 +16,15 @@ def read_password(from_stdin: bool, confirm: bool = True) -> str:
                 "--password-stdin reads one line, and more came: give only the password, such as "
                 "printf '%s' \"$PASSWORD\" | pypi-desk user add NAME --password-stdin. Nothing was changed."
             )
-        return lines[0] if lines else ""
+        password = lines[0] if lines else ""
+        try:
+            password.encode("utf-8")
+        except UnicodeEncodeError:
+            raise DeskError(
+                "The password on standard input is not UTF-8 text (a file in another encoding?): give it as UTF-8. "
+                "Nothing was changed."
+            ) from None
+        return password
     first = getpass.getpass("Password: ")
     if confirm and getpass.getpass("Password again: ") != first:
         raise DeskError("The two passwords differ; nothing was changed. Run the command again.")

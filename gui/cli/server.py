@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gui.services.server.settings import RUNTIMES
+from gui.services.index.settings import RUNTIMES
 
 if TYPE_CHECKING:
     from gui.services.core import DeskServices
@@ -71,12 +71,18 @@ def _status(services: DeskServices, args: argparse.Namespace) -> int:
 
 
 def _logs(services: DeskServices, args: argparse.Namespace) -> int:
+    from gui.services.server.log_lines import TlsNoise
+
     stream = services.server.logs(tail=args.tail, follow=args.follow)
+    noise = TlsNoise()  # a client's failed TLS handshake: one line, as in the window, not gevent's traceback
     try:
         for line in stream:
-            print(line, flush=args.follow)
+            for shown in noise.feed([line]):
+                print(shown, flush=args.follow)
     finally:
         stream.close()
+        for shown in noise.flush():
+            print(shown)
     return 0
 
 

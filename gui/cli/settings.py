@@ -19,7 +19,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _show(services: DeskServices, args: argparse.Namespace) -> int:
-    from gui.services.server.settings import settings_as_text
+    from gui.services.index.settings import settings_as_text
 
     for key, value in settings_as_text(services.server.load_settings()):
         print(f"{key} = {value}")
@@ -27,9 +27,19 @@ def _show(services: DeskServices, args: argparse.Namespace) -> int:
 
 
 def _set(services: DeskServices, args: argparse.Namespace) -> int:
-    from gui.services.server.settings import settings_as_text, settings_with_text
+    from gui.services.errors import SettingsError
+    from gui.services.index.settings import settings_as_text, settings_with_text
+    from gui.services.users.rules import READ
 
     server = services.server
+    wanted = settings_with_text(server.load_settings(), args.changes)
+    if wanted.auth == "none":
+        readers = [user.name for user in services.users.users() if user.role == READ]
+        if readers:
+            raise SettingsError(
+                f"auth=none asks no passwords, so the readers ({', '.join(readers)}) could publish: make them "
+                "publishers (pypi-desk user role NAME publish) or remove them first. Nothing was changed."
+            )
     before, after = server.change_settings(lambda current: settings_with_text(current, args.changes))
     changed = [
         (key, value)

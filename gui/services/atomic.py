@@ -7,13 +7,22 @@ mount) only ever finds the old file or the new one, never a partial one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` atomically; the new file gets ``mode``."""
+    """Replace ``path`` with ``data`` atomically; the new file gets ``mode``. Only a regular file (or none) is
+    replaced: a device, a folder or a pipe at ``path`` (``/dev/null``, as root) raises OSError instead."""
+    try:
+        existing = os.stat(path).st_mode
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing):
+        raise OSError(errno.EINVAL, "it is not a regular file (a device, a folder or a pipe); choose a file", str(path))
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

@@ -14,7 +14,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gui.services.server.datadir import DataDir, open_data_dir, open_volume
+from gui.services.index.datadir import DataDir, open_data_dir
+from gui.services.volume.location import open_volume
 
 if TYPE_CHECKING:
     from gui.services.clients.service import ClientService

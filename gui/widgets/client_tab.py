@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QSizePolicy,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from gui.services.clients.service import ClientService
 from gui.services.clients.setup import ClientSetup, SetupResult, Storage
 from gui.services.clients.system_keyring import KeyringState
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from gui.workers.service_worker import ServiceWorker
 
 
@@ -43,6 +44,9 @@ def _code_view(text: str) -> QPlainTextEdit:
     scrollbar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
     view.setFixedHeight(lines * view.fontMetrics().lineSpacing() + margins + scrollbar)
     return view
+
+
+PREVIEW_LINES = 14
 
 
 class ClientTab(QWidget):
@@ -95,6 +99,9 @@ class ClientTab(QWidget):
         self.write_button.clicked.connect(self.request_write)
         self.preview_view = QPlainTextEdit(readOnly=True, placeholderText="The changes show here.")
         self.preview_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # A diff of .pypirc alone is about a dozen lines: room for them, whatever else the column holds.
+        self.preview_view.setMinimumHeight(PREVIEW_LINES * self.preview_view.fontMetrics().lineSpacing())
         self.status_label = QLabel(wordWrap=True)
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
 
@@ -137,6 +144,8 @@ class ClientTab(QWidget):
         pypirc_layout.addWidget(self.preview_view, 1)
         pypirc_layout.addWidget(self.status_label)
         pypirc_layout.addWidget(self.error_label)
+        for label in pypirc_box.findChildren(QLabel):  # never squeezed: a note that grows moves nothing else
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         self.snippets = QWidget()
         self.snippets_layout = QVBoxLayout(self.snippets)
@@ -145,7 +154,14 @@ class ClientTab(QWidget):
         scroll.setWidget(self.snippets)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(pypirc_box, 1)
+        # The form scrolls rather than squeezes: each field keeps its height, so a note that appears or a box
+        # ticked moves nothing above it.
+        self.form_scroll = QScrollArea(widgetResizable=True)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # a bar that comes and
+        # goes would narrow the column and re-wrap every note in it
+        self.form_scroll.setWidget(pypirc_box)
+        layout.addWidget(self.form_scroll, 1)
         layout.addWidget(scroll, 1)
 
         for edit in (self.section_edit, self.password_edit):
@@ -210,7 +226,11 @@ class ClientTab(QWidget):
         """After Add user: the new user's credentials, previewed at once; one click writes them."""
         self.user_combo.setEditText(username)
         self.password_edit.setText(password)
+        self.preview_shown.connect(self._reveal_preview, Qt.ConnectionType.SingleShotConnection)
         self.request_preview()
+
+    def _reveal_preview(self) -> None:
+        self.form_scroll.ensureWidgetVisible(self.preview_view, 0, 0)
 
     # -- preview and write --------------------------------------------------------
 

@@ -14,20 +14,22 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from gui import APP_NAME
 from gui.services.atomic import write_lines
 from gui.services.core import DeskServices
 from gui.services.doctor import diagnose
-from gui.services.server.phase import Phase, ServerView
+from gui.services.last_index import remember
+from gui.services.server.phase import BUSY, Phase, ServerView
 from gui.widgets.client_tab import ClientTab
+from gui.widgets.confirm import confirm
 from gui.widgets.data_actions import DataActions
 from gui.widgets.doctor_tab import DoctorTab
 from gui.widgets.engine_banner import EngineBanner
 from gui.widgets.getting_started import GettingStarted
 from gui.widgets.location_dialog import MOVE, RESTORE, Location, LocationDialog
 from gui.widgets.log_pane import LogPane
+from gui.widgets.notices import tell
 from gui.widgets.packages_tab import PackagesTab
 from gui.widgets.server_bar import ServerBar
 from gui.widgets.settings_form import SettingsForm
@@ -51,6 +53,8 @@ class MainWindow(QMainWindow):
         self.transfers = ServiceWorker(self, name="transfer-worker")  # uploads, builds, log saves: queued apart
         self.monitor = ServerMonitor(self.worker, services.server, self)
         self._closed = False  # results still queued when the window closed start nothing new
+        self.notice_box: QMessageBox | None = None  # the last failure shown in a box
+        self.confirm_box: QMessageBox | None = None
 
         self.server_bar = ServerBar()
         self.engine_banner = EngineBanner()
@@ -87,6 +91,8 @@ class MainWindow(QMainWindow):
         self.monitor.lines_arrived.connect(self.log_pane.append_lines)
         self.monitor.message.connect(self.log_pane.append_message)
         self.monitor.engine_problem.connect(self._show_engine_problem)
+        self.monitor.failed.connect(self._show_failure)
+        self.settings_form.apply_requested.connect(self.confirm_restart)
         self.server_bar.start_requested.connect(self.start_server)
         self.server_bar.stop_requested.connect(self.stop_server)
         self.settings_form.data_dir_change_requested.connect(self.switch_data_dir)
@@ -135,13 +141,16 @@ class MainWindow(QMainWindow):
     def _show_view(self, view: ServerView) -> None:
         self.server_bar.show_view(view)
         self.packages_tab.set_server_url(view.url if view.phase is Phase.RUNNING else None)
-        self.settings_form.set_editable(view.phase in (Phase.STOPPED, Phase.ERROR))
+        busy = view.phase in BUSY or view.phase is Phase.DISCONNECTED
+        self.settings_form.set_server_state(view.phase is Phase.RUNNING, busy)
         self.guide.set_done("start", view.phase is Phase.RUNNING)
         self.phase_changed.emit(view.phase)
 
     def _load(self) -> None:
         server = self.services.server
-        self.setWindowTitle(f"{APP_NAME} — {server.data_dir.describe()}")
+        self.setWindowTitle(server.data_dir.describe())  # Qt adds " — PyPI Desk" (the display name) itself
+        data = server.data_dir
+        self.worker.submit(lambda: remember(data))  # a reopened window shows this index again
         self.settings_form.set_data_dir(server.data_dir.describe())
         self.worker.submit(server.load_settings, self.settings_form.set_values, self._settings_unreadable)
         self.users_tab.set_services(self.services)
@@ -206,9 +215,9 @@ class MainWindow(QMainWindow):
         self.settings_form.set_runtime("process")
         self.engine_banner.hide()
         self.monitor.forget_runtime()
-        settings, server = self.settings_form.values(), self.services.server
+        server = self.services.server
         self.worker.submit(
-            lambda: server.save_settings(settings),
+            lambda: server.change_settings(lambda current: current.replace(runtime="process")),
             lambda _: self.log_pane.append_message(
                 "The server runs as a local process from now on (Server tab, Run in, to change it)."
             ),
@@ -223,7 +232,35 @@ class MainWindow(QMainWindow):
         if problem:
             self.monitor.show_problem(problem)
             return
-        self.monitor.start(self.settings_form.values())
+        form = self.settings_form
+        values = form.values()
+        self.monitor.start(values, form.loaded)
+        form.loaded = values
+
+    def confirm_restart(self) -> None:
+        """Apply and restart: asks first, since clients get no answer while the server restarts."""
+        problem = self.settings_form.validate()
+        if problem or not self.settings_form.pending_changes():
+            return
+        self.confirm_box = confirm(
+            self,
+            "Restart the server",
+            "Restart the server with the new settings? It stops for a few seconds: uploads and installs under "
+            "way are cut off, and clients may need setting up again if its address changes.",
+            "Apply and restart",
+            self._restart,
+            QMessageBox.Icon.Question,
+        )
+
+    def _restart(self) -> None:
+        form = self.settings_form
+        values = form.values()
+        self.monitor.restart(values, form.loaded)
+        form.loaded = values
+
+    def _show_failure(self, title: str, reason: str) -> None:
+        """A start or stop the user asked for failed: the bar says so, and a box gives the whole reason."""
+        self.notice_box = tell(self, title, reason, QMessageBox.Icon.Warning)
 
     def stop_server(self) -> None:
         self.monitor.stop()

@@ -29,9 +29,9 @@ from gui.services.clients.pypirc_reader import Credentials
 from gui.services.clients.snippets import install_command
 from gui.services.core import DeskServices
 from gui.services.errors import ServerNotRunningError, WrongCredentialsError
+from gui.services.index.settings import ServerSettings
 from gui.services.packages.listing import Listing, PackageFile, ProjectGroup, VersionGroup
 from gui.services.packages.service import UploadEvent
-from gui.services.server.settings import ServerSettings
 from gui.widgets.confirm import confirm
 from gui.widgets.credentials_dialog import CredentialsDialog
 from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel

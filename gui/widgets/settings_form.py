@@ -1,4 +1,8 @@
-"""The Server tab's form: data folder and the server's settings, with inline validation."""
+"""The Server tab's form: data folder and the server's settings, with inline validation.
+
+While the server runs the settings stay editable: once they differ from those it started with,
+**Apply and restart** asks for the restart (the window confirms it first).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -18,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.errors import SettingsError
-from gui.services.server.settings import AUTH_MODES, DEFAULT_FALLBACK_URL, RUNTIMES, ServerSettings
+from gui.services.index.settings import AUTH_MODES, DEFAULT_FALLBACK_URL, RUNTIMES, ServerSettings
+from gui.widgets import file_choosers as choosers
 
 BIND_CHOICES = {
     "127.0.0.1": "This computer only (127.0.0.1)",
@@ -37,10 +41,14 @@ class SettingsForm(QWidget):
     move_requested = Signal(str)  # the new folder to move this index to
     location_requested = Signal()  # the user wants another engine, volume or folder
     restore_archive_chosen = Signal(str)  # a backup to restore: where to comes next (a folder or a volume)
+    apply_requested = Signal()  # restart the running server with the form's settings
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loading = False
+        self._running = False
+        self._started_with: ServerSettings | None = None  # what the running server started with
+        self._choose_buttons: list[QPushButton] = []
         self.data_dir_label = QLabel()
         self.data_dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.data_dir_button = QPushButton("Change…")
@@ -93,6 +101,10 @@ class SettingsForm(QWidget):
         self.warning_label = QLabel(wordWrap=True, objectName="warningLabel")
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
         self.note_label = QLabel("Changes apply the next time the server starts.", objectName="noteLabel")
+        self.apply_button = QPushButton("Apply and restart")
+        self.apply_button.setToolTip("Restart the server with these settings (it asks first)")
+        self.apply_button.clicked.connect(self.apply_requested.emit)
+        self.apply_button.hide()
 
         data_row = QHBoxLayout()
         data_row.addWidget(self.data_dir_label, 1)
@@ -130,7 +142,10 @@ class SettingsForm(QWidget):
         layout.addWidget(self.https_panel)
         layout.addWidget(self.warning_label)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.note_label)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_label, 1)
+        note_row.addWidget(self.apply_button)
+        layout.addLayout(note_row)
         layout.addStretch(1)
 
         for signal in (
@@ -159,6 +174,7 @@ class SettingsForm(QWidget):
         self.data_dir_label.setText(path)
 
     def set_values(self, settings: ServerSettings) -> None:
+        self.loaded = settings  # what the form showed: a save applies only what the user changed since
         self._loading = True  # one validation and one `changed` for the whole load
         self.port_spin.setValue(settings.port)
         index = self.host_combo.findData(settings.host)
@@ -208,8 +224,21 @@ class SettingsForm(QWidget):
             return str(exc)
         return None
 
+    def set_server_state(self, running: bool, busy: bool) -> None:
+        """Editable unless a start or stop is under way; while it runs, edits wait for Apply and restart.
+
+        The form is locked while the server starts, so what it holds when the server is found running is
+        what it runs with."""
+        if not running:
+            self._started_with = None
+        elif self._started_with is None:
+            self._started_with = self.values()
+        self._running = running
+        self.set_editable(not busy)
+        self._show_apply()
+
     def set_editable(self, editable: bool) -> None:
-        """Settings are fixed while the server runs; they apply at the next start."""
+        """Nothing can be changed while the server is starting or stopping."""
         for widget in (
             self.data_dir_button,
             self.port_spin,
@@ -226,12 +255,27 @@ class SettingsForm(QWidget):
             self.cert_edit,
             self.key_edit,
             self.ca_edit,
+            *self._choose_buttons,
         ):
             widget.setEnabled(editable)
+        self.data_dir_button.setEnabled(editable and not self._running)
         self.fallback_edit.setEnabled(editable and self.fallback_box.isChecked())
-        self.note_label.setText(
-            "Changes apply the next time the server starts." if editable else "Stop the server to change its settings."
-        )
+
+    def pending_changes(self) -> bool:
+        """The server runs, and the form holds settings it did not start with."""
+        return self._running and self._started_with is not None and self.values() != self._started_with
+
+    def _show_apply(self) -> None:
+        pending = self.pending_changes()
+        self.apply_button.setVisible(pending)
+        self.apply_button.setEnabled(pending and self.port_spin.isEnabled() and self.validate() is None)
+        if pending:
+            text = "The server runs with the settings it started with: Apply and restart to use these."
+        elif self._running:
+            text = "The server is running: change a setting, then Apply and restart."
+        else:
+            text = "Changes apply the next time the server starts."
+        self.note_label.setText(text)
 
     def _on_edit(self) -> None:
         if self._loading:
@@ -244,6 +288,7 @@ class SettingsForm(QWidget):
         warnings = [] if problem else self.values().warnings()
         self.warning_label.setText("\n".join(warnings))
         self.warning_label.setVisible(bool(warnings))
+        self._show_apply()
         self.changed.emit()
 
     def _file_row(self, edit: QLineEdit, title: str) -> QHBoxLayout:
@@ -251,43 +296,29 @@ class SettingsForm(QWidget):
         row.addWidget(edit, 1)
         button = QPushButton("Choose…")
         button.clicked.connect(lambda: self._choose_file(edit, title))
+        self._choose_buttons.append(button)
         row.addWidget(button)
         return row
 
     def _choose_file(self, edit: QLineEdit, title: str) -> None:
-        self.file_dialog = QFileDialog(self, title, edit.text())
-        self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        self.file_dialog.fileSelected.connect(edit.setText)
-        self.file_dialog.open()
+        self.file_dialog = choosers.existing_file(self, title, edit.text(), edit.setText)
 
     def _choose_ca_target(self) -> None:
-        self.file_dialog = QFileDialog(self, "Save the CA certificate for teammates", "pypi-desk-ca.pem")
-        self.file_dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        self.file_dialog.fileSelected.connect(self.export_ca_requested.emit)
-        self.file_dialog.open()
+        title = "Save the CA certificate for teammates"
+        self.file_dialog = choosers.save_as(self, title, "pypi-desk-ca.pem", self.export_ca_requested.emit)
 
     def _choose_backup_target(self) -> None:
-        self.file_dialog = QFileDialog(self, "Back up this server's data to", "pypi-desk-backup.tar.gz")
-        self.file_dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        self.file_dialog.fileSelected.connect(self.backup_requested.emit)
-        self.file_dialog.open()
+        title = "Back up this server's data to"
+        self.file_dialog = choosers.save_as(self, title, choosers.backup_name(), self.backup_requested.emit)
 
     def _choose_archive(self) -> None:
-        self.file_dialog = QFileDialog(self, "Restore which backup?")
-        self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        self.file_dialog.setNameFilter("PyPI Desk backups (*.tar.gz)")
-        self.file_dialog.fileSelected.connect(self.restore_archive_chosen.emit)
-        self.file_dialog.open()
+        self.file_dialog = choosers.existing_file(
+            self, "Restore which backup?", "", self.restore_archive_chosen.emit, "PyPI Desk backups (*.tar.gz)"
+        )
 
     def _choose_move_folder(self) -> None:
-        self.file_dialog = QFileDialog(self, "Move this index to a new, empty folder")
-        self.file_dialog.setFileMode(QFileDialog.FileMode.Directory)
-        self.file_dialog.fileSelected.connect(self.move_requested.emit)
-        self.file_dialog.open()
+        self.file_dialog = choosers.folder(self, "Move this index to a new, empty folder", "", self.move_requested.emit)
 
     def _choose_data_dir(self) -> None:
-        dialog = QFileDialog(self, "Choose the server's data folder", self.data_dir_label.text())
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dialog.fileSelected.connect(self.data_dir_change_requested.emit)
-        dialog.open()
+        title = "Choose the server's data folder"
+        self.file_dialog = choosers.folder(self, title, self.data_dir_label.text(), self.data_dir_change_requested.emit)

@@ -1,9 +1,16 @@
-"""The add-user dialog (also used to change a password): name, password twice, scheme, Generate."""
+"""The add-user dialog (also used to change a password): name, password twice, scheme, Generate and Copy.
+
+Tab goes name, password, again, then the buttons; a mismatch is named only once "Again" was
+typed into; "set up this computer" is ticked for a publisher, not for a reader, unless the user
+ticks it.
+"""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +35,8 @@ from gui.services.users.rules import (
     check_password,
     generate_password,
 )
+
+DIFFER = "The two passwords differ."
 
 SCHEME_LABELS = {
     "bcrypt": "bcrypt (recommended)",
@@ -63,6 +72,12 @@ class UserDialog(QDialog):
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Fill in a strong random password (and show it, to copy it)")
         self.generate_button.clicked.connect(self._generate)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the password, to hand it to its user")
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.password_edit.text()))
+        sample = self.password_edit.fontMetrics().horizontalAdvance(generate_password() + "MMMM")
+        self.password_edit.setMinimumWidth(sample)  # a generated password shows whole
+        self.confirm_edit.setMinimumWidth(sample)
         self.scheme_combo = QComboBox()
         for scheme in SCHEME_NAMES:
             self.scheme_combo.addItem(SCHEME_LABELS[scheme], scheme)
@@ -74,6 +89,9 @@ class UserDialog(QDialog):
         self.client_box = QCheckBox("Then set up this computer's twine, pip and uv for this user")
         self.client_box.setChecked(not self._changing)
         self.client_box.setVisible(not self._changing)
+        self._client_box_touched = False
+        self.client_box.clicked.connect(self._client_box_clicked)
+        self.role_combo.currentIndexChanged.connect(self._role_changed)
         self.error_label = QLabel(wordWrap=True, objectName="errorLabel")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -83,6 +101,7 @@ class UserDialog(QDialog):
         password_row.addWidget(self.password_edit, 1)
         password_row.addWidget(self.show_box)
         password_row.addWidget(self.generate_button)
+        password_row.addWidget(self.copy_button)
         form = QFormLayout()
         form.addRow("User name:", self.name_edit)
         form.addRow("Password:", password_row)
@@ -98,6 +117,10 @@ class UserDialog(QDialog):
         for edit in (self.name_edit, self.password_edit, self.confirm_edit):
             edit.textChanged.connect(self._revalidate)
         self.scheme_combo.currentIndexChanged.connect(self._revalidate)
+        order = [self.name_edit, self.password_edit, self.confirm_edit, self.show_box, self.generate_button]
+        order += [self.copy_button, self.scheme_combo, self.role_combo, self.client_box]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
         self._revalidate()
 
     def values(self) -> UserValues:
@@ -122,15 +145,27 @@ class UserDialog(QDialog):
         except DeskError as exc:
             return str(exc)
         if values.password != self.confirm_edit.text():
-            return "The two passwords differ."
+            return DIFFER
         return None
 
     def _revalidate(self) -> None:
         problem = self.validate()
         # Say nothing about a field the user has not reached yet.
         untouched = not self.password_edit.text() and not self.confirm_edit.text()
-        self.error_label.setText("" if untouched and not self.name_edit.isModified() else problem or "")
+        # "Again" not reached yet, or still being typed: nothing differs yet.
+        again_untouched = problem == DIFFER and self.password_edit.text().startswith(self.confirm_edit.text())
+        quiet = (untouched and not self.name_edit.isModified()) or again_untouched
+        self.error_label.setText("" if quiet else problem or "")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        self.copy_button.setEnabled(bool(self.password_edit.text()))
+
+    def _client_box_clicked(self) -> None:
+        self._client_box_touched = True
+
+    def _role_changed(self) -> None:
+        """A reader downloads, often on another machine (CI): this computer is set up only when asked."""
+        if not self._client_box_touched:
+            self.client_box.setChecked(self.role_combo.currentData() == PUBLISH)
 
     def _show_password(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password

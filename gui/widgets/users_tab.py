@@ -1,14 +1,16 @@
 """The Users tab: who may read and who may publish, with Add user…, the role, Change password…, Remove.
 
 The tab presents the users and forwards each change to the service worker; it never
-touches the password file itself.
+touches the password file itself. It follows the password folder (a ``pypi-desk user add`` in a
+terminal shows at once) and, for a volume, reads the users again whenever it is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.core import DeskServices
+from gui.services.index.datadir import DataDir
 from gui.services.users.password_file import LineProblem
 from gui.services.users.rules import PUBLISH, READ
 from gui.services.users.store import User
@@ -66,6 +69,11 @@ class UsersTab(QWidget):
         self._store = services.users
         self.dialog: UserDialog | None = None
         self.confirm_box: QMessageBox | None = None
+        self.watcher = QFileSystemWatcher(self)  # the password folder: changes made outside this window
+        self._reread = QTimer(self, singleShot=True, interval=200)  # one read for a burst of file events
+        self._reread.timeout.connect(self.refresh)
+        self.watcher.directoryChanged.connect(lambda _path: self._reread.start())
+        self.watcher.fileChanged.connect(lambda _path: self._reread.start())
         self.model = UserTableModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -120,12 +128,27 @@ class UsersTab(QWidget):
         self._store = services.users
         self.refresh()
 
-    def refresh(self) -> None:
-        store = self._store
-        self._worker.submit(lambda: (store.users(), store.problems()), self._show, self._failed)
+    def _watch(self, wanted: list[str]) -> None:
+        watched = self.watcher.directories()
+        if watched != wanted:
+            if watched:
+                self.watcher.removePaths(watched)
+            if wanted:
+                self.watcher.addPaths(wanted)
 
-    def _show(self, result: tuple[list[User], list[LineProblem]]) -> None:
-        users, problems = result
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._services.data_dir.is_volume or not self.watcher.directories():
+            self.refresh()  # nothing tells this tab about changes: look again when it is shown
+
+    def refresh(self) -> None:
+        store, data = self._store, self._services.data_dir
+        read = lambda: (store.users(), store.problems(), _folders_to_watch(data))  # noqa: E731
+        self._worker.submit(read, self._show, self._failed)
+
+    def _show(self, result: tuple[list[User], list[LineProblem], list[str]]) -> None:
+        users, problems, folders = result
+        self._watch(folders)  # the password folder may have been made since
         self.model.set_rows(users)
         self.problems_label.setText("\n".join(map(str, problems)))
         self.problems_label.setVisible(bool(problems))
@@ -224,3 +247,12 @@ class UsersTab(QWidget):
             self.refresh()
 
         self._worker.submit(store.repair, done, self._failed)
+
+
+def _folders_to_watch(data: DataDir) -> list[str]:
+    """The folder that holds the password file (replaced, not written in place, so its folder is what changes),
+    or the data folder until that exists; none for a volume (it is on the engine, not on this disk)."""
+    if data.is_volume:
+        return []
+    folder = data.auth_dir if data.auth_dir.is_dir() else data.root
+    return [str(folder)] if folder.is_dir() else []

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gui.services.errors import EngineUnavailableError
+from gui.services.index.settings import ServerSettings
 from gui.services.server.phase import (
     POLLED,
     Phase,
@@ -23,7 +24,6 @@ from gui.services.server.phase import (
 )
 from gui.services.server.runtime import PullProgress, ServerStatus
 from gui.services.server.service import ServerService
-from gui.services.server.settings import ServerSettings
 from gui.workers.log_feed import LogFeed
 from gui.workers.service_worker import ServiceWorker
 
@@ -38,6 +38,7 @@ class ServerMonitor(QObject):
     lines_arrived = Signal(list)  # server log lines
     message = Signal(str)  # the app's own notes for the log pane
     engine_problem = Signal(str)  # why no engine answers; "" once one does
+    failed = Signal(str, str)  # (what failed, why): a start, restart or stop the user asked for
 
     def __init__(self, worker: ServiceWorker, service: ServerService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,9 @@ class ServerMonitor(QObject):
         self._view = ServerView(Phase.CHECKING)
         self._runtime = "auto"  # where the server last ran: a lost engine is then a wait, not a stop
         self._closed = False
+        # A failure the user caused by a click stays on the bar until the next click (or the server runs):
+        # the status poll, which finds the server stopped, must not turn it back into a quiet "Stopped".
+        self._holding_error = False
         self.log_feed = LogFeed(self)
         self.log_feed.lines_arrived.connect(self.lines_arrived)
         self.log_feed.ended.connect(self._log_ended)
@@ -68,6 +72,7 @@ class ServerMonitor(QObject):
 
     def show_problem(self, message: str) -> None:
         """A problem found before anything was asked of the server (a bad setting)."""
+        self._holding_error = True
         self._show(ServerView(Phase.ERROR, message=message))
 
     # -- which server -------------------------------------------------------------
@@ -78,6 +83,7 @@ class ServerMonitor(QObject):
         self.log_feed.forget_position()
         self._service = service
         self._runtime = "auto"
+        self._holding_error = False
         self._view = ServerView(Phase.CHECKING)
         self.view_changed.emit(self._view)
         self.refresh()
@@ -98,6 +104,9 @@ class ServerMonitor(QObject):
 
     def _status_arrived(self, status: ServerStatus) -> None:
         self.engine_problem.emit(status.engine_problem)
+        if self._holding_error and self.phase is Phase.ERROR and not status.running:
+            return  # still stopped, as the error on the bar says
+        self._holding_error = False
         view = after_status(self.phase, status)
         if view is None:
             return
@@ -114,19 +123,23 @@ class ServerMonitor(QObject):
 
     def _status_failed(self, error: Exception) -> None:
         self.engine_problem.emit(str(error) if isinstance(error, EngineUnavailableError) else "")
-        self._show(after_status_error(error, self._runtime))
+        view = after_status_error(error, self._runtime)
+        if view.phase is Phase.ERROR and view != self._view:  # said once in the log too, not at every poll
+            self.message.emit(str(error))
+        self._show(view)
 
     # -- start and stop -----------------------------------------------------------------
 
-    def start(self, settings: ServerSettings) -> None:
+    def start(self, settings: ServerSettings, loaded: ServerSettings | None = None) -> None:
         """Save ``settings`` and start with them (the core's one call), showing the pull's progress."""
         if self.phase is Phase.DISCONNECTED:  # the server may still run in the engine that went away
             return
+        self._holding_error = False
         self._show(ServerView(Phase.STARTING))
         for warning in settings.warnings():
             self.message.emit(f"Warning: {warning}")
         service = self._service
-        start: Callable = lambda progress: service.save_and_start(settings, progress=progress)  # noqa: E731
+        start: Callable = lambda progress: service.save_and_start(settings, progress=progress, loaded=loaded)  # noqa: E731
         self._worker.submit(start, self._started, self._start_failed, self._pull_progress)
 
     def _pull_progress(self, progress: PullProgress) -> None:
@@ -140,13 +153,35 @@ class ServerMonitor(QObject):
         self._show(ServerView(Phase.RUNNING, status.url))
         self._follow_log(tail=None)
 
+    def restart(self, settings: ServerSettings, loaded: ServerSettings | None = None) -> None:
+        """Stop the running server and start it again with ``settings`` (saved first: a refused value stops nothing)."""
+        if self.phase is not Phase.RUNNING:
+            self.start(settings, loaded)
+            return
+        self._holding_error = False
+        self._show(ServerView(Phase.STOPPING, message="Restarting with the new settings…"))
+        for warning in settings.warnings():
+            self.message.emit(f"Warning: {warning}")
+        self.log_feed.stop()  # the old server's log ends here; the new one's is read from its start
+        service = self._service
+
+        def restart(progress: Callable) -> ServerStatus:
+            saved = service.save_settings(settings) if loaded is None else service.save_changes(loaded, settings)
+            service.stop()
+            return service.start(saved, progress=progress)
+
+        self._worker.submit(restart, self._started, self._start_failed, self._pull_progress)
+
     def _start_failed(self, error: Exception) -> None:
         if isinstance(error, EngineUnavailableError):
             self.engine_problem.emit(str(error))
         self.message.emit(str(error))
+        self._holding_error = True
         self._show(after_start_error(error))
+        self.failed.emit("The server did not start", str(error))
 
     def stop(self) -> None:
+        self._holding_error = False
         self._show(ServerView(Phase.STOPPING))
         self._worker.submit(self._service.stop, self._stopped, self._stop_failed)
 
@@ -156,7 +191,9 @@ class ServerMonitor(QObject):
 
     def _stop_failed(self, error: Exception) -> None:
         self.message.emit(str(error))
+        self._holding_error = True
         self._show(ServerView(Phase.ERROR, message=str(error)))
+        self.failed.emit("The server did not stop", str(error))
 
     # -- log ------------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import json, sys
 from pathlib import Path
 from gui.services.users.store import UserStore
 from gui.services.clients.pypirc import apply_change, plan_change
-from gui.services.server.settings import ServerSettings, save_settings
+from gui.services.index.settings import ServerSettings, save_settings
 
 def htpasswd(path, n):
     UserStore(path).add(f"user{n}", "pw", "apr1")
@@ -104,7 +104,7 @@ def seed(kind: str, path: Path) -> None:
         path.write_text(PYPIRC_SEED)
         path.chmod(0o600)
     else:
-        from gui.services.server.settings import ServerSettings, save_settings
+        from gui.services.index.settings import ServerSettings, save_settings
 
         save_settings(path, ServerSettings(port=9999))
 
@@ -134,7 +134,7 @@ def judge(kind: str, path: Path, seed_text: str) -> str | None:
         port = json.loads(text)["port"]
     except (ValueError, KeyError, TypeError):
         return f"not JSON: {text!r}"
-    from gui.services.server.settings import ServerSettings, save_settings
+    from gui.services.index.settings import ServerSettings, save_settings
 
     probe = path.with_name("expected.json")
     save_settings(probe, ServerSettings(port=port))

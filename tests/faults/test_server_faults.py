@@ -14,7 +14,7 @@ import requests
 from PySide6.QtCore import Qt
 
 from gui.services.core import DeskServices
-from gui.services.server.datadir import DataDir
+from gui.services.index.datadir import DataDir
 from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
 from tests.engine_proxy import EngineProxy

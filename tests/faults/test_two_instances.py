@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.services.server.datadir import DataDir
+from gui.services.index.datadir import DataDir
 from gui.services.server.phase import Phase
 from gui.widgets.main_window import MainWindow
 from tests.faults.test_server_faults import open_window, wait_for

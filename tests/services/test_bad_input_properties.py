@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gui.services.errors import DistributionError, UserError
+from gui.services.index.settings import ServerSettings, SettingsError, load_settings, save_settings
 from gui.services.packages.distribution import inspect_distribution
-from gui.services.server.settings import ServerSettings, SettingsError, load_settings, save_settings
 from gui.services.users.password_file import check_lines
 from gui.services.users.store import UserStore
 

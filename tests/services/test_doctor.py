@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -14,7 +15,7 @@ from gui.cli import main
 from gui.services.clients.setup import Storage
 from gui.services.core import DeskServices
 from gui.services.doctor import Finding, Outcome, diagnose
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.helpers import add_user
 
 
@@ -26,8 +27,11 @@ def services_for(data_dir) -> DeskServices:
     return DeskServices.open(str(data_dir.root))
 
 
-def test_without_an_engine_auto_warns_and_docker_is_a_problem(data_dir, monkeypatch, tmp_path: Path, capsys) -> None:
+def test_without_an_engine_auto_warns_and_docker_is_a_problem(
+    data_dir, monkeypatch, tmp_path: Path, capsys, port: int
+) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    services_for(data_dir).server.save_settings(ServerSettings(port=port))  # never the default 8080: it may be taken
     found = by_check(diagnose(services_for(data_dir)))
     assert found["Docker engine"].outcome is Outcome.WARNING
     assert "runs as a local process instead" in found["Docker engine"].detail
@@ -39,7 +43,7 @@ def test_without_an_engine_auto_warns_and_docker_is_a_problem(data_dir, monkeypa
     assert main(["--data-dir", str(data_dir.root), "doctor"]) == 0  # warnings only
 
     services = services_for(data_dir)
-    services.server.save_settings(ServerSettings(runtime="docker"))
+    services.server.save_settings(ServerSettings(runtime="docker", port=port))
     assert by_check(diagnose(services))["Docker engine"].outcome is Outcome.PROBLEM
     assert main(["--data-dir", str(data_dir.root), "doctor"]) == 1
     printed = capsys.readouterr().out
@@ -74,6 +78,7 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
         "Port": Outcome.OK,
         "Data folder": Outcome.OK,
         "Package files": Outcome.OK,
+        "Package files whole": Outcome.OK,
         "Password file": Outcome.OK,
         "Users": Outcome.OK,
         "~/.pypirc": Outcome.OK,
@@ -190,3 +195,75 @@ def test_the_keyring_checks_follow_where_the_password_is(secret_service, data_di
     found = client_checks.keyring(services, settings)
     assert found.outcome is Outcome.PROBLEM and "has no password for urunimi" in found.detail
     assert found.action == "set_up_client"
+
+
+def test_readers_are_not_counted_as_users_who_may_upload(data_dir, port: int) -> None:
+    services = services_for(data_dir)
+    settings = services.server.save_settings(ServerSettings(port=port))
+    services.users.add("reader", "reader-Pa55", "apr1", role="read")
+    found = by_check(diagnose(services))["Users"]
+    assert found.outcome is Outcome.WARNING and "Nobody may upload" in found.detail and "reader" in found.detail
+    services.users.add("alice", "alice-Pa55", "apr1")
+    found = by_check(diagnose(services))["Users"]
+    assert found.outcome is Outcome.OK and found.detail == "1 publisher may upload; 1 reader may list and download."
+    assert settings.port == port
+
+
+def _script(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_a_keyring_command_only_in_pips_own_environment_does_not_count_for_pip(
+    data_dir, port: int, tmp_path: Path, monkeypatch
+) -> None:
+    from gui.services.clients.pip_conf import pip_config_path
+    from gui.services.doctor import client_checks
+
+    pip_conf = pip_config_path()
+    pip_conf.parent.mkdir(parents=True, exist_ok=True)
+    pip_conf.write_text("[global]\nkeyring-provider = subprocess\n")
+    venv_bin = tmp_path / "venv" / "bin"
+    _script(venv_bin, "pip")
+    beside_pip = _script(venv_bin, "keyring")
+    monkeypatch.setenv("PATH", str(venv_bin))
+    services = services_for(data_dir)
+
+    everything = ServerSettings(port=port, auth="list,download,update")
+    found = client_checks.keyring_command(services, everything)
+    assert found.outcome is Outcome.PROBLEM and "pip's own environment, which pip skips" in found.detail
+    assert str(beside_pip) in found.detail and "pipx install keyring" in found.fix
+
+    uploads_only = ServerSettings(port=port, auth="update")  # downloads need no password: not "refused"
+    found = client_checks.keyring_command(services, uploads_only)
+    assert found.outcome is Outcome.WARNING and "installing works now" in found.detail
+    assert "refused." not in found.detail.split("Downloads")[0]
+
+    for_the_user = _script(tmp_path / "user-bin", "keyring")  # pipx's, outside any environment
+    monkeypatch.setenv("PATH", os.pathsep.join([str(venv_bin), str(for_the_user.parent)]))
+    found = client_checks.keyring_command(services, everything)
+    assert found.outcome is Outcome.OK and str(for_the_user) in found.detail
+
+
+@pytest.mark.docker
+def test_a_port_held_by_another_pypi_desk_server_is_named_as_such(tmp_path: Path, port: int, docker_client) -> None:
+    from gui.services.errors import PortHeldByDeskError
+    from gui.services.index.datadir import open_data_dir
+
+    first, second = open_data_dir(tmp_path / "first"), open_data_dir(tmp_path / "second")
+    try:
+        DeskServices.open(first).server.save_and_start(ServerSettings(port=port, runtime="docker"))
+        services = DeskServices.open(second)
+        services.server.save_settings(ServerSettings(port=port, runtime="docker"))
+        found = by_check(diagnose(services))["Port"]
+        assert found.outcome is Outcome.PROBLEM and "another PyPI Desk server" in found.detail
+        assert str(first.root) in found.detail and "another program" not in found.detail
+        with pytest.raises(PortHeldByDeskError, match="another PyPI Desk server"):
+            services.server.save_and_start(ServerSettings(port=port, runtime="docker"))
+    finally:
+        for folder in (first, second):
+            with contextlib.suppress(Exception):
+                docker_client.containers.get(folder.container_name).remove(force=True)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import requests
 
-from gui.services.server.datadir import DataDir
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from gui.services.server.phase import Phase
-from gui.services.server.settings import ServerSettings
 from tests.widgets.test_main_window import open_window, wait_for_phase
 
 HOSTILE_AGENT = "evil\x1b]0;pwned\x07\x1b[2J\u202eagent"

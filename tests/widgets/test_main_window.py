@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 
 from gui.services.core import DeskServices
 from gui.services.errors import EngineUnavailableError, PortInUseError
-from gui.services.server.datadir import DataDir, open_data_dir
+from gui.services.index.datadir import DataDir, open_data_dir
+from gui.services.index.settings import ServerSettings
 from gui.services.server.phase import Phase
 from gui.services.server.runtime import PullProgress, ServerStatus
-from gui.services.server.settings import ServerSettings
 from gui.widgets.main_window import MainWindow
 
 
@@ -49,7 +49,7 @@ def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int
     wait_for_phase(qtbot, window, Phase.RUNNING)
     assert window.server_bar.url_edit.text() == f"http://127.0.0.1:{port}/simple/"
     assert window.server_bar.toggle_button.text() == "Stop server"
-    assert not window.settings_form.port_spin.isEnabled()
+    assert window.settings_form.port_spin.isEnabled() and not window.settings_form.apply_button.isVisible()
 
     assert requests.get(f"http://127.0.0.1:{port}/simple/", timeout=5).status_code == 200
     qtbot.waitUntil(
@@ -63,6 +63,28 @@ def test_click_start_see_requests_click_stop(qtbot, data_dir: DataDir, port: int
     assert service.load_settings().port == port  # what was started with is remembered
     window.close()
     assert not window.worker.isRunning() and not window.monitor.log_feed.following
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("docker_cleanup")
+def test_apply_and_restart_runs_the_server_with_the_new_port(qtbot, data_dir: DataDir, port: int) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.conftest import free_port
+
+    service = DeskServices.open(data_dir).server
+    service.save_and_start(ServerSettings(port=port, runtime="docker"))
+    window = open_window(qtbot, DeskServices.open(open_data_dir(data_dir.root)).server)
+    wait_for_phase(qtbot, window, Phase.RUNNING)
+    moved_to = free_port()
+    window.settings_form.port_spin.setValue(moved_to)
+    qtbot.mouseClick(window.settings_form.apply_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.RUNNING, timeout=60_000):
+        qtbot.mouseClick(window.confirm_box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    assert window.server_bar.url_edit.text() == f"http://127.0.0.1:{moved_to}/simple/"
+    assert requests.get(f"http://127.0.0.1:{moved_to}/simple/", timeout=5).status_code == 200
+    assert service.load_settings().port == moved_to
+    window.close()
 
 
 @pytest.mark.docker
@@ -286,12 +308,19 @@ def test_backup_then_restore_shows_the_restored_folders_server(qtbot, tmp_path: 
     archive = tmp_path / "saved" / "backup.tar.gz"
     with qtbot.waitSignal(window.worker.busy_changed, check_params_cb=lambda busy: not busy, timeout=30_000):
         window.settings_form.backup_requested.emit(str(archive))
-    assert archive.is_file() and any("Backed up to" in line for line in window.log_pane.model.text_lines())
+    assert archive.is_file() and any(f"to {archive}" in line for line in window.log_pane.model.text_lines())
+    box = window.data_actions.box  # where the file went, in a box, not only in the log
+    assert box is not None and box.isVisible() and str(archive) in box.text()
+    box.accept()
 
     restored = tmp_path / "restored"
     with qtbot.waitSignal(window.phase_changed, check_params_cb=lambda p: p is Phase.STOPPED, timeout=30_000):
         restore_through_the_dialog(qtbot, window, archive, restored)
     assert window.settings_form.data_dir_label.text() == str(restored.resolve())
+    box = window.data_actions.box  # the switch to the restored folder is said, with what to do next
+    assert box.isVisible() and str(restored.resolve()) in box.text() and "now shows that index" in box.text()
+    assert "Start it there" in box.text()
+    box.accept()
     with qtbot.waitSignal(window.users_tab.model.modelReset, timeout=30_000):
         window.users_tab.refresh()
     assert [(user.name, user.role) for user in window.users_tab.model.rows] == [("alice", "read")]

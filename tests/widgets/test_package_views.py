@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from gui.services.core import DeskServices
+from gui.services.index.datadir import open_data_dir
 from gui.services.packages.listing import group, scan
-from gui.services.server.datadir import open_data_dir
 from gui.widgets.packages_tab import PackagesTab
 from gui.workers.service_worker import ServiceWorker
 

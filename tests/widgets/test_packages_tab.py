@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.core import DeskServices
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from gui.services.packages.listing import VersionGroup
-from gui.services.server.datadir import DataDir
 from gui.services.server.phase import Phase
-from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
 from tests.helpers import make_sdist, make_wheel

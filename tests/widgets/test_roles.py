@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from gui.services.core import DeskServices
-from gui.services.server.datadir import open_data_dir
+from gui.services.index.datadir import open_data_dir
 from tests.widgets.test_users_and_clients import fill, ok_button, open_window, wait_idle
 
 

@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from gui.services.core import DeskServices
-from gui.services.server.datadir import DataDir, open_data_dir
+from gui.services.index.datadir import DataDir, open_data_dir
+from gui.services.index.settings import ServerSettings
 from gui.services.server.phase import Phase
 from gui.services.server.service import ServerService
-from gui.services.server.settings import ServerSettings
 from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
 from gui.widgets.user_dialog import UserDialog
@@ -214,4 +214,73 @@ def test_broken_lines_are_shown_with_their_fix_and_can_be_removed(qtbot, tmp_pat
     wait_idle(qtbot, window)
     assert not tab.repair_button.isVisible()
     assert server.data_dir.password_file.read_text() == "urunimi:$apr1$x$y\n"
+    window.close()
+
+
+def test_the_add_user_dialog_tabs_from_password_to_again_and_says_differ_only_once_again_is_typed(qtbot) -> None:
+    dialog = UserDialog(set())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.name_edit.setFocus()
+    qtbot.keyClicks(dialog.name_edit, "alice")
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.password_edit
+    qtbot.keyClicks(dialog.password_edit, "alice-Pa55")
+    assert "differ" not in dialog.error_label.text()  # "Again" not reached yet
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Tab)
+    assert dialog.focusWidget() is dialog.confirm_edit  # not Show, Generate: the second password lands here
+    qtbot.keyClicks(dialog.confirm_edit, "alice-Pa")
+    assert "differ" not in dialog.error_label.text()  # still typing it
+    qtbot.keyClicks(dialog.confirm_edit, "X")
+    assert "differ" in dialog.error_label.text() and not ok_button(dialog).isEnabled()
+
+
+def test_a_reader_is_not_set_up_on_this_computer_unless_asked(qtbot) -> None:
+    dialog = UserDialog(set())
+    qtbot.addWidget(dialog)
+    assert dialog.client_box.isChecked()  # a publisher: twine on this computer, by default
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData("read"))
+    assert not dialog.client_box.isChecked()
+    qtbot.mouseClick(dialog.client_box, Qt.MouseButton.LeftButton)  # asked for: kept
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData("publish"))
+    dialog.role_combo.setCurrentIndex(dialog.role_combo.findData("read"))
+    assert dialog.client_box.isChecked()
+
+
+def test_a_generated_password_shows_whole_and_copies(qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    dialog = UserDialog(set())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.copy_button.isEnabled()
+    qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    password = dialog.password_edit.text()
+    shown = dialog.password_edit.fontMetrics().horizontalAdvance(password)
+    assert shown < dialog.password_edit.contentsRect().width()  # not cut off
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == password
+
+
+def test_the_client_preview_has_room_and_ticking_pip_moves_nothing_above_it(qtbot, tmp_path: Path) -> None:
+    data = open_data_dir(tmp_path / "index")
+    data.ensure()
+    UserStore(data.password_file).add("alice", "alice-Pa55", "apr1")
+    window = open_window(qtbot, DeskServices.open(data).server, tmp_path / ".pypirc")
+    window.show_tab("client")
+    tab = window.client_tab
+    tab.file_radio.setChecked(True)
+    with qtbot.waitSignal(tab.preview_shown, timeout=10_000):
+        tab.prefill("alice", "alice-Pa55")
+    qtbot.waitUntil(lambda: window.worker.idle, timeout=10_000)  # the keyring's check has said its piece
+    line = tab.preview_view.fontMetrics().lineSpacing()
+    assert tab.preview_view.height() >= 12 * line  # the .pypirc diff, not four lines of it
+    before = {w: w.mapTo(tab, w.rect().topLeft()) for w in (tab.section_edit, tab.password_edit, tab.pip_box)}
+    with qtbot.waitSignal(tab.preview_shown, timeout=10_000):
+        qtbot.mouseClick(tab.pip_box, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.worker.idle, timeout=10_000)
+    assert {w: w.mapTo(tab, w.rect().topLeft()) for w in before} == before
+    assert "keyring command" in tab.preview_view.toPlainText()  # pip.conf asks it: said before Write
     window.close()

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import glob
+import gzip
 import hashlib
 import io
 import json
@@ -24,16 +26,17 @@ import shutil
 import stat
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gui import __version__
-from gui.services.backup.members import FIXED, PACKAGES, restore_budget, restored_mode
-from gui.services.errors import BackupError, DeskError
-from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, DataDir
+from gui.services.backup.members import FIXED, MEMBER_COST, PACKAGES, restore_budget, restored_mode
+from gui.services.backup.untrusted import MAX_RECORD, BoundedReads, check_restored, remove_stale
+from gui.services.errors import BackupError
+from gui.services.index.datadir import DataDir
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
 from gui.services.server.inside.package_files import walk
-from gui.services.server.settings import load_settings
-from gui.services.tls.files import check_tls_files
 
 ROOT = "pypi-desk-backup"
 MANIFEST = "manifest.json"
@@ -74,7 +77,13 @@ def _members(data_dir: DataDir) -> list[tuple[str, Path]]:
     return found
 
 
-def write_backup(data_dir: DataDir, target: Path, *, replace: bool = False) -> BackupSummary:
+#: Told how far a backup or a restore is: (bytes done, bytes in all).
+Progress = Callable[[int, int], None]
+
+
+def write_backup(
+    data_dir: DataDir, target: Path, *, replace: bool = False, progress: Progress | None = None
+) -> BackupSummary:
     """Write the archive of ``data_dir`` to ``target`` (mode 0600: it holds password hashes and keys).
     An existing ``target`` is refused unless ``replace``; a link, a device or a folder always is."""
     if not data_dir.root.is_dir():
@@ -88,12 +97,22 @@ def write_backup(data_dir: DataDir, target: Path, *, replace: bool = False) -> B
     except OSError as exc:
         raise BackupError(f"Cannot write the backup in {target.parent}: {exc.strerror or exc}. "
                           "Choose a folder you can write to.") from exc  # fmt: skip
-    fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale(target.parent, f".{glob.escape(target.name)}.*.tmp")
+    try:
+        fd, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise BackupError(f"Cannot write the backup in {target.parent}: {exc.strerror or exc}. "
+                          "Choose a folder you can write to.") from exc  # fmt: skip
     try:
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
-            for name, path in _members(data_dir):
+            members = _members(data_dir)
+            total, done = sum(_size(path) for _, path in members), 0
+            for name, path in members:
                 digest, size, mode = _add_file(archive, f"{ROOT}/{name}", path)
                 files[name] = {"sha256": digest, "size": size, "mode": mode}
+                done += size
+                if progress is not None:
+                    progress(done, max(total, done))
             manifest = {"format": FORMAT, "app": __version__, "created": _now(), "files": files}
             _add_bytes(archive, f"{ROOT}/{MANIFEST}", json.dumps(manifest, indent=2, sort_keys=True).encode())
         os.chmod(partial, 0o600)
@@ -123,21 +142,29 @@ def _backup_target(target: Path, replace: bool) -> Path:
     return target
 
 
-def restore_backup(source: Path, data_dir: DataDir) -> BackupSummary:
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def restore_backup(source: Path, data_dir: DataDir, progress: Progress | None = None) -> BackupSummary:
     """Restore ``source`` into ``data_dir``, a folder that does not exist yet (or is empty)."""
     root = data_dir.root
     try:
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise BackupError(f"{root} is not empty: restore into a new folder, so nothing of it is overwritten.")
         root.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(root.parent, f".{glob.escape(root.name)}.restore-*")
         staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.restore-", dir=root.parent))
     except OSError as exc:
         raise BackupError(
             f"Cannot restore into {root}: {exc.strerror or exc}. Choose a new folder on a disk you can write to."
         ) from exc
     try:
-        verified = _unpack_verified(source, staging)
-        check_restored_settings(staging / SETTINGS_FILE_NAME, source)
+        verified = _unpack_verified(source, staging, progress)
+        check_restored(staging, source)
         if root.exists():
             root.rmdir()
         staging.rename(root)
@@ -153,15 +180,22 @@ def restore_backup(source: Path, data_dir: DataDir) -> BackupSummary:
     return BackupSummary(root, len(verified), sum(size for _, size in verified.values()), verified)
 
 
-def _unpack_verified(source: Path, staging: Path) -> dict[str, tuple[str, int]]:
+def _unpack_verified(source: Path, staging: Path, progress: Progress | None = None) -> dict[str, tuple[str, int]]:
     """Every member written under ``staging`` and checked; the manifest decides what must be there.
     Returns each file's (sha256, size), as hashed while it was written."""
     written: dict[str, tuple[str, int]] = {}
     manifest: dict | None = None
     try:
         budget = restore_budget(source, staging)
-        with tarfile.open(source, mode="r:gz") as archive:
+        size = source.stat().st_size
+        with (
+            open(source, "rb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="rb") as unpacked,
+            tarfile.open(fileobj=BoundedReads(unpacked), mode="r:") as archive,
+        ):
             for member in archive:
+                if progress is not None:
+                    progress(min(raw.tell(), size), size)
                 name = _member_name(member)
                 if name == MANIFEST:
                     manifest = _read_manifest(archive, member)
@@ -172,11 +206,11 @@ def _unpack_verified(source: Path, staging: Path) -> dict[str, tuple[str, int]]:
                         f"({name} alone is {member.size:,} bytes): it is damaged or not a PyPI Desk backup. "
                         "Nothing was restored."
                     )
-                budget -= member.size
+                budget -= member.size + MEMBER_COST
                 written[name] = _extract(archive, member, staging / name)
     except FileNotFoundError as exc:
         raise BackupError(f"There is no backup at {source}.") from exc
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+    except (tarfile.TarError, EOFError, OSError, ValueError, RecursionError) as exc:
         raise BackupError(
             f"{source} is not a whole PyPI Desk backup ({type(exc).__name__}: {exc}); it may be truncated. "
             "Nothing was restored."
@@ -199,17 +233,6 @@ def _unpack_verified(source: Path, staging: Path) -> dict[str, tuple[str, int]]:
     return written
 
 
-def check_restored_settings(path: Path, source: Path) -> None:
-    """The restored settings checked as ``pypi-desk settings set`` checks them; raises BackupError."""
-    if not path.exists():
-        return
-    try:
-        settings = load_settings(path)
-        check_tls_files(settings)
-    except DeskError as exc:
-        raise BackupError(f"The settings in {source} are not usable here: {exc} Nothing was restored.") from exc
-
-
 def _member_name(member: tarfile.TarInfo) -> str:
     path = PurePosixPath(member.name)
     if path.is_absolute() or ".." in path.parts or path.parts[:1] != (ROOT,) or len(path.parts) < 2:
@@ -225,7 +248,7 @@ def _member_name(member: tarfile.TarInfo) -> str:
 def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo) -> dict:
     handle = archive.extractfile(member)
     assert handle is not None
-    manifest = json.loads(handle.read(1024 * 1024 * 64))
+    manifest = json.loads(handle.read(MAX_RECORD))
     if (
         not isinstance(manifest, dict)
         or manifest.get("format") != FORMAT

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
 
 #: Every fixed member and its mode once restored.
 FIXED: dict[str, int] = {
@@ -35,6 +35,9 @@ _FORBIDDEN = set('\\:*?"<>|\0')
 EXPANSION_LIMIT = 20
 EXPANSION_SLACK = 64 * 1024 * 1024
 DISK_RESERVE = 64 * 1024 * 1024
+#: What each member costs the budget besides its bytes (a file's block and inode): 300,000 empty files in a
+#: 1 MB archive are refused early too.
+MEMBER_COST = 4096
 
 
 def restored_mode(name: str) -> int | None:

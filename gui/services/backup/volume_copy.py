@@ -18,11 +18,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from gui.services.backup.archive import BackupSummary, restore_backup, write_backup
+from gui.services.backup.archive import BackupSummary, Progress, restore_backup, write_backup
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError, DeskError
-from gui.services.server.command import SERVER_UID
-from gui.services.server.datadir import PASSWORD_FILE_NAME, DataDir
+from gui.services.index.datadir import DataDir
+from gui.services.names import PASSWORD_FILE_NAME, SERVER_UID
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, PACKAGES, TLS, in_container
 
@@ -43,11 +43,13 @@ _DIGESTS = (
 )
 
 
-def backup_any(services: DeskServices, target: Path, *, replace: bool = False) -> BackupSummary:
+def backup_any(
+    services: DeskServices, target: Path, *, replace: bool = False, progress: Progress | None = None
+) -> BackupSummary:
     """The archive of ``services``' server, whether its data is a folder or a volume; an existing ``target`` is
     refused unless ``replace``."""
     if not services.data_dir.is_volume:
-        return write_backup(services.data_dir, target, replace=replace)
+        return write_backup(services.data_dir, target, replace=replace, progress=progress)
     files = _volume(services)
     if not files.exists():
         raise BackupError(f"There is no {services.data_dir.describe()}: nothing to back up.")
@@ -58,13 +60,13 @@ def backup_any(services: DeskServices, target: Path, *, replace: bool = False) -
         _copy_local(services.data_dir.root, staged)
         if not (staged / TLS).exists():
             files.export_to(staged, (TLS,))
-        return write_backup(DataDir(staged, legacy_layout=False), target, replace=replace)
+        return write_backup(DataDir(staged, legacy_layout=False), target, replace=replace, progress=progress)
 
 
-def restore_any(source: Path, services: DeskServices) -> BackupSummary:
+def restore_any(source: Path, services: DeskServices, progress: Progress | None = None) -> BackupSummary:
     """Restore ``source`` into ``services``' (new) folder or volume; verified before anything lands."""
     if not services.data_dir.is_volume:
-        return restore_backup(source, services.data_dir)
+        return restore_backup(source, services.data_dir, progress)
     files = _volume(services)
     if files.exists() and (files.read_folder(AUTH).get(PASSWORD_FILE_NAME) or files.package_entries()):
         raise BackupError(
@@ -73,7 +75,7 @@ def restore_any(source: Path, services: DeskServices) -> BackupSummary:
         )
     with tempfile.TemporaryDirectory(prefix="pypi-desk-restore-") as scratch:
         staged = DataDir(Path(scratch) / "data", legacy_layout=False)
-        summary = restore_backup(source, staged)  # the whole archive checked against its manifest
+        summary = restore_backup(source, staged, progress)  # the whole archive checked against its manifest
         manifest = {name: entry for name, entry in summary.verified.items() if name.split("/")[0] in IN_VOLUME}
         created = not files.exists()
         try:

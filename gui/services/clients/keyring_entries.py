@@ -13,7 +13,9 @@ What each client asks the keyring (checked against their sources and a logging
 So one password is stored under three services. The record (a JSON file in the
 app's configuration folder, written atomically under a lock) lists each entry
 with the server it belongs to, so removing a user, or setting up another, removes
-exactly the entries the app wrote and nothing the user made.
+exactly the entries the app wrote and nothing the user made. Data folders served at
+one address share entries (the services name the address, not the folder): an entry
+leaves the keyring only when no other folder's record still lists it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class EntryRecord:
 
     def entries(self, server: str) -> list[KeyringEntry]:
         return [entry for entry in self._read() if entry.server == server]
+
+    def held_elsewhere(self, server: str) -> set[tuple[str, str]]:
+        """(service, username) of the entries other servers rely on: several data folders at one address
+        (a moved or restored copy, say) share the very same keyring entries."""
+        return {(entry.service, entry.username) for entry in self._read() if entry.server != server}
 
     def update(self, server: str, keep: list[KeyringEntry]) -> None:
         """Make ``keep`` the server's entries (others' stay as they are)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gui.services.clients import pypirc_reader
+from gui.services.clients.keyring_command import command_note
 from gui.services.clients.keyring_entries import EntryRecord, KeyringEntry, services_for
 from gui.services.clients.pip_conf import pip_config_path, plan_pip_conf
 from gui.services.clients.pypirc import plan_change, plan_without_password
@@ -24,7 +25,7 @@ from gui.services.clients.snippets import Snippet, client_snippets, simple_url
 from gui.services.clients.system_keyring import KeyringState, SystemKeyring
 from gui.services.clients.uv_toml import plan_uv_toml, uv_config_path
 from gui.services.errors import KeyringError, UserError
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from gui.services.users.store import UserStore
 
 if TYPE_CHECKING:
@@ -91,6 +92,8 @@ class ClientService:
                     f"uv reads a CA only from the environment (no uv.toml setting holds a file): add "
                     f"export SSL_CERT_FILE={bundle} to your shell's profile.",
                 )
+        if (pip or uv) and settings.auth != "none":  # both files name keyring-provider = subprocess
+            notes += (command_note(pip, uv, downloads_need_password="download" in settings.auth),)
         return ClientSetup(
             settings.url,
             name,
@@ -164,8 +167,11 @@ class ClientService:
         """Make ``keep`` this server's recorded entries: every other entry on record leaves the keyring."""
         keep = list(keep)
         removed = 0
+        shared = self.record.held_elsewhere(self.server_key)
         for entry in self.record.entries(self.server_key):
             if entry not in keep:
+                if (entry.service, entry.username) in shared:
+                    continue  # another data folder at this address relies on it: only this folder's record goes
                 try:
                     removed += self.keyring.delete(entry.service, entry.username)
                 except KeyringError:

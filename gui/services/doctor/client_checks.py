@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 from gui.services.clients import pypirc_reader
+from gui.services.clients.keyring_command import KEYRING_COMMAND_FIX, keyring_commands, pip_skips
 from gui.services.clients.pip_conf import pip_config_path, uses_keyring
 from gui.services.clients.uv_toml import uses_keyring as uv_uses_keyring
 from gui.services.clients.uv_toml import uv_config_path
 from gui.services.core import DeskServices
 from gui.services.doctor.findings import Finding, Outcome
 from gui.services.errors import DeskError
-from gui.services.server.settings import ServerSettings
-
-KEYRING_COMMAND_FIX = (
-    "Install the keyring command once for your user, outside any virtual environment (pip skips one in its "
-    "own environment's scripts folder): pipx install keyring, or uv tool install keyring "
-    "(Debian and Ubuntu: sudo apt install python3-keyring)."
-)
+from gui.services.index.settings import ServerSettings
 
 
 def keyring(services: DeskServices, settings: ServerSettings) -> Finding:
@@ -82,7 +75,8 @@ def keyring(services: DeskServices, settings: ServerSettings) -> Finding:
 
 
 def keyring_command(services: DeskServices, settings: ServerSettings) -> Finding:
-    """pip's and uv's ``subprocess`` provider runs the ``keyring`` command found on PATH."""
+    """pip's and uv's ``subprocess`` provider runs the ``keyring`` command found on PATH; pip skips one in its
+    own environment's scripts folder. Without one they are refused only where downloads need a password."""
     name = "keyring command"
     readers = [
         label
@@ -91,13 +85,28 @@ def keyring_command(services: DeskServices, settings: ServerSettings) -> Finding
     ]
     if not readers:
         return Finding(name, Outcome.SKIPPED, "Neither pip's nor uv's configuration asks the keyring.")
-    found = shutil.which("keyring")
-    clients = " and ".join(readers)
-    if found is None:
+    found = keyring_commands()
+    usable = {label: [c for c in found if not (label == "pip" and pip_skips(c))] for label in readers}
+    missing = [label for label in readers if not usable[label]]
+    if not missing:
+        asked = "; ".join(f"{label} asks {usable[label][0]}" for label in readers)
+        return Finding(name, Outcome.OK, f"{asked} for the password.")
+    lacking = " and ".join(missing)
+    if found and missing == ["pip"]:
+        why = f"the only keyring command on PATH, {found[0]}, is in pip's own environment, which pip skips"
+    else:
+        why = "there is no keyring command on PATH"
+    if "download" not in settings.auth:
         return Finding(
             name,
-            Outcome.PROBLEM,
-            f"{clients} ask the keyring command for the password, but there is none on PATH: they will be refused.",
+            Outcome.WARNING,
+            f"{lacking} would ask the keyring command for the password, but {why}. Downloads from this server need "
+            "no password, so installing works now; only if downloads came to need one would they be refused.",
             KEYRING_COMMAND_FIX,
         )
-    return Finding(name, Outcome.OK, f"{clients} ask {found} for the password.")
+    return Finding(
+        name,
+        Outcome.PROBLEM,
+        f"{lacking} ask the keyring command for the password, but {why}: their downloads will be refused.",
+        KEYRING_COMMAND_FIX,
+    )

@@ -10,8 +10,9 @@ from gui.services.clients import pypirc_reader
 from gui.services.core import DeskServices
 from gui.services.doctor.findings import CONTAINER_UID, Finding, Outcome
 from gui.services.errors import DeskError
+from gui.services.index.settings import ServerSettings
 from gui.services.server.runtime import ServerStatus
-from gui.services.server.settings import ServerSettings
+from gui.services.users.rules import PUBLISH
 
 
 def data_dir(services: DeskServices, status: ServerStatus) -> Finding:
@@ -120,10 +121,10 @@ def users(services: DeskServices, settings: ServerSettings) -> Finding:
     if settings.auth == "none":
         return Finding(name, Outcome.SKIPPED, "Authentication is off: anyone who reaches the server may upload.")
     try:
-        count = len(services.users.users())
+        everyone = services.users.users()
     except DeskError as exc:
         return Finding(name, Outcome.PROBLEM, str(exc))
-    if count == 0:
+    if not everyone:
         return Finding(
             name,
             Outcome.WARNING,
@@ -131,7 +132,22 @@ def users(services: DeskServices, settings: ServerSettings) -> Finding:
             "Add a user.",
             "add_user",
         )
-    return Finding(name, Outcome.OK, f"{count} user(s) may upload.")
+    publishers = sum(user.role == PUBLISH for user in everyone)
+    readers = len(everyone) - publishers
+    also = f"; {_count(readers, 'reader')} may list and download" if readers else ""
+    if not publishers:
+        return Finding(
+            name,
+            Outcome.WARNING,
+            f"Nobody may upload: {'the one user is a reader' if readers == 1 else f'all {readers} users are readers'}.",
+            "Add a publisher, or make a user a publisher.",
+            "add_user",
+        )
+    return Finding(name, Outcome.OK, f"{_count(publishers, 'publisher')} may upload{also}.")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def pypirc(services: DeskServices, settings: ServerSettings) -> Finding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from gui.services.server.command import SERVER_UID
+from gui.services.names import SERVER_UID
 
 CONTAINER_UID = SERVER_UID  # the official image's user; its entrypoint hands packages/ to it
 HTTP_TIMEOUT = 5.0

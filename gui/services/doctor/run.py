@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from gui.services.core import DeskServices
-from gui.services.doctor import client_checks, file_checks, server_checks, tls_checks, volume_checks
+from gui.services.doctor import client_checks, file_checks, package_checks, server_checks, tls_checks, volume_checks
 from gui.services.doctor.findings import Finding, Outcome
 from gui.services.engines.choice import Engine
 from gui.services.errors import DeskError
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 
 
 def diagnose(services: DeskServices) -> list[Finding]:
@@ -25,13 +25,14 @@ def diagnose(services: DeskServices) -> list[Finding]:
         findings.append(trouble)
     if services.data_dir.is_volume:  # everything through the engine: the data is not on this disk
         if Engine(services.data_dir.engine).is_local:  # a port of this computer: worth a look
-            findings.append(server_checks.port(settings, status))
+            findings.append(server_checks.port(settings, status, services))
         findings += [volume_checks.volume(services, status), volume_checks.password_file(services, settings)]
     else:
         findings += [
-            server_checks.port(settings, status),
+            server_checks.port(settings, status, services),
             file_checks.data_dir(services, status),
             file_checks.package_files(services, settings, status),
+            package_checks.whole_files(services),
             file_checks.password_file(services, settings, status),
         ]
     findings += [

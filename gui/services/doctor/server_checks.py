@@ -8,9 +8,9 @@ from gui.services.core import DeskServices
 from gui.services.doctor.findings import HTTP_TIMEOUT, Finding, Outcome
 from gui.services.engines.choice import Engine
 from gui.services.errors import DeskError, PortInUseError, PortNotAllowedError
+from gui.services.index.settings import ServerSettings
 from gui.services.server.ports import port_problem
 from gui.services.server.runtime import ServerStatus
-from gui.services.server.settings import ServerSettings
 
 
 def server_status(services: DeskServices, settings: ServerSettings) -> tuple[ServerStatus, Finding | None]:
@@ -59,7 +59,8 @@ def image(services: DeskServices, settings: ServerSettings, engine: Finding) -> 
     )
 
 
-def port(settings: ServerSettings, status: ServerStatus) -> Finding:
+def port(settings: ServerSettings, status: ServerStatus, services: DeskServices | None = None) -> Finding:
+    """Free, or this index's; otherwise who holds it: another PyPI Desk server is named as such."""
     name = "Port"
     where = f"{settings.host}:{settings.port}"
     if status.running and status.url and status.url.rstrip("/").endswith(f":{settings.port}"):
@@ -71,6 +72,15 @@ def port(settings: ServerSettings, status: ServerStatus) -> Finding:
     if problem is None:
         return Finding(name, Outcome.OK, f"{where} is free.")
     if isinstance(problem, PortInUseError):
+        holder = _desk_server_on(services, settings) if services is not None else ""
+        if holder:
+            return Finding(
+                name,
+                Outcome.PROBLEM,
+                f"{where} is used by another PyPI Desk server, the one of {holder}, so this one cannot start there.",
+                f"Stop the server of {holder} (open it in PyPI Desk), or choose another port.",
+                "choose_port",
+            )
         return Finding(
             name,
             Outcome.PROBLEM,
@@ -81,6 +91,14 @@ def port(settings: ServerSettings, status: ServerStatus) -> Finding:
     if isinstance(problem, PortNotAllowedError) and settings.runtime != "process":
         return Finding(name, Outcome.OK, f"{where}: the Docker engine may publish it (a local process could not).")
     return Finding(name, Outcome.PROBLEM, str(problem), "Choose another port.", "choose_port")
+
+
+def _desk_server_on(services: DeskServices, settings: ServerSettings) -> str:
+    """The other PyPI Desk server whose container publishes the port, if the engine answers and one does."""
+    try:
+        return services.server.docker.desk_server_on(settings.port)
+    except DeskError:
+        return ""
 
 
 def index(status: ServerStatus, settings: ServerSettings, verify: str | bool = True) -> Finding:

@@ -8,7 +8,7 @@ from pathlib import Path
 from gui.services.core import DeskServices
 from gui.services.doctor.findings import Finding, Outcome
 from gui.services.errors import DeskError
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from gui.services.tls.inspect import key_matches
 from gui.services.tls.service import RENEW_DAYS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from gui.services.core import DeskServices
 from gui.services.doctor.findings import CONTAINER_UID, Finding, Outcome
 from gui.services.errors import DeskError
+from gui.services.index.settings import ServerSettings
 from gui.services.server.runtime import ServerStatus
-from gui.services.server.settings import ServerSettings
 from gui.services.volume.layout import PACKAGES, PASSWORD_FILE, in_container
 
 #: One helper run: does packages/ exist, who owns it, how many files the server's user does not own.

@@ -6,7 +6,7 @@ import ipaddress
 
 from gui.services.engines.choice import Engine
 from gui.services.engines.tunnels import SshTunnel
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 
 
 class Reach:

@@ -7,14 +7,11 @@ cannot, it runs ``pypi-server`` with them unchanged.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from gui.services.index.settings import ServerSettings
 from gui.services.server.inside.markers import plain_way_reason
-from gui.services.server.settings import ServerSettings
 
-#: PyPI Desk's launcher (see :mod:`gui.services.server.inside.launcher`): the folder, and where a
-#: container sees it (a read-only mount).
-LAUNCHER_DIR = Path(__file__).resolve().parent / "inside"
+#: Where a container sees PyPI Desk's launcher (:mod:`gui.services.server.inside.launcher`; the folder is
+#: ``LAUNCHER_DIR``), a read-only mount.
 LAUNCHER_IN_CONTAINER = "/opt/pypi-desk"
 #: The image's Python runs the launcher; ``--container`` has it do the image entrypoint's duties.
 CONTAINER_ENTRYPOINT = ["python3", f"{LAUNCHER_IN_CONTAINER}/launcher.py", "--container"]
@@ -33,8 +30,6 @@ def launcher_note(log_text: str) -> str:
 
 HEALTH_PATH = "/health"
 
-#: The official image's pypiserver user (and group): its entrypoint, and the launcher, hand packages/ to it.
-SERVER_UID = 9898
 
 #: In a frozen bundle there is no Python to run ``-m pypiserver`` with: the app's own
 #: executable serves instead when its first argument is this (see ``gui.cli.main``).

@@ -25,25 +25,27 @@ from gui.services.engines.reach import Reach
 from gui.services.errors import (
     DeskError,
     EngineUnavailableError,
+    PortHeldByDeskError,
     PortInUseError,
     ServerStartError,
 )
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import DEFAULT_IMAGE, ServerSettings
+from gui.services.names import LABEL_DATA_DIR, LABEL_MANAGED, LABEL_PUBLIC_NAME, LABEL_ROLE, LABEL_SCHEME, LABEL_VOLUME
 from gui.services.server.command import (
     CONTAINER_ENTRYPOINT,
     GUNICORN_ACCESS_LOG,
     HEALTH_PATH,
-    LAUNCHER_DIR,
     LAUNCHER_IN_CONTAINER,
     launcher_note,
     launcher_options,
     pypiserver_args,
 )
 from gui.services.server.container_log import DockerLogStream, since_for
-from gui.services.server.datadir import LABEL_PUBLIC_NAME, LABEL_ROLE, LABEL_SCHEME, DataDir
 from gui.services.server.health import wait_until_answers
+from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.pull_progress import ensure_image
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
-from gui.services.server.settings import DEFAULT_IMAGE, ServerSettings
 from gui.services.volume import layout
 from gui.services.volume.files import VolumeFiles
 
@@ -53,6 +55,17 @@ STOP_TIMEOUT = 10
 LOG_TAIL_ON_ERROR = 30
 
 ClientFactory = Callable[[], docker.DockerClient]
+
+
+def _is_server(labels: dict[str, str]) -> bool:
+    """A server PyPI Desk started (a volume's helpers and lock carry only the volume's label)."""
+    return labels.get(LABEL_MANAGED) == "1" and labels.get(LABEL_ROLE, "server") == "server"
+
+
+def _bindings(attrs: dict) -> list[dict]:
+    """The host addresses the container's port 8080 is published on ([{}] when none: no ``PortBindings``)."""
+    published = (attrs.get("HostConfig") or {}).get("PortBindings") or {}
+    return published.get(f"{CONTAINER_PORT}/tcp") or [{}]
 
 
 def engine_error(exc: BaseException, engine: Engine | None = None) -> EngineUnavailableError:
@@ -195,9 +208,25 @@ class DockerRuntime:
                 )
             return container
         labelled = client.containers.list(all=True, filters={"label": f"{key}={value}"})
-        servers = [c for c in labelled if c.labels.get(LABEL_ROLE, "server") == "server"]
+        servers = [c for c in labelled if _is_server(c.labels)]  # not a volume's helper, lock or cleanup
         servers.sort(key=lambda c: c.status != "running")  # a running one first
         return servers[0] if servers else None
+
+    def desk_server_on(self, port: int) -> str:
+        """Which other PyPI Desk server on this engine publishes ``port`` ("volume X", a folder), or ""."""
+        with self._engine() as client:
+            return self._desk_server_on(client, port)
+
+    def _desk_server_on(self, client: docker.DockerClient, port: int) -> str:
+        for container in client.containers.list(filters={"label": f"{LABEL_MANAGED}=1"}):
+            labels = container.labels
+            if not _is_server(labels) or container.name == self._data_dir.container_name:
+                continue
+            if any(str(binding.get("HostPort")) == str(port) for binding in _bindings(container.attrs)):
+                if labels.get(LABEL_VOLUME):
+                    return f"the volume {labels[LABEL_VOLUME]}"
+                return labels.get(LABEL_DATA_DIR) or container.name
+        return ""
 
     def status(self) -> ServerStatus:
         with self._engine() as client:
@@ -212,7 +241,7 @@ class DockerRuntime:
             how = " (killed)" if code == 137 else ""
             detail = f"container {container.name} is {container.status}, exit code {code}{how}"
             return ServerStatus(runtime=self.name, state="exited", detail=detail)
-        bindings = container.attrs["HostConfig"]["PortBindings"].get(f"{CONTAINER_PORT}/tcp") or [{}]
+        bindings = _bindings(container.attrs)
         host_ip = bindings[0].get("HostIp") or "0.0.0.0"
         port = int(bindings[0].get("HostPort") or 0)
         scheme = "https" if container.labels.get(LABEL_SCHEME) == "https" else "http"
@@ -253,6 +282,9 @@ class DockerRuntime:
                 container.remove(force=True)
                 message = str(exc.explanation or exc)
                 if "port is already allocated" in message or "address already in use" in message:
+                    holder = self._desk_server_on(client, settings.port)
+                    if holder:
+                        raise PortHeldByDeskError(settings.host, settings.port, holder) from exc
                     raise PortInUseError(settings.host, settings.port) from exc
                 raise ServerStartError(f"Docker could not start the server container: {message}") from exc
             return self._wait_until_ready(client, container, settings)

@@ -21,23 +21,23 @@ from typing import TYPE_CHECKING
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import PortInUseError, ServerStartError
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from gui.services.server.command import (
     FROZEN_SERVER_ARGUMENT,
     GUNICORN_ACCESS_LOG,
     HEALTH_PATH,
-    LAUNCHER_DIR,
     launcher_note,
     launcher_options,
     pypiserver_args,
 )
-from gui.services.server.datadir import DataDir
 from gui.services.server.file_log import FileLogStream
 from gui.services.server.health import wait_until_answers
+from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.inside.options import needs_launcher
 from gui.services.server.log_lines import split_lines
 from gui.services.server.ports import port_problem
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
-from gui.services.server.settings import ServerSettings
 
 if TYPE_CHECKING:
     import psutil
@@ -72,7 +72,7 @@ def refuse_what_plain_cannot_honour(settings: ServerSettings, roles_file: Path) 
     (plain pypiserver lets every correct password publish)."""
     if settings.https:
         raise ServerStartError("HTTPS needs gunicorn, which does not run on Windows: run the server in Docker.")
-    if settings.auth != "none" and needs_launcher({"--roles": str(roles_file)}):
+    if needs_launcher({"--roles": str(roles_file)}):
         raise ServerStartError(
             "This index has readers (users who may download but not publish), and the local server on Windows "
             "cannot tell them apart from publishers: it would let them upload. Run the server in Docker, or make "

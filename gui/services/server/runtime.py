@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 
 
 @dataclass(frozen=True)

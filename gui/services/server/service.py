@@ -18,11 +18,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from gui.services.errors import DataDirError, DeskError, EngineUnavailableError, SettingsError
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings, load_settings, save_settings
 from gui.services.server.container import DockerRuntime
-from gui.services.server.datadir import DataDir
 from gui.services.server.process import ProcessRuntime
 from gui.services.server.runtime import LogPosition, LogStream, ProgressCallback, Runtime, ServerStatus
-from gui.services.server.settings import ServerSettings, load_settings, save_settings
 from gui.services.tls.files import check_tls_files
 
 if TYPE_CHECKING:
@@ -192,10 +192,16 @@ class ServerService:
         return replace(status, note=said)
 
     def save_and_start(
-        self, settings: ServerSettings, progress: ProgressCallback | None = None, runtime: str | None = None
+        self,
+        settings: ServerSettings,
+        progress: ProgressCallback | None = None,
+        runtime: str | None = None,
+        loaded: ServerSettings | None = None,
     ) -> ServerStatus:
-        """Store ``settings`` (refused whole when one is bad), then start with them: Start, in one call."""
-        return self.start(self.save_settings(settings), progress=progress, runtime=runtime)
+        """Store ``settings`` (refused whole when one is bad), then start with them: Start, in one call. With
+        ``loaded`` (what a form showed before its edits), only the fields changed since are stored."""
+        saved = self.save_settings(settings) if loaded is None else self.save_changes(loaded, settings)
+        return self.start(saved, progress=progress, runtime=runtime)
 
     def status(self, runtime: str = "auto") -> ServerStatus:
         """This folder's server, wherever it runs. ``runtime`` is where it last ran (or is meant to):

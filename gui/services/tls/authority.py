@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from gui.services.index.public_names import is_public_suffix
+
 CA_DAYS = 3650
 SERVER_DAYS = 397  # what browsers accept for a server certificate
 
@@ -65,10 +67,21 @@ def _address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 LOCAL_SUFFIXES = ("localhost", "local", "lan", "internal", "home.arpa", "localdomain", "intranet", "corp", "private")
 
 
+def vouchable(name: str) -> bool:
+    """Whether the authority may vouch for ``name``: any address (public ones exactly), a local suffix, or a
+    DNS name that is not a public suffix (``org``, ``co.uk``: a subtree that holds everyone's sites)."""
+    if _address(name) is not None:
+        return True
+    cleaned = name.lower().rstrip(".")
+    if any(cleaned == suffix or cleaned.endswith("." + suffix) for suffix in LOCAL_SUFFIXES):
+        return True
+    return bool(cleaned) and not is_public_suffix(cleaned)
+
+
 def _constraints(names: list[str]) -> x509.NameConstraints:
     """Permitted subtrees: the DNS names given and the local suffixes, the local networks, and any other
     address given exactly."""
-    given = {name.lower().rstrip(".") for name in names if _address(name) is None and name.strip(".")}
+    given = {name.lower().rstrip(".") for name in names if _address(name) is None and vouchable(name)}
     dns = sorted(given | set(LOCAL_SUFFIXES))
     networks = list(LOCAL_NETWORKS)
     for name in names:
@@ -91,6 +104,10 @@ def permits(authority_cert_pem: bytes, names: list[str]) -> bool:
     subtrees = constraints.permitted_subtrees or []
     dns = [tree.value.lower() for tree in subtrees if isinstance(tree, x509.DNSName)]
     networks = [tree.value for tree in subtrees if isinstance(tree, x509.IPAddress)]
+    if not all(vouchable(base) for base in dns) or any(
+        network not in LOCAL_NETWORKS and network.num_addresses > 1 for network in networks
+    ):
+        return False  # wider than PyPI Desk would make it (a restored backup's, say): pypi.org might be in reach
     for name in names:
         address = _address(name)
         if address is not None:

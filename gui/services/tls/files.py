@@ -13,20 +13,31 @@ import os
 import stat
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from gui.services.errors import TlsError
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from gui.services.tls.inspect import key_matches, read_certificate
 
 MAX_PEM_BYTES = 1024 * 1024
 
 
 def read_pem_file(path: str, what: str, setting: str) -> bytes:
-    """The bytes of a user-named PEM file, after checking it is a regular file of a sane size."""
+    """The bytes of a user-named PEM file, after checking it is a regular file of a sane size. It is opened
+    without blocking, so a pipe named there is refused rather than waited on."""
     where = Path(path).expanduser()
+    if not where.is_absolute():
+        raise TlsError(
+            f"{setting}={path} is not an absolute path: give the file's whole path, such as /etc/ssl/{what}.pem."
+        )
     try:
-        with open(where, "rb") as handle:
+        if not stat.S_ISREG(os.stat(where).st_mode):
+            raise TlsError(f"{setting}={path} is not a regular file: choose the {what} file (.pem).")
+        fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
             info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
+            if not stat.S_ISREG(info.st_mode):  # replaced between the two looks
                 raise TlsError(f"{setting}={path} is not a regular file: choose the {what} file (.pem).")
             if info.st_size > MAX_PEM_BYTES:
                 raise TlsError(
@@ -34,8 +45,6 @@ def read_pem_file(path: str, what: str, setting: str) -> bytes:
                     f"(at most {MAX_PEM_BYTES:,}): choose the {what} file (.pem)."
                 )
             data = handle.read(MAX_PEM_BYTES + 1)
-    except IsADirectoryError:
-        raise TlsError(f"{setting}={path} is not a regular file: choose the {what} file (.pem).") from None
     except OSError as exc:
         raise TlsError(
             f"Cannot read {setting}={path}: {exc.strerror or exc}. Choose a file this user can read."
@@ -43,6 +52,22 @@ def read_pem_file(path: str, what: str, setting: str) -> bytes:
     if b"-----BEGIN " not in data:
         raise TlsError(f"{setting}={path} is not a PEM file: choose the {what} file (.pem).")
     return data
+
+
+def ca_certificates(path: str) -> bytes:
+    """The certificates of a user-named CA file, and nothing else: a file that also holds a private key is
+    refused (it would be handed to teammates), and only the certificates are ever written out."""
+    data = read_pem_file(path, "CA certificate", "tls_ca")
+    if b"PRIVATE KEY-----" in data:
+        raise TlsError(
+            f"tls_ca={path} holds a private key as well as certificates: name a file with the CA's certificate "
+            "only (the key must never go to teammates)."
+        )
+    try:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError as exc:
+        raise TlsError(f"tls_ca={path} is not a PEM certificate ({exc}). Choose the CA's certificate file.") from exc
+    return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certificates)
 
 
 def check_tls_files(settings: ServerSettings) -> None:
@@ -59,4 +84,4 @@ def check_tls_files(settings: ServerSettings) -> None:
                 "was made for."
             )
     if settings.tls_ca:
-        read_certificate(read_pem_file(settings.tls_ca, "CA certificate", "tls_ca"), settings.tls_ca)
+        ca_certificates(settings.tls_ca)

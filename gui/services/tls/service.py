@@ -21,10 +21,10 @@ import psutil
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import TlsError
-from gui.services.server.datadir import DataDir
-from gui.services.server.settings import ServerSettings
-from gui.services.tls.authority import Issued, issue_server, make_authority, permits
-from gui.services.tls.files import check_tls_files, read_pem_file
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
+from gui.services.tls.authority import Issued, issue_server, make_authority, permits, vouchable
+from gui.services.tls.files import ca_certificates, check_tls_files, read_pem_file
 from gui.services.tls.inspect import CertificateFacts, key_matches, read_certificate
 
 RENEW_DAYS = 30
@@ -68,7 +68,7 @@ def default_names(settings: ServerSettings) -> list[str]:
     if settings.public_name:  # the engine's machine, or the name the user gave clients
         names.append(settings.public_name)
     names += settings.extra_names
-    return list(dict.fromkeys(name for name in names if name))
+    return list(dict.fromkeys(name for name in names if name and vouchable(name)))
 
 
 class TlsService:
@@ -147,13 +147,16 @@ class TlsService:
             os.chmod(ca_dir, 0o700)  # tightened, whoever made it looser
             os.chmod(self.ca_key, 0o600)
             current = Issued(self.ca_key.read_bytes(), self.ca_cert.read_bytes())
-            if wanted is None or permits(current.cert_pem, wanted):
-                return current, ""
-            why = (
-                "the old one could vouch for any name"
-                if not permits(current.cert_pem, [])
-                else ("a new name is outside what the old one may vouch for")
-            )
+            try:
+                if wanted is None or permits(current.cert_pem, wanted):
+                    return current, ""
+                why = (
+                    "the old one could vouch for any name"
+                    if not permits(current.cert_pem, [])
+                    else "a new name is outside what the old one may vouch for"
+                )
+            except ValueError:  # not a certificate any more (edited or damaged by hand)
+                why = "the old one could not be read"
         made = make_authority(socket.gethostname(), wanted or default_names(ServerSettings()))
         ca_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(ca_dir, 0o700)
@@ -227,9 +230,7 @@ class TlsService:
         """The CA certificate's PEM: the app's own as it is, yours checked as ``settings set`` checks it."""
         if not settings.tls_cert:
             return ca.read_bytes()
-        pem = read_pem_file(settings.tls_ca, "CA certificate", "tls_ca")
-        read_certificate(pem, settings.tls_ca)
-        return pem
+        return ca_certificates(settings.tls_ca)
 
 
 def _machine_cas(ours: Path) -> bytes:

@@ -17,7 +17,7 @@ from filelock import FileLock
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import DeskError, PasswordFileError
-from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, PASSWORD_FILE, ROLES_FILE
 

@@ -14,6 +14,7 @@ the engine itself, a container name only one of them can create.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import secrets
@@ -28,8 +29,8 @@ import docker.errors
 from docker.types import Mount
 
 from gui.services.errors import DeskError, PasswordFileError
-from gui.services.server.command import LAUNCHER_DIR, SERVER_UID
-from gui.services.server.datadir import LABEL_VOLUME
+from gui.services.names import LABEL_VOLUME, SERVER_UID
+from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.volume.layout import AUTH, MOUNT, PACKAGES, TLS, in_container
 
 LOCK_TIMEOUT = 15.0
@@ -41,9 +42,12 @@ EMPTY_IMAGE_VOLUME = Mount("/data/packages", None, type="tmpfs", tmpfs_size=1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 LABEL_LOCK_TIME = "io.github.pypidesk.locked-at"
 
-#: Lists packages/ by the index's own rule (``inside/package_files.py``, run with the image's Python):
-#: one JSON array a line, so a newline or a tab in a file name is a character, never a new entry.
-_LIST_SCRIPT = (LAUNCHER_DIR / "package_files.py").read_text(encoding="utf-8")
+
+@functools.cache
+def _list_script() -> str:
+    """Lists packages/ by the index's own rule (``inside/package_files.py``, run with the image's Python):
+    one JSON array a line, so a newline or a tab in a file name is a character, never a new entry."""
+    return (LAUNCHER_DIR / "package_files.py").read_text(encoding="utf-8")
 
 
 class VolumeFiles:
@@ -182,7 +186,7 @@ class VolumeFiles:
             return []
         if output is None:
             folder = in_container(PACKAGES)
-            script = f"[ -d {folder} ] || exit 0\nexec python3 -c {shlex.quote(_LIST_SCRIPT)} {folder}"
+            script = f"[ -d {folder} ] || exit 0\nexec python3 -c {shlex.quote(_list_script())} {folder}"
             output = self.run(script, what="list the packages")
         entries = []
         for line in output.splitlines():
@@ -199,7 +203,7 @@ class VolumeFiles:
             return None
         try:
             with self._engine():
-                command = ["python3", "-c", _LIST_SCRIPT, in_container(PACKAGES)]
+                command = ["python3", "-c", _list_script(), in_container(PACKAGES)]
                 result = server.exec_run(command, user=str(SERVER_UID))
         except OSError:  # an engine whose exec sockets break (seen with the SDK's own ssh transport): a helper
             self._exec_works = False

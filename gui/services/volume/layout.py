@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from gui.services.errors import DataDirError
-from gui.services.server.datadir import PASSWORD_FILE_NAME, ROLES_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME
 
 MOUNT = "/data/desk"  # the volume in the server container and in every helper (gunicorn.conf.py stays in /data)
 AUTH = "auth"

@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 
 from gui.services.errors import SettingsError
-from gui.services.server.command import LAUNCHER_DIR, SERVER_UID
-from gui.services.server.settings import ServerSettings, settings_from_mapping, settings_json
+from gui.services.index.settings import ServerSettings, settings_from_mapping, settings_json
+from gui.services.names import SERVER_UID
+from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, LAUNCHER, PACKAGES, PASSWORD_FILE, SETTINGS, TLS, in_container
 

@@ -17,8 +17,8 @@ import pytest
 from gui.services.backup.archive import restore_backup, write_backup
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError
-from gui.services.server.datadir import open_data_dir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
 from tests.helpers import make_sdist, make_wheel
 
 

@@ -10,8 +10,8 @@ import requests
 from gui.services.backup.move import move_to_folder
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError
-from gui.services.server.datadir import open_data_dir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
 from tests.helpers import make_wheel
 
 

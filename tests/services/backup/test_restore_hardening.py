@@ -19,7 +19,7 @@ from gui.services.backup.archive import ROOT, restore_backup, write_backup
 from gui.services.backup.move import move_to_folder
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError
-from gui.services.server.datadir import open_data_dir
+from gui.services.index.datadir import open_data_dir
 from tests.helpers import make_wheel
 
 
@@ -51,9 +51,13 @@ def forge(path: Path, members: dict[str, tuple[bytes, int]], manifest: dict | No
 
 
 def test_modes_come_from_the_kind_of_file_never_the_archive(tmp_path: Path) -> None:
+    from gui.services.tls.authority import issue_server, make_authority
+
+    issued = issue_server(make_authority("test", ["localhost"]), ["localhost"])
     archive = forge(tmp_path / "b.tar.gz", {
         "auth/.htpasswd": (b"alice:$apr1$x$y\n", 0o777),
-        "tls/server-key.pem": (b"KEY", 0o666),
+        "tls/server.pem": (issued.cert_pem, 0o777),
+        "tls/server-key.pem": (issued.key_pem, 0o666),
         "packages/toy-1.0.tar.gz": (b"sdist", 0o4777),
     })  # fmt: skip
     restored = open_data_dir(tmp_path / "restored")
@@ -170,3 +174,55 @@ def test_a_restore_where_nothing_can_be_written_says_so(index: DeskServices, tmp
     finally:
         if target.endswith("/ro/restored"):
             subprocess.run(["umount", str(Path(target).parent)], check=False)
+
+
+def test_a_huge_header_or_many_empty_files_are_refused_early(tmp_path: Path) -> None:
+    """A 100 MB PAX header tarfile would read whole into memory; 30,000 empty files cost nothing in bytes."""
+    header_bomb = tmp_path / "header.tar.gz"
+    with gzip.open(header_bomb, "wb", compresslevel=1) as raw:
+        info = tarfile.TarInfo("././@PaxHeader")
+        info.type, info.size = tarfile.XHDTYPE, 100 * 1024 * 1024
+        raw.write(info.tobuf(format=tarfile.USTAR_FORMAT))
+        for _ in range(100):
+            raw.write(bytes(1024 * 1024))
+    with pytest.raises(BackupError, match="larger than any a PyPI Desk backup holds"):
+        restore_backup(header_bomb, open_data_dir(tmp_path / "restored"))
+    many = tmp_path / "many.tar.gz"
+    with tarfile.open(many, "w:gz") as archive:
+        for number in range(30_000):
+            archive.addfile(tarfile.TarInfo(f"{ROOT}/packages/f{number}-1.0.tar.gz"), io.BytesIO(b""))
+    with pytest.raises(BackupError, match="far more than its own size"):
+        restore_backup(many, open_data_dir(tmp_path / "restored"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["header.tar.gz", "many.tar.gz"]
+
+
+def test_a_deeply_nested_manifest_is_refused_in_words(tmp_path: Path) -> None:
+    archive = tmp_path / "b.tar.gz"
+    with tarfile.open(archive, "w:gz") as out:
+        data = b"[" * 100_000 + b"]" * 100_000
+        info = tarfile.TarInfo(f"{ROOT}/manifest.json")
+        info.size = len(data)
+        out.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match="not a whole PyPI Desk backup"):
+        restore_backup(archive, open_data_dir(tmp_path / "restored"))
+
+
+def test_certificates_and_keys_that_would_not_load_are_not_restored(tmp_path: Path) -> None:
+    archive = forge(tmp_path / "b.tar.gz", {"ca/ca.pem": (b"not a cert", 0o644), "ca/ca-key.pem": (b"no", 0o600)})
+    with pytest.raises(BackupError, match="not usable here"):
+        restore_backup(archive, open_data_dir(tmp_path / "restored"))
+    assert not (tmp_path / "restored").exists()
+
+
+def test_a_move_through_a_bind_mount_of_the_index_is_refused(index: DeskServices, tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to bind-mount a folder")
+    alias = tmp_path / "alias"
+    alias.mkdir()
+    subprocess.run(["mount", "--bind", str(index.data_dir.root), str(alias)], check=True)
+    try:
+        with pytest.raises(BackupError, match="inside the index's own folder"):
+            move_to_folder(index, alias / "sub")
+    finally:
+        subprocess.run(["umount", str(alias)], check=False)
+    assert not (index.data_dir.root / "sub").exists()

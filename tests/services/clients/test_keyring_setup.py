@@ -15,7 +15,7 @@ from gui.services.clients.keyring_entries import services_for
 from gui.services.clients.setup import Storage
 from gui.services.core import DeskServices
 from gui.services.errors import KeyringError
-from gui.services.server.settings import ServerSettings
+from gui.services.index.settings import ServerSettings
 from tests.secret_service import missing_programs, start_secret_service
 
 RICH = """\

@@ -14,8 +14,8 @@ import pytest
 
 from gui.services.core import DeskServices
 from gui.services.doctor import Outcome, diagnose
+from gui.services.index.settings import ServerSettings
 from gui.services.server.phase import Phase
-from gui.services.server.settings import ServerSettings
 from gui.widgets.main_window import MainWindow
 
 LISTED = "[distutils]\nindex-servers =\n    pypi\n    local\n\n"

@@ -16,9 +16,9 @@ import requests
 from gui.services.clients.setup import Storage
 from gui.services.core import DeskServices
 from gui.services.errors import DistributionError
+from gui.services.index.settings import ServerSettings
 from gui.services.packages.distribution import inspect_distribution
 from gui.services.packages.transport import server_reason
-from gui.services.server.settings import ServerSettings
 from tests.helpers import make_sdist, make_wheel
 
 BOTTLE_400 = """<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from gui.services.index.settings import ServerSettings
 from gui.services.server.command import pypiserver_args
-from gui.services.server.settings import ServerSettings
 
 
 def args(**changes: object) -> list[str]:

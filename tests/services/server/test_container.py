@@ -11,9 +11,10 @@ import pytest
 import requests
 
 from gui.services.errors import EngineUnavailableError, ImagePullError, PortInUseError
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
+from gui.services.names import LABEL_DATA_DIR
 from gui.services.server.container import DockerRuntime
-from gui.services.server.datadir import LABEL_DATA_DIR, open_data_dir
-from gui.services.server.settings import ServerSettings
 from tests.helpers import add_user, make_sdist, wait_for_log_line
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
@@ -218,3 +219,39 @@ def test_a_data_folder_with_a_colon_in_its_path_starts(tmp_path, port, docker_cl
     finally:
         services.server.stop()
     assert not docker_client.containers.list(all=True, filters={"name": services.data_dir.container_name})
+
+
+def test_stopping_a_volume_server_while_a_helper_runs_shows_it_stopped(port, docker_client) -> None:
+    """A volume's helpers (listing packages, editing users) carry the volume's label but publish no port:
+    none of them is taken for the server, before or after it stops."""
+    from gui.services.names import LABEL_VOLUME
+    from gui.services.volume.location import open_volume
+
+    volume = f"pdtest-helper-{port}"
+    data = open_volume(volume)
+    runtime = DockerRuntime(data)
+    helper = None
+    try:
+        runtime.start(ServerSettings(port=port))
+        helper = docker_client.containers.run(  # as VolumeFiles runs its helpers: the label, no network
+            "pypiserver/pypiserver:latest",
+            entrypoint=["sh", "-c", "sleep 60"],
+            user="root",
+            network_disabled=True,
+            labels={LABEL_VOLUME: volume},
+            detach=True,
+        )
+        assert runtime.status().running
+        runtime.stop()
+        status = runtime.status()  # was: AttributeError, the helper's PortBindings being None
+        assert status.state == "absent" and not status.running
+        helper.reload()
+        assert helper.status == "running"  # not stopped in the server's place
+    finally:
+        if helper is not None:
+            helper.remove(force=True)
+        runtime.stop()
+        runtime.close()
+        for leftover in docker_client.containers.list(all=True, filters={"label": f"{LABEL_VOLUME}={volume}"}):
+            leftover.remove(force=True)
+        docker_client.volumes.get(volume).remove(force=True)

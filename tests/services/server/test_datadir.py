@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gui.services.errors import DataDirError
-from gui.services.server.datadir import DataDir, default_data_dir, open_data_dir
+from gui.services.index.datadir import DataDir, default_data_dir, open_data_dir
 
 
 def test_new_data_dir_is_private_with_an_empty_password_file_the_container_can_read(tmp_path: Path) -> None:

@@ -15,15 +15,11 @@ import requests
 from docker.types import Mount
 
 from gui.services.core import DeskServices
-from gui.services.server.command import (
-    LAUNCHER_DIR,
-    LAUNCHER_IN_CONTAINER,
-    launcher_note,
-    pypiserver_args,
-)
+from gui.services.index.settings import ServerSettings
+from gui.services.server.command import LAUNCHER_IN_CONTAINER, launcher_note, pypiserver_args
+from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.inside.api_check import missing_api
 from gui.services.server.inside.markers import MARKER
-from gui.services.server.settings import ServerSettings
 from tests.conftest import free_port
 from tests.helpers import make_sdist, make_wheel
 

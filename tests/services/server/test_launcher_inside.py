@@ -3,9 +3,11 @@ builds the real app, the index is thread-safe, and a cut-off upload is never ser
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -16,28 +18,36 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from gui.services.server.command import LAUNCHER_DIR, pypiserver_args
+from gui.services.index.settings import ServerSettings
+from gui.services.server.command import pypiserver_args
 from gui.services.server.health import wait_until_answers
-from gui.services.server.inside import privileges
+from gui.services.server.inside import LAUNCHER_DIR, privileges
 from gui.services.server.inside.markers import MARKER
 from gui.services.server.inside.options import needs_launcher
 from gui.services.server.inside.roles import Readers, RolesError, parse_roles, role_auther
-from gui.services.server.settings import ServerSettings
 from tests.helpers import make_wheel
 
 with warnings.catch_warnings():  # pypiserver's bottle imports cgi (deprecated): once, here
     warnings.simplefilter("ignore", DeprecationWarning)
-    from pypiserver.bottle_wrapper import HTTPError
-    from pypiserver.config import Config
 
-    from gui.services.server.inside.fresh_index import FreshIndex, IndexedBackend, remove_partial_uploads
+    from gui.services.server.inside.fresh_index import FreshIndex
+    from gui.services.server.inside.uploads import UploadRefused, remove_partial_uploads, store_upload
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="changes owners: needs root (CI runs as root)")
 
 
 @pytest.mark.parametrize(
     "text",
-    ['{"readers": "bob"}', "{not json", '["bob"]', '{"readers": [1]}', '{"format": 9, "readers": []}'],
+    [
+        '{"readers": "bob"}',
+        "{not json",
+        '["bob"]',
+        '{"readers": [1]}',
+        '{"format": 9, "readers": []}',
+        '{"reader": ["bob"]}',
+        '{"readers": ["bob"], "readers": []}',
+        "[" * 5000 + "]" * 5000,
+    ],
 )
 def test_a_roles_file_that_cannot_be_trusted_is_never_served_plainly(tmp_path: Path, text: str) -> None:
     roles = tmp_path / "roles.json"
@@ -185,12 +195,10 @@ def test_the_fresh_index_survives_threads_changing_and_reading_it(tmp_path: Path
 
 
 def test_a_cut_off_upload_leaves_nothing_that_is_listed(tmp_path: Path) -> None:
-    """The stream breaks halfway (a killed client, a lost connection): no file by that name, nothing partial."""
+    """The stream breaks halfway (a lost connection), or what came is not what the client hashed: nothing
+    is stored; a server killed mid-write leaves a dot name that the next start removes."""
     packages = tmp_path / "packages"
     packages.mkdir()
-    config = Config.from_args(["run", "-a", ".", "-P", ".", str(packages)])
-    index = FreshIndex(packages, "sha256")
-    backend = IndexedBackend(config, index)
 
     class Breaks(io.BytesIO):
         def read(self, size: int = -1) -> bytes:
@@ -198,12 +206,105 @@ def test_a_cut_off_upload_leaves_nothing_that_is_listed(tmp_path: Path) -> None:
                 raise OSError(104, "Connection reset by peer")
             return super().read(size)
 
-    with pytest.raises(HTTPError) as refused:
-        backend.add_package("toy-1.0-py3-none-any.whl", Breaks(b"x" * (8 * 1024 * 1024)))
-    assert refused.value.status_code == 500 and "not stored" in refused.value.body
-    assert list(packages.iterdir()) == [] and not backend.exists("toy-1.0-py3-none-any.whl")
-    backend.add_package("toy-1.0-py3-none-any.whl", io.BytesIO(b"whole"))
+    with pytest.raises(UploadRefused) as refused:
+        store_upload(packages, "toy-1.0-py3-none-any.whl", Breaks(b"x" * (8 * 1024 * 1024)), None)
+    assert refused.value.status == 500 and "not stored" in refused.value.reason
+    with pytest.raises(UploadRefused) as damaged:
+        store_upload(packages, "toy-1.0-py3-none-any.whl", io.BytesIO(b"half"), hashlib.sha256(b"whole").hexdigest())
+    assert damaged.value.status == 400 and "damaged or cut off" in damaged.value.reason
+    assert list(packages.iterdir()) == []
+    store_upload(packages, "toy-1.0-py3-none-any.whl", io.BytesIO(b"whole"), hashlib.sha256(b"whole").hexdigest())
     assert (packages / "toy-1.0-py3-none-any.whl").read_bytes() == b"whole"
     (packages / ".toy-2.0-py3-none-any.whl.abc.partial").write_bytes(b"half")  # a server killed mid-write
     assert remove_partial_uploads(str(packages)) == 1
     assert sorted(p.name for p in packages.iterdir()) == ["toy-1.0-py3-none-any.whl"]
+
+
+def test_a_client_that_goes_away_mid_upload_stores_nothing(tmp_path: Path, port: int) -> None:
+    """curl killed halfway through a 300 MB upload used to leave an 84 MB "wheel" that was listed and served."""
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    args = pypiserver_args(
+        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
+        server="gunicorn",
+    )  # fmt: skip
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, str(LAUNCHER_DIR / "launcher.py"), *args], stdout=out, stderr=out)
+    try:
+        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60)
+        boundary = "pypidesk"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+            'filename="toy-1.0-py3-none-any.whl"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        declared = len(head) + 20 * 1024 * 1024
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.sendall(
+                f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+                f"Content-Length: {declared}\r\n\r\n".encode()
+                + head
+                + b"z" * (2 * 1024 * 1024)
+            )  # then the client is gone: 2 of 20 MB sent
+        whole = f"--{boundary}--\r\n".encode()
+        body = head.replace(b"toy-1.0", b"ok-1.0") + b"w" * 1000 + b"\r\n" + whole
+        reply = requests.post(
+            f"http://127.0.0.1:{port}/", data=body, timeout=30,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )  # fmt: skip
+        assert reply.status_code == 200, reply.text  # the server goes on, and a whole upload lands
+        page = requests.get(f"http://127.0.0.1:{port}/simple/", timeout=10).text
+        assert "ok" in page and "toy" not in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert sorted(p.name for p in packages.iterdir()) == ["ok-1.0-py3-none-any.whl"]
+    assert "cut off" in log.read_text() or "broke off" in log.read_text()
+
+
+def test_pages_answer_while_files_come_and_go(tmp_path: Path, port: int) -> None:
+    """A file removed between the listing and its hashing used to answer 500 (the launcher's page and
+    pypiserver's /packages/ alike); bounded: 8 readers x 100 requests while a writer churns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    packages = tmp_path / "packages"
+    make_wheel(packages, "churn", "0.1")
+    args = pypiserver_args(
+        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
+        server="gunicorn",
+    )  # fmt: skip
+    server = subprocess.Popen([sys.executable, str(LAUNCHER_DIR / "launcher.py"), *args],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    stop = threading.Event()
+
+    def churn() -> None:
+        number = 0
+        while not stop.is_set():
+            made = make_wheel(packages, "churn", f"1.{number % 5}", payload=os.urandom(1_000_000))
+            made.unlink()
+            number += 1
+
+    def read(_: int) -> list[int]:
+        with requests.Session() as session:
+            return [
+                session.get(f"http://127.0.0.1:{port}{path}", timeout=30).status_code
+                for _ in range(50)
+                for path in ("/simple/churn/", "/packages/")
+            ]
+
+    try:
+        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60)
+        writer = threading.Thread(target=churn)
+        writer.start()
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                statuses = [status for batch in pool.map(read, range(8)) for status in batch]
+        finally:
+            stop.set()
+            writer.join(timeout=60)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert len(statuses) == 800 and set(statuses) == {200}

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from gui.services.index.settings import ServerSettings
 from gui.services.server.container import DockerRuntime
 from gui.services.server.container_log import DockerLogStream, timestamp_ns
 from gui.services.server.file_log import FileLogStream
 from gui.services.server.process import ProcessRuntime
 from gui.services.server.runtime import LogPosition
-from gui.services.server.settings import ServerSettings
 from tests.helpers import wait_for_log_line
 
 

@@ -67,7 +67,7 @@ def test_two_docker_starts_at_once_both_succeed_with_one_container(data_dir, doc
 
 
 def _label() -> str:
-    from gui.services.server.datadir import LABEL_DATA_DIR
+    from gui.services.names import LABEL_DATA_DIR
 
     return LABEL_DATA_DIR
 

@@ -9,10 +9,11 @@ import pytest
 import requests
 
 from gui.services.errors import PortInUseError
-from gui.services.server.command import FROZEN_SERVER_ARGUMENT, LAUNCHER_DIR
-from gui.services.server.datadir import open_data_dir
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
+from gui.services.server.command import FROZEN_SERVER_ARGUMENT
+from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.process import ProcessRuntime, server_command
-from gui.services.server.settings import ServerSettings
 from tests.helpers import add_user, wait_for_log_line
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from gui.services.core import DeskServices
 from gui.services.errors import ServerDiskFullError, ServerStartError
+from gui.services.index.settings import ServerSettings, load_settings
 from gui.services.server import process
-from gui.services.server.settings import ServerSettings, load_settings
 from tests.helpers import make_wheel
 
 
@@ -83,3 +83,24 @@ def test_a_full_disk_during_an_upload_is_said_and_nothing_partial_is_kept(
     finally:
         services.server.stop()
         subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_no_passwords_while_readers_exist_is_refused(data_dir, port) -> None:
+    """With auth=none nobody can be told apart: a reader would publish."""
+    services = DeskServices.open(data_dir)
+    data_dir.ensure()
+    services.users.add("ci", "ci-Pa55", role="read")
+    command = [sys.executable, "-m", "gui", "--data-dir", str(data_dir.root), "settings", "set", "auth=none"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "readers (ci) could publish" in done.stderr
+    data_dir.settings_file.write_text(f'{{"auth": "none", "port": {port}, "runtime": "process"}}')  # by hand
+    with pytest.raises(ServerStartError) as refused:
+        services.server.start(services.server.load_settings())
+    assert "anyone could publish" in str(refused.value)
+    assert not services.server.status().running
+
+
+def test_a_password_that_is_not_utf8_is_said_in_words(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "user", "add", "u",
+                           "--password-stdin"], input=b"\xff\xfepw\n", capture_output=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0 and b"not UTF-8" in done.stderr and b"unexpected" not in done.stderr.lower()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gui.services.errors import SettingsError
-from gui.services.server.settings import ServerSettings, load_settings, save_settings
+from gui.services.index.settings import ServerSettings, load_settings, save_settings
 
 
 @pytest.mark.parametrize(

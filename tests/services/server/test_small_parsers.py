@@ -46,3 +46,23 @@ def test_a_log_line_shows_control_characters_as_escapes_and_keeps_tabs_and_text(
     assert decode_line(b"a\tb \x1b]0;t\x07 \xe2\x80\xae \xc2\x85 \x7f end\n") == (
         "a\tb \\x1b]0;t\\x07 \\u202e \\x85 \\x7f end"
     )
+
+
+def test_a_failed_tls_handshake_is_one_line_and_any_other_traceback_stays_whole() -> None:
+    from gui.services.server.log_lines import TlsNoise
+    from tests.widgets.test_outcomes_are_said import GEVENT_TLS_TRACEBACK
+
+    noise = TlsNoise()
+    cut = 7  # the traceback arrives in two batches
+    shown = noise.feed(["GET /simple/ 200", *GEVENT_TLS_TRACEBACK[:cut]])
+    assert shown == ["GET /simple/ 200"] and noise.pending
+    shown = noise.feed([*GEVENT_TLS_TRACEBACK[cut:], "next line"])
+    assert len(shown) == 2 and shown[1] == "next line"
+    assert "does not trust this server's CA" in shown[0] and "TLSV1_ALERT_UNKNOWN_CA" in shown[0]
+
+    plain_http = [*GEVENT_TLS_TRACEBACK[:-3], "ssl.SSLError: [SSL: HTTP_REQUEST] http request (_ssl.c:992)"]
+    assert "plain HTTP" in noise.feed(plain_http)[0]
+
+    other = ["Traceback (most recent call last):", '  File "x.py", line 1, in <module>', "ValueError: bad"]
+    assert noise.feed(other) == other  # not a handshake: shown as it is
+    assert noise.feed(other[:2]) == [] and noise.flush() == other[:2]  # a cut one is given back whole

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gui.services.errors import TlsError
-from gui.services.server.datadir import DataDir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from gui.services.tls.authority import issue_server, make_authority
 from gui.services.tls.inspect import read_certificate
 from gui.services.tls.service import TlsService

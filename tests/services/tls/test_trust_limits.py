@@ -15,8 +15,8 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from gui.services.core import DeskServices
 from gui.services.errors import DeskError
-from gui.services.server.datadir import DataDir
-from gui.services.server.settings import ServerSettings
+from gui.services.index.datadir import DataDir
+from gui.services.index.settings import ServerSettings
 from gui.services.tls.authority import Issued, issue_server, make_authority, permits
 from gui.services.tls.service import TlsService
 
@@ -125,3 +125,71 @@ def test_export_refuses_a_ca_that_is_not_a_certificate_even_if_stored(tmp_path: 
     with pytest.raises(DeskError, match="not a PEM file"):
         services.server.tls.export_ca(services.server.load_settings(), tmp_path / "team-ca.pem")
     assert not (tmp_path / "team-ca.pem").exists()
+
+
+def test_export_never_replaces_a_device_or_a_pipe(data_dir: DataDir, tmp_path: Path) -> None:
+    """As root, a rename over /dev/null would replace the device; a pipe stands in for it here."""
+    import os
+    import stat
+
+    tls = TlsService(data_dir)
+    tls.ensure(HTTPS)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(DeskError, match="not a regular file"):
+        tls.export_ca(HTTPS, pipe)
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+
+
+def test_a_pipe_a_key_or_a_relative_path_named_as_the_ca_is_refused_without_hanging(tmp_path: Path) -> None:
+    import os
+
+    authority = make_authority("corp", ["pypi.corp.example"])
+    (tmp_path / "mixed.pem").write_bytes(authority.key_pem + authority.cert_pem)
+    (tmp_path / "ca.pem").write_bytes(authority.cert_pem)
+    os.mkfifo(tmp_path / "pipe.pem")
+
+    def settings_set(change: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set",
+                               change], capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+
+    piped = settings_set(f"tls_ca={tmp_path / 'pipe.pem'}")  # used to wait forever for a writer
+    assert piped.returncode != 0 and "not a regular file" in piped.stderr
+    mixed = settings_set(f"tls_ca={tmp_path / 'mixed.pem'}")
+    assert mixed.returncode != 0 and "private key" in mixed.stderr
+    relative = settings_set("tls_ca=ca.pem")  # typed in tmp_path: stored as the whole path
+    assert relative.returncode == 0, relative.stderr
+    assert DeskServices.open(tmp_path / "server").server.load_settings().tls_ca == str(tmp_path / "ca.pem")
+
+
+@pytest.mark.parametrize("change", ["tls_names=org", "tls_names=pypi.lan,co.uk", "public_name=github.io"])
+def test_a_public_suffix_is_no_server_name(tmp_path: Path, change: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", change],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and "public suffix" in done.stderr
+
+
+def test_a_ca_wider_than_pypi_desk_makes_is_replaced(data_dir: DataDir) -> None:
+    """A restored backup's CA permitted to vouch for all of .org: not kept."""
+    tls = TlsService(data_dir)
+    tls.ensure(HTTPS)
+    from gui.services.tls import authority as made
+
+    wide = made.make_authority("wide", ["localhost"])
+    cert = x509.load_pem_x509_certificate(wide.cert_pem)
+    key = serialization.load_pem_private_key(wide.key_pem, password=None)
+    constraints = x509.NameConstraints([x509.DNSName("org"), *cert.extensions.get_extension_for_class(
+        x509.NameConstraints).value.permitted_subtrees], None)  # fmt: skip
+    builder = (
+        x509.CertificateBuilder().subject_name(cert.subject).issuer_name(cert.subject).public_key(key.public_key())
+    )
+    builder = builder.serial_number(2).not_valid_before(cert.not_valid_before_utc)
+    builder = builder.not_valid_after(cert.not_valid_after_utc)
+    builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+    builder = builder.add_extension(constraints, critical=True)
+    tls.ca_cert.write_bytes(builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    tls.ca_key.write_bytes(wide.key_pem)
+    assert "new certificate authority" in tls.ensure(HTTPS).note
+    assert not permits(tls.ca_cert.read_bytes(), ["pypi.org"])

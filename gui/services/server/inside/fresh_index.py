@@ -11,32 +11,28 @@ runtime serves from threads.
 
 :class:`IndexedBackend` is pypiserver's own plain backend (it still writes and removes the
 files) answering its lookups from that index: pypiserver's simple-dir backend walks the whole
-folder for each upload's "does it exist?", each removal and each download. Its uploads land
-under a dot name and are renamed when whole, so a cut-off upload (a full disk, a killed
-server) is never listed or served.
+folder for each upload's "does it exist?", each removal and each download. Its uploads go
+through ``uploads.store_upload``: whole, or not at all.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from pypiserver.backend import SimpleFileBackend, digest_file, valid_packages
-from pypiserver.bottle_wrapper import HTTPError
+from pypiserver.bottle_wrapper import HTTPError, request
 from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
     from gui.services.server.inside.package_files import listed_entries
+    from gui.services.server.inside.uploads import UploadRefused, store_upload
 else:  # run as a script from this folder, inside the image or as the local process
     from package_files import listed_entries
-
-PARTIAL_SUFFIX = ".partial"
-CHUNK = 1024 * 1024
+    from uploads import UploadRefused, store_upload
 
 
 def _mtime(folder: str) -> int:
@@ -167,7 +163,10 @@ class FreshIndex:
             cached = self._digests.get(package.fn)
         if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
             return cached[2]
-        digest = digest_file(package.fn, self.hash_algo)
+        try:
+            digest = digest_file(package.fn, self.hash_algo)
+        except FileNotFoundError:  # removed between the stat and the read
+            return None
         with self._lock:
             self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
         return digest
@@ -197,37 +196,15 @@ class IndexedBackend(SimpleFileBackend):
         return self.index.has_file(filename)
 
     def add_package(self, filename: str, stream) -> None:
-        """pypiserver's write, to a dot name in the same folder first: renamed when whole, removed if not.
-        A full disk answers 507 in words, any other failure 500 with its reason."""
-        root = self.roots[0]
-        temporary = root.joinpath(f".{filename}.{os.urandom(6).hex()}{PARTIAL_SUFFIX}")
+        """pypiserver's write, made whole or nothing (``uploads.store_upload``), its refusal in words."""
         offset = stream.tell()
         try:
-            with open(temporary, "xb") as out:
-                for chunk in iter(lambda: stream.read(CHUNK), b""):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, root.joinpath(filename))
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            print(f"pypi-desk: {filename} was not stored: {exc.strerror or exc}", flush=True)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise HTTPError(507, f"The server's disk is full: {filename} was not stored. "
-                                     "Free space on the server, then upload again.") from None  # fmt: skip
-            raise HTTPError(500, f"{filename} was not stored: {exc.strerror or exc}.") from None
+            store_upload(self.roots[0], filename, stream, request.forms.get("sha256_digest"))
+        except UploadRefused as refused:
+            raise HTTPError(refused.status, refused.reason) from None
         finally:
             stream.seek(offset)
 
-
-def remove_partial_uploads(root: str) -> int:
-    """Remove what cut-off uploads left (a server killed while writing one); returns how many."""
-    removed = 0
-    with contextlib.suppress(OSError), os.scandir(root) as entries:
-        for entry in entries:
-            if entry.name.startswith(".") and entry.name.endswith(PARTIAL_SUFFIX) and entry.is_file():
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-                    removed += 1
-    return removed
+    def digest(self, pkg: PkgFile) -> str | None:
+        """From the index's cache; None for a file removed meanwhile (pypiserver's own pages hash each file)."""
+        return self.index.digest(pkg)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib.util
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside import fast_pages, fresh_index, roles
+    from gui.services.server.inside import fast_pages, fresh_index, roles, uploads
 else:  # run as a script from this folder, inside the image or as the local process
     import fast_pages
     import fresh_index
     import roles
+    import uploads
 
 
 def build_app(args: list[str], options: dict[str, str]):
@@ -38,7 +39,8 @@ def build_app(args: list[str], options: dict[str, str]):
     fallback = None if config.disable_fallback else config.fallback_url
     list_auther = checked if "list" in config.authenticate else None
     download_auther = checked if "download" in config.authenticate else None
-    return fast_pages.FastPages(app, index, fallback, list_auther, download_auther)
+    whole = uploads.WholeBodies(app)  # a POST reaches pypiserver only once all of it has arrived
+    return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther)
 
 
 def _app_kwargs(config) -> dict:
@@ -55,7 +57,7 @@ def serve(args: list[str], options: dict[str, str]) -> None:
     config = Config.from_args(args)
     worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
     host = f"[{config.host}]" if ":" in config.host else config.host
-    fresh_index.remove_partial_uploads(str(config.package_root))
+    uploads.remove_partial_uploads(str(config.package_root))
 
     class Launcher(BaseApplication):
         def load_config(self) -> None:

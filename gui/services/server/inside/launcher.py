@@ -50,6 +50,9 @@ def main(argv: list[str]) -> None:
         sys.exit(1 if problem else 0)
     in_container = argv[:1] == ["--container"]
     own, argv = options.split_options(argv[1:] if in_container else argv)
+    refused = options.readers_but_no_passwords(own, argv)
+    if refused is not None:
+        sys.exit(f"{MARKER} {refused}")
     if in_container:
         try:
             own = privileges.become_server_user(own, argv[-1] if argv else privileges.PACKAGES)

@@ -22,6 +22,18 @@ def split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     return options, argv
 
 
+def readers_but_no_passwords(options: dict[str, str], args: list[str]) -> str | None:
+    """Why the server must not start, when it asks no passwords (``-a .``) yet readers exist: without
+    passwords nobody can be told apart, so a reader could publish."""
+    asks_none = any(args[i] == "-a" and args[i + 1] == "." for i in range(len(args) - 1))
+    if not asks_none or "--roles" not in options or not needs_launcher({"--roles": options["--roles"]}):
+        return None
+    return (
+        "This index has readers (users who may download but not publish), but the server is set to ask no "
+        "passwords, so anyone could publish. Turn passwords on (auth), or make the readers publishers first."
+    )
+
+
 def needs_launcher(options: dict[str, str]) -> bool:
     """HTTPS, or a roles file that names a reader or cannot be trusted: what the plain way cannot honour."""
     if "--certfile" in options:

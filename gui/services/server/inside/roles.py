@@ -33,17 +33,29 @@ class RolesError(ValueError):
 def parse_roles(data: bytes | str, where: str) -> frozenset[str]:
     """The readers ``roles.json`` names; raises :class:`RolesError` for anything but the format it writes."""
     try:
-        raw = json.loads(data)
-    except ValueError as exc:
-        raise RolesError(f"{where} is not JSON ({exc})") from None
+        raw = json.loads(data, object_pairs_hook=_no_repeated_keys)
+    except (ValueError, RecursionError) as exc:
+        raise RolesError(f"{where} is not JSON as PyPI Desk writes it ({exc})") from None
     if not isinstance(raw, dict):
         raise RolesError(f"{where} does not hold a JSON object")
+    unknown = sorted(set(raw) - {"format", "readers"})
+    if unknown:  # "reader" for "readers" would make every reader a publisher
+        raise RolesError(f"{where} has keys PyPI Desk does not know ({', '.join(map(repr, unknown))}): "
+                         'it holds only "format" and "readers"')  # fmt: skip
     if raw.get("format", ROLES_FORMAT) != ROLES_FORMAT:
         raise RolesError(f"{where} has format {raw.get('format')!r}, which this version does not read")
     readers = raw.get("readers", [])
     if not isinstance(readers, list) or not all(isinstance(name, str) and name for name in readers):
         raise RolesError(f'{where}: "readers" must be a list of user names in quotes, such as ["bob"]')
     return frozenset(readers)
+
+
+def _no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ValueError(f"the key {repeated[0]!r} is there twice")
+    return dict(pairs)
 
 
 def roles_json(readers: frozenset[str] | set[str]) -> bytes:

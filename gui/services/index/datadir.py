@@ -21,18 +21,16 @@ from pathlib import Path
 
 import platformdirs
 
-from gui import APP_ID
 from gui.services.errors import DataDirError
-
-PASSWORD_FILE_NAME = ".htpasswd"
-SETTINGS_FILE_NAME = "pypi-desk.json"
-ROLES_FILE_NAME = "roles.json"
-LABEL_MANAGED = f"{APP_ID}.managed"
-LABEL_DATA_DIR = f"{APP_ID}.data-dir"
-LABEL_SCHEME = f"{APP_ID}.scheme"  # "https" when the server speaks TLS (its URL, for whoever adopts it)
-LABEL_VOLUME = f"{APP_ID}.volume"
-LABEL_PUBLIC_NAME = f"{APP_ID}.public-name"  # the name clients use for a server on another machine
-LABEL_ROLE = f"{APP_ID}.role"  # "server", or "cleanup" for a one-shot container that deletes files
+from gui.services.names import (
+    LABEL_DATA_DIR,
+    LABEL_MANAGED,
+    LABEL_ROLE,
+    LABEL_VOLUME,
+    PASSWORD_FILE_NAME,
+    ROLES_FILE_NAME,
+    SETTINGS_FILE_NAME,
+)
 
 
 def default_data_dir() -> Path:
@@ -150,18 +148,3 @@ def open_data_dir(path: Path | str | None = None) -> DataDir:
         )
     legacy = (root / PASSWORD_FILE_NAME).is_file() and not (root / "auth" / PASSWORD_FILE_NAME).exists()
     return DataDir(root=root, legacy_layout=legacy)
-
-
-def volume_state_dir(engine_slug: str, volume: str) -> Path:
-    """Where PyPI Desk keeps its own state for a server in a volume (settings, the CA, locks): never the data."""
-    return platformdirs.user_state_path("pypi-desk", appauthor=False) / "volumes" / engine_slug / volume
-
-
-def open_volume(volume: str, engine: str = "") -> DataDir:
-    """The server whose data is the named volume on ``engine`` (a context name or URL; "" is this machine's)."""
-    from gui.services.engines.choice import parse_engine
-    from gui.services.volume.layout import check_volume_name
-
-    check_volume_name(volume)
-    slug = parse_engine(engine).slug
-    return DataDir(root=volume_state_dir(slug, volume), legacy_layout=False, volume=volume, engine=engine.strip())

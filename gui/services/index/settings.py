@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import SettingsError
+from gui.services.index.public_names import is_public_suffix
 
 DEFAULT_IMAGE = "pypiserver/pypiserver:latest"
 DEFAULT_FALLBACK_URL = "https://pypi.org/simple/"
@@ -117,6 +118,13 @@ class ServerSettings:
                 raise SettingsError(
                     f"{name!r} in tls_names is not a host name or an IP address: use names such as "
                     "pypi.example.lan or 192.168.1.20, separated by commas."
+                )
+        for setting, name in [("public_name", self.public_name)] + [("tls_names", n) for n in self.extra_names]:
+            if name and is_public_suffix(name):
+                raise SettingsError(
+                    f"{name!r} in {setting} is a public suffix (like org or co.uk), not a server's name: a "
+                    "certificate for it would vouch for every site below it. Use the server's own name, such as "
+                    "pypi.example.lan."
                 )
 
     @property
@@ -227,6 +235,7 @@ def save_settings(path: Path, settings: ServerSettings) -> None:
 
 
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
+_PATH_FIELDS = ("tls_cert", "tls_key", "tls_ca")
 
 
 def settings_as_text(settings: ServerSettings) -> list[tuple[str, str]]:
@@ -259,6 +268,8 @@ def settings_with_text(settings: ServerSettings, changes: list[str]) -> ServerSe
             if text.lower() not in _ON + _OFF:
                 raise SettingsError(f"{key} is on or off; {text!r} is neither.")
             typed[key] = text.lower() in _ON
+        elif key in _PATH_FIELDS and text.strip():
+            typed[key] = str(Path(text.strip()).expanduser().absolute())  # as typed, from where it was typed
         else:
             typed[key] = text
     changed = dataclasses.replace(settings, **typed)  # type: ignore[arg-type]
