@@ -55,11 +55,14 @@ class DataActions(QObject):
         self._worker.submit(call, succeeded, self._failed, self._advance if measured else None)
 
     def _advance(self, step: object) -> None:
+        """A step of a measured job; one that arrives after the job ended (signals queue) is passed over."""
         text, fraction = step  # type: ignore[misc]
-        if self.progress is not None:
-            self.progress.setRange(0, 100)
-            self.progress.setValue(round(100 * fraction))
-            self.progress.setLabelText(text)
+        dialog = self.progress
+        if dialog is None:
+            return
+        dialog.setLabelText(text)
+        dialog.setRange(0, 100)
+        dialog.setValue(round(100 * fraction))  # last: a modal dialog handles events here, the job's end too
 
     def _busy(self, doing: str) -> None:
         self._idle()

@@ -215,9 +215,11 @@ class MainWindow(QMainWindow):
         self.settings_form.set_runtime("process")
         self.engine_banner.hide()
         self.monitor.forget_runtime()
-        server = self.services.server
+        server, form = self.services.server, self.settings_form
+        loaded, values = form.loaded, form.values()
+        form.loaded = values
         self.worker.submit(
-            lambda: server.change_settings(lambda current: current.replace(runtime="process")),
+            lambda: server.save_changes(loaded, values),  # the form's edits with the runtime; others' kept
             lambda _: self.log_pane.append_message(
                 "The server runs as a local process from now on (Server tab, Run in, to change it)."
             ),

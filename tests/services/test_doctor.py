@@ -267,3 +267,18 @@ def test_a_port_held_by_another_pypi_desk_server_is_named_as_such(tmp_path: Path
         for folder in (first, second):
             with contextlib.suppress(Exception):
                 docker_client.containers.get(folder.container_name).remove(force=True)
+
+
+def test_a_port_held_by_another_desk_server_running_as_a_local_process_is_named(tmp_path: Path, port: int) -> None:
+    from gui.services.index.datadir import open_data_dir
+
+    first, second = open_data_dir(tmp_path / "first"), open_data_dir(tmp_path / "second")
+    holder = DeskServices.open(first)
+    try:
+        holder.server.save_and_start(ServerSettings(port=port, runtime="process"))
+        services = DeskServices.open(second)
+        services.server.save_settings(ServerSettings(port=port, runtime="process"))
+        found = by_check(diagnose(services))["Port"]
+        assert found.outcome is Outcome.PROBLEM and f"the one of {first.root}" in found.detail
+    finally:
+        holder.server.stop()

@@ -120,10 +120,13 @@ class FakeService:
         self.saved.append(settings)
         return settings
 
+    def save_changes(self, loaded: ServerSettings, edited: ServerSettings) -> ServerSettings:
+        return self.save_settings(edited)
+
     def status(self, runtime: str = "auto") -> ServerStatus:
         return ServerStatus(runtime="docker", state="absent")
 
-    def save_and_start(self, settings, progress=None, runtime=None) -> ServerStatus:
+    def save_and_start(self, settings, progress=None, runtime=None, loaded=None) -> ServerStatus:
         self.save_settings(settings)
         progress(PullProgress(0.5, "Pulling image: 1 of 2 layers"))
         raise PortInUseError("127.0.0.1", 8080)

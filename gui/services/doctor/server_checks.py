@@ -94,11 +94,15 @@ def port(settings: ServerSettings, status: ServerStatus, services: DeskServices 
 
 
 def _desk_server_on(services: DeskServices, settings: ServerSettings) -> str:
-    """The other PyPI Desk server whose container publishes the port, if the engine answers and one does."""
+    """The other PyPI Desk server on the port: a container that publishes it (if the engine answers), or a
+    local process of PyPI Desk's that listens on it."""
+    from gui.services.server.process import desk_process_on
+
     try:
-        return services.server.docker.desk_server_on(settings.port)
+        found = services.server.docker.desk_server_on(settings.port)
     except DeskError:
-        return ""
+        found = ""
+    return found or desk_process_on(settings.port)
 
 
 def index(status: ServerStatus, settings: ServerSettings, verify: str | bool = True) -> Finding:

@@ -218,6 +218,27 @@ class ProcessRuntime:
         )
 
 
+def desk_process_on(port: int) -> str:
+    """The data folder of the PyPI Desk server that listens on ``port`` as a local process ("" when none does):
+    its command line is the launcher's (or the bundle's), whose last argument is the folder's packages/."""
+    import psutil
+
+    try:
+        listening = [c.pid for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.pid
+                     and c.status == psutil.CONN_LISTEN]  # fmt: skip
+    except (psutil.Error, OSError):
+        return ""
+    for pid in listening:
+        try:
+            command = psutil.Process(pid).cmdline()
+        except psutil.Error:
+            continue
+        ours = str(LAUNCHER_DIR / "launcher.py") in command or FROZEN_SERVER_ARGUMENT in command
+        if ours and command and Path(command[-1]).name == "packages":
+            return str(Path(command[-1]).parent)
+    return ""
+
+
 def _detached() -> dict:
     """Popen options that let the server outlive the app, as a container does."""
     if os.name == "nt":
