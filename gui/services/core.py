@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gui.services.index.datadir import DataDir, open_data_dir
-from gui.services.volume.location import open_volume
 
 if TYPE_CHECKING:
     from gui.services.clients.service import ClientService
@@ -48,6 +47,8 @@ class DeskServices:
         if server is not None:
             folder = server.data_dir
         elif volume:
+            from gui.services.volume.location import open_volume  # the engines' code only for a volume
+
             folder = open_volume(volume, engine or "")
         else:
             folder = data_dir if isinstance(data_dir, DataDir) else open_data_dir(data_dir)

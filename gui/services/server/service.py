@@ -23,7 +23,6 @@ from gui.services.index.settings import ServerSettings, load_settings, save_sett
 from gui.services.server.container import DockerRuntime
 from gui.services.server.process import ProcessRuntime
 from gui.services.server.runtime import LogPosition, LogStream, ProgressCallback, Runtime, ServerStatus
-from gui.services.tls.files import check_tls_files
 
 if TYPE_CHECKING:
     from gui.services.tls.service import TlsService
@@ -83,7 +82,10 @@ class ServerService:
         stored = settings
         if settings.public_name and settings.public_name == self.docker.engine.host():
             stored = settings.replace(public_name="")  # the engine's own name is the default: it moves with it
-        check_tls_files(stored)
+        if stored.tls_cert or stored.tls_key or stored.tls_ca:  # cryptography only when files are named
+            from gui.services.tls.files import check_tls_files
+
+            check_tls_files(stored)
         self.data_dir.ensure()
         with self._settings_locked():
             try:

@@ -1,8 +1,8 @@
 """How an upload reaches the disk: whole, checked, or not at all (runs inside the server).
 
-:class:`WholeBodies` reads a POST's body to its declared end before pypiserver parses it; a
-client that went away halfway (its body shorter than its ``Content-Length``) gets 400 and
-nothing is stored, where bottle would parse the part that came as if it were all.
+:class:`WholeBodies` holds a POST's body to its declared end: a client that went away halfway
+(its body shorter than its ``Content-Length``) gets 400 and nothing is stored, where bottle
+would parse the part that came as if it were all.
 :func:`store_upload` writes the file under a dot name in the same folder, checks it against the
 ``sha256_digest`` the client sent (twine, uv and poetry send one), and renames it into place
 only when whole: a cut-off or damaged upload is never listed or served. What a killed server
@@ -15,57 +15,54 @@ import contextlib
 import errno
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 PARTIAL_SUFFIX = ".partial"
 CHUNK = 1024 * 1024
-SPOOL_IN_MEMORY = 1024 * 1024
 
 
 class WholeBodies:
-    """WSGI middleware: a POST is passed on only once its whole body has arrived."""
+    """WSGI middleware: a POST's body ends where its ``Content-Length`` says, or the request is refused (400)
+    the moment it ends sooner; bottle would otherwise parse the part that came as if it were all."""
 
     def __init__(self, app: Callable) -> None:
         self._app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         declared = environ.get("CONTENT_LENGTH", "")
-        if environ.get("REQUEST_METHOD") != "POST" or not declared.isdigit():
-            return self._app(environ, start_response)
-        expected = int(declared)
-        body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed with the request
-        received = 0
-        try:
-            source = environ["wsgi.input"]
-            while received < expected:
-                chunk = source.read(min(CHUNK, expected - received))
-                if not chunk:
-                    break
-                body.write(chunk)
-                received += len(chunk)
-        except Exception as exc:  # the connection broke: gunicorn and gevent raise their own kinds
-            print(f"pypi-desk: an upload broke off after {received} of {expected} bytes ({exc}); nothing stored",
-                  flush=True)  # fmt: skip
-            body.close()
-            return _refuse(start_response, received, expected)
-        if received < expected:
-            print(f"pypi-desk: an upload was cut off at {received} of {expected} bytes; nothing stored", flush=True)
-            body.close()
-            return _refuse(start_response, received, expected)
-        body.seek(0)
-        environ["wsgi.input"] = body
+        if environ.get("REQUEST_METHOD") == "POST" and declared.isdigit():
+            environ["wsgi.input"] = _ExactBody(environ["wsgi.input"], int(declared))
         return self._app(environ, start_response)
 
 
-def _refuse(start_response: Callable, received: int, expected: int) -> list[bytes]:
-    text = f"The upload was cut off: {received} of {expected} bytes arrived. Nothing was stored; send it again.\n"
-    data = text.encode()
-    start_response(
-        "400 Bad Request", [("Content-Type", "text/plain; charset=UTF-8"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
+class _ExactBody:
+    """The request body, read as it comes (no copy); an early end raises bottle's 400 with the reason."""
+
+    def __init__(self, stream, expected: int) -> None:
+        self._stream, self._expected, self._received = stream, expected, 0
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._expected - self._received
+        if left <= 0:
+            return b""
+        wanted = left if size is None or size < 0 else min(size, left)
+        try:
+            chunk = self._stream.read(wanted)
+        except Exception as exc:  # the connection broke: gunicorn and gevent raise their own kinds
+            self._cut_off(f" ({exc})")
+        if not chunk:
+            self._cut_off("")
+        self._received += len(chunk)
+        return chunk
+
+    def _cut_off(self, why: str) -> None:
+        from pypiserver.bottle_wrapper import HTTPError
+
+        print(f"pypi-desk: an upload was cut off at {self._received} of {self._expected} bytes{why}; "
+              "nothing stored", flush=True)  # fmt: skip
+        raise HTTPError(400, f"The upload was cut off: {self._received} of {self._expected} bytes arrived. "
+                             "Nothing was stored; send it again.")  # fmt: skip
 
 
 class UploadRefused(Exception):
