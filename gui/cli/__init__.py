@@ -115,6 +115,8 @@ def run_command(args: argparse.Namespace) -> int:
             services.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+            if hasattr(signal, "SIGHUP"):
+                signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def _stop_cleanly_on_sigterm():
@@ -126,6 +128,8 @@ def _stop_cleanly_on_sigterm():
     def interrupt(_signum, _frame) -> None:
         raise KeyboardInterrupt
 
+    if hasattr(signal, "SIGHUP"):  # the terminal closed
+        signal.signal(signal.SIGHUP, interrupt)
     return signal.signal(signal.SIGTERM, interrupt)
 
 

@@ -39,8 +39,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     actions.add_parser("repair", help="remove lines that are not 'name:hash'").set_defaults(handler=_repair)
 
 
+def _no_readers_without_passwords(services: DeskServices, role: str) -> None:
+    """A reader needs passwords to be told apart: refused while the server asks none."""
+    from gui.services.errors import UserError
+
+    if role != PUBLISH and services.server.load_settings().auth == "none":
+        raise UserError(
+            "The server asks no passwords (auth=none), so a reader could not be told apart from a publisher. "
+            "Turn passwords on first (pypi-desk settings set auth=update), then make the reader. Nothing was changed."
+        )
+
+
 def _add(services: DeskServices, args: argparse.Namespace) -> int:
     services.data_dir.ensure()
+    _no_readers_without_passwords(services, args.role)
     user = services.users.add(args.name, read_password(args.password_stdin), args.scheme, args.role)
     can = "upload and delete" if user.role == PUBLISH else "list and download (not publish)"
     print(f"Added {user.name} ({user.scheme}, {user.role}). It can {can} now; the server needs no restart.")
@@ -57,6 +69,7 @@ def _list(services: DeskServices, args: argparse.Namespace) -> int:
 
 
 def _role(services: DeskServices, args: argparse.Namespace) -> int:
+    _no_readers_without_passwords(services, args.role)
     user = services.users.set_role(args.name, args.role)
     print(f"{user.name} is now a {'publisher' if user.role == PUBLISH else 'reader'}; it applies at once.")
     return 0

@@ -32,10 +32,18 @@ from pathlib import Path, PurePosixPath
 
 from gui import __version__
 from gui.services.backup.members import FIXED, MEMBER_COST, PACKAGES, restore_budget, restored_mode
-from gui.services.backup.untrusted import MAX_RECORD, BoundedReads, check_restored, remove_stale
+from gui.services.backup.untrusted import (
+    MAX_RECORD,
+    BoundedReads,
+    BoundedTarInfo,
+    Overgrown,
+    check_restored,
+    remove_stale,
+)
 from gui.services.errors import BackupError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
+from gui.services.paths import within
 from gui.services.server.inside.package_files import walk
 
 ROOT = "pypi-desk-backup"
@@ -89,7 +97,7 @@ def write_backup(
     if not data_dir.root.is_dir():
         raise BackupError(f"There is no data folder at {data_dir.root}: nothing to back up.")
     target = _backup_target(target, replace)
-    if target.is_relative_to(data_dir.root):
+    if within(target, data_dir.root):  # by name, or through a bind mount of it or of packages/
         raise BackupError(f"Write the backup outside the data folder ({data_dir.root}), not into it.")
     files: dict[str, dict[str, object]] = {}
     try:
@@ -191,7 +199,7 @@ def _unpack_verified(source: Path, staging: Path, progress: Progress | None = No
         with (
             open(source, "rb") as raw,
             gzip.GzipFile(fileobj=raw, mode="rb") as unpacked,
-            tarfile.open(fileobj=BoundedReads(unpacked), mode="r:") as archive,
+            tarfile.open(fileobj=BoundedReads(unpacked, budget), mode="r:", tarinfo=BoundedTarInfo) as archive,
         ):
             for member in archive:
                 if progress is not None:
@@ -210,6 +218,11 @@ def _unpack_verified(source: Path, staging: Path, progress: Progress | None = No
                 written[name] = _extract(archive, member, staging / name)
     except FileNotFoundError as exc:
         raise BackupError(f"There is no backup at {source}.") from exc
+    except Overgrown as exc:
+        raise BackupError(
+            f"{source} unpacks to far more than its own size (or than this disk can hold): it is damaged or not a "
+            "PyPI Desk backup. Nothing was restored."
+        ) from exc
     except (tarfile.TarError, EOFError, OSError, ValueError, RecursionError) as exc:
         raise BackupError(
             f"{source} is not a whole PyPI Desk backup ({type(exc).__name__}: {exc}); it may be truncated. "

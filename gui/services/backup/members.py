@@ -50,6 +50,8 @@ def restored_mode(name: str) -> int | None:
     for part in parts[1:]:
         if part.startswith(".") or _FORBIDDEN & set(part) or any(ord(c) < 32 for c in part):
             return None
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in part):  # bytes that are not UTF-8 text
+            return None
     windows = PureWindowsPath(name)
     if windows.drive or windows.root or ".." in windows.parts:
         return None

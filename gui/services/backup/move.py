@@ -7,7 +7,6 @@ move leaves things as they were.
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ from gui.services.backup.volume_copy import backup_any, restore_any
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError
 from gui.services.index.datadir import open_data_dir
+from gui.services.paths import within
 from gui.services.volume.location import open_volume
 
 #: Told how far a move is: what it does now, and the share done (0 to 1).
@@ -44,22 +44,6 @@ def _phase(progress: MoveProgress | None, text: str, start: float, share: float)
     return lambda done, total: progress(text, start + share * (done / total if total else 1.0))
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is ``folder`` or below it, by path or by the folder itself (a bind mount, a link)."""
-    if path.is_relative_to(folder):
-        return True
-    try:
-        wanted = folder.stat()
-    except OSError:
-        return False
-    for candidate in (path, *path.parents):
-        with contextlib.suppress(OSError):
-            found = candidate.stat()
-            if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
-                return True
-    return False
-
-
 def move_index(
     services: DeskServices, moved: DeskServices, progress: MoveProgress | None = None
 ) -> tuple[DeskServices, BackupSummary]:
@@ -69,7 +53,7 @@ def move_index(
     if (
         not source.is_volume
         and not destination.is_volume
-        and (_inside(destination.root, source.root) or _inside(source.root, destination.root))
+        and (within(destination.root, source.root) or within(source.root, destination.root))
     ):
         raise BackupError(
             f"{destination.root} is inside the index's own folder {source.root} (or holds it): the old server would "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import tarfile
 import time
 from pathlib import Path
 
@@ -19,23 +20,53 @@ from cryptography.hazmat.primitives import serialization
 from gui.services.errors import BackupError, DeskError, TlsError
 from gui.services.index.settings import load_settings
 from gui.services.names import SETTINGS_FILE_NAME
-from gui.services.tls.files import check_tls_files
+from gui.services.tls.files import certificates_only, check_tls_files
 from gui.services.tls.inspect import key_matches, read_certificate
 
 MAX_RECORD = 32 * 1024 * 1024  # the largest single read a restore makes: a manifest, a header
 STALE_SECONDS = 3600  # what a backup or restore left this long ago is not being written any more
 
 
-class BoundedReads:
-    """A file whose reads are at most :data:`MAX_RECORD` bytes each (tarfile reads a header's data whole)."""
+#: The largest extended header (PAX, or a GNU long name) a restore reads: PyPI Desk's own are a few hundred
+#: bytes. tarfile parses one with regular expressions that take quadratic time on a run of digits.
+MAX_HEADER = 4096
 
-    def __init__(self, handle) -> None:
-        self._handle = handle
+
+class BoundedTarInfo(tarfile.TarInfo):
+    """tarfile's member, refusing an extended header larger than :data:`MAX_HEADER` before it is parsed."""
+
+    def _proc_pax(self, tarfile_):
+        self._check_header_size()
+        return super()._proc_pax(tarfile_)
+
+    def _proc_gnulong(self, tarfile_):
+        self._check_header_size()
+        return super()._proc_gnulong(tarfile_)
+
+    def _check_header_size(self) -> None:
+        if self.size > MAX_HEADER:
+            raise tarfile.HeaderError(f"an extended header of {self.size:,} bytes, larger than any a backup holds")
+
+
+class Overgrown(ValueError):
+    """The archive unpacks to far more than its own size (or this disk's room): a bomb, or damaged."""
+
+
+class BoundedReads:
+    """A file whose reads are at most :data:`MAX_RECORD` bytes each (tarfile reads a header's data whole), and
+    at most ``budget`` bytes in all, headers included (many small PAX headers add up too)."""
+
+    def __init__(self, handle, budget: int) -> None:
+        self._handle, self._left = handle, budget
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0 or size > MAX_RECORD:
             raise ValueError(f"a record of {size:,} bytes is larger than any a PyPI Desk backup holds")
-        return self._handle.read(size)
+        data = self._handle.read(size)
+        self._left -= len(data)
+        if self._left < 0:
+            raise Overgrown("it unpacks to far more than its own size")
+        return data
 
     def seek(self, *args: int) -> int:
         return self._handle.seek(*args)
@@ -61,6 +92,7 @@ def _check_pair(cert: Path, key: Path) -> None:
     if not (cert.exists() and key.exists()):
         raise TlsError(f"{cert.parent.name}/ has a certificate or a key without the other")
     cert_pem, key_pem = cert.read_bytes(), key.read_bytes()
+    certificates_only(cert_pem, f"{cert.parent.name}/{cert.name}")  # a key in the certificate file is refused
     read_certificate(cert_pem, f"{cert.parent.name}/{cert.name}")
     try:
         serialization.load_pem_private_key(key_pem, password=None)

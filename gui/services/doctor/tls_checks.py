@@ -98,7 +98,12 @@ def trust_overrides(services: DeskServices, settings: ServerSettings) -> Finding
 
 
 def _holds(bundle: Path, ca: Path) -> bool:
+    """Whether ``bundle`` holds ``ca``; files that are not regular (a pipe would block the Doctor) do not."""
+    from gui.services.errors import TlsError
+    from gui.services.tls.files import read_pem_file
+
     try:
-        return ca.read_bytes().strip() in bundle.read_bytes()
-    except OSError:
+        wanted = read_pem_file(str(ca), "CA certificate", "the CA").strip()
+        return wanted in read_pem_file(str(bundle), "CA bundle", "the bundle")
+    except TlsError:
         return False

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import SettingsError
-from gui.services.index.public_names import is_public_suffix
+from gui.services.index.public_names import is_public_suffix, overlaps_public_index
 
 DEFAULT_IMAGE = "pypiserver/pypiserver:latest"
 DEFAULT_FALLBACK_URL = "https://pypi.org/simple/"
@@ -119,12 +119,24 @@ class ServerSettings:
                     f"{name!r} in tls_names is not a host name or an IP address: use names such as "
                     "pypi.example.lan or 192.168.1.20, separated by commas."
                 )
+        fallback_host = urlsplit(self.fallback_url).hostname or ""
         for setting, name in [("public_name", self.public_name)] + [("tls_names", n) for n in self.extra_names]:
+            if "*" in name:
+                raise SettingsError(
+                    f"{name!r} in {setting} has a wildcard: give each name the server answers to, such as "
+                    "pypi.example.lan."
+                )
             if name and is_public_suffix(name):
                 raise SettingsError(
                     f"{name!r} in {setting} is a public suffix (like org or co.uk), not a server's name: a "
                     "certificate for it would vouch for every site below it. Use the server's own name, such as "
                     "pypi.example.lan."
+                )
+            if name and overlaps_public_index(name, (fallback_host,)):
+                raise SettingsError(
+                    f"{name!r} in {setting} is (or holds) the public index's name ({fallback_host or 'pypi.org'}): "
+                    "pip reaches it with the same trust, so this server's certificate authority must never vouch "
+                    "for it. Use the server's own name, such as pypi.example.lan."
                 )
 
     @property

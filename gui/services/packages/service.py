@@ -207,7 +207,7 @@ class PackageService:
                 if attempt == UNCLEAR_ATTEMPTS:
                     raise
                 log.warning("%s: %s; not stored, sending it once more", path.name, unclear)
-                time.sleep(random.uniform(0.5, 2.0))  # other uploads at once garble the server's reads
+                time.sleep(random.uniform(0.5, 2.0))  # a passing fault (a proxy, a restart): once more, spread out
         return distribution
 
     # -- delete ---------------------------------------------------------------------

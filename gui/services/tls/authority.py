@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gui.services.index.public_names import is_public_suffix
+from gui.services.index.public_names import is_public_suffix, overlaps_public_index
 
 CA_DAYS = 3650
 SERVER_DAYS = 397  # what browsers accept for a server certificate
@@ -73,6 +73,8 @@ def vouchable(name: str) -> bool:
     if _address(name) is not None:
         return True
     cleaned = name.lower().rstrip(".")
+    if "*" in cleaned or overlaps_public_index(cleaned):
+        return False
     if any(cleaned == suffix or cleaned.endswith("." + suffix) for suffix in LOCAL_SUFFIXES):
         return True
     return bool(cleaned) and not is_public_suffix(cleaned)

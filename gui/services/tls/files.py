@@ -55,19 +55,39 @@ def read_pem_file(path: str, what: str, setting: str) -> bytes:
 
 
 def ca_certificates(path: str) -> bytes:
-    """The certificates of a user-named CA file, and nothing else: a file that also holds a private key is
-    refused (it would be handed to teammates), and only the certificates are ever written out."""
-    data = read_pem_file(path, "CA certificate", "tls_ca")
+    """The certificates of a user-named CA file, and nothing else (see :func:`certificates_only`)."""
+    return certificates_only(read_pem_file(path, "CA certificate", "tls_ca"), f"tls_ca={path}")
+
+
+def certificates_only(data: bytes, where: str) -> bytes:
+    """The certificates in ``data``, written anew: a file that also holds a private key is refused (it would
+    be handed to teammates), and only the certificates are ever written out."""
     if b"PRIVATE KEY-----" in data:
         raise TlsError(
-            f"tls_ca={path} holds a private key as well as certificates: name a file with the CA's certificate "
+            f"{where} holds a private key as well as certificates: name a file with the CA's certificate "
             "only (the key must never go to teammates)."
         )
     try:
         certificates = x509.load_pem_x509_certificates(data)
     except ValueError as exc:
-        raise TlsError(f"tls_ca={path} is not a PEM certificate ({exc}). Choose the CA's certificate file.") from exc
+        raise TlsError(f"{where} is not a PEM certificate ({exc}). Choose the CA's certificate file.") from exc
     return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certificates)
+
+
+#: Smallest keys OpenSSL accepts at its default security level (smaller ones fail every handshake).
+MIN_RSA_BITS, MIN_EC_BITS = 2048, 224
+
+
+def _check_key_size(cert_pem: bytes, where: str) -> None:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+
+    key = x509.load_pem_x509_certificate(cert_pem).public_key()
+    if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)) and key.key_size < MIN_RSA_BITS:
+        raise TlsError(f"tls_cert={where} has a {key.key_size}-bit key; TLS clients refuse keys under "
+                       f"{MIN_RSA_BITS} bits. Make a certificate with a larger key.")  # fmt: skip
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.key_size < MIN_EC_BITS:
+        raise TlsError(f"tls_cert={where} has a {key.key_size}-bit key; TLS clients refuse keys under "
+                       f"{MIN_EC_BITS} bits. Make a certificate with a larger key.")  # fmt: skip
 
 
 def check_tls_files(settings: ServerSettings) -> None:
@@ -78,6 +98,7 @@ def check_tls_files(settings: ServerSettings) -> None:
         read_certificate(cert, settings.tls_cert)
         if b"PRIVATE KEY-----" not in key:
             raise TlsError(f"tls_key={settings.tls_key} holds no private key: choose the certificate's key file.")
+        _check_key_size(cert, settings.tls_cert)
         if not key_matches(cert, key, settings.tls_key):
             raise TlsError(
                 f"tls_key={settings.tls_key} is not the key of {settings.tls_cert}: choose the key the certificate "

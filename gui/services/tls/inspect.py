@@ -65,4 +65,5 @@ def key_matches(cert_pem: bytes, key_pem: bytes, where: str) -> bool:
             "choose the key file without one (openssl pkey -in KEY -out PLAIN)."
         ) from exc
     cert = x509.load_pem_x509_certificate(cert_pem)
-    return cert.public_key().public_numbers() == key.public_key().public_numbers()
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki)  # any key type

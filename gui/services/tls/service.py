@@ -24,7 +24,7 @@ from gui.services.errors import TlsError
 from gui.services.index.datadir import DataDir
 from gui.services.index.settings import ServerSettings
 from gui.services.tls.authority import Issued, issue_server, make_authority, permits, vouchable
-from gui.services.tls.files import ca_certificates, check_tls_files, read_pem_file
+from gui.services.tls.files import ca_certificates, certificates_only, check_tls_files, read_pem_file
 from gui.services.tls.inspect import CertificateFacts, key_matches, read_certificate
 
 RENEW_DAYS = 30
@@ -229,7 +229,7 @@ class TlsService:
     def _ca_pem(self, settings: ServerSettings, ca: Path) -> bytes:
         """The CA certificate's PEM: the app's own as it is, yours checked as ``settings set`` checks it."""
         if not settings.tls_cert:
-            return ca.read_bytes()
+            return certificates_only(ca.read_bytes(), str(ca))  # never the key, whatever the file holds
         return ca_certificates(settings.tls_ca)
 
 

@@ -185,7 +185,7 @@ def test_a_huge_header_or_many_empty_files_are_refused_early(tmp_path: Path) -> 
         raw.write(info.tobuf(format=tarfile.USTAR_FORMAT))
         for _ in range(100):
             raw.write(bytes(1024 * 1024))
-    with pytest.raises(BackupError, match="larger than any a PyPI Desk backup holds"):
+    with pytest.raises(BackupError, match="larger than any a"):
         restore_backup(header_bomb, open_data_dir(tmp_path / "restored"))
     many = tmp_path / "many.tar.gz"
     with tarfile.open(many, "w:gz") as archive:
@@ -214,15 +214,46 @@ def test_certificates_and_keys_that_would_not_load_are_not_restored(tmp_path: Pa
     assert not (tmp_path / "restored").exists()
 
 
-def test_a_move_through_a_bind_mount_of_the_index_is_refused(index: DeskServices, tmp_path: Path) -> None:
+def test_a_move_or_a_backup_through_a_bind_mount_of_the_index_is_refused(index: DeskServices, tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root to bind-mount a folder")
     alias = tmp_path / "alias"
     alias.mkdir()
+    packages_alias = tmp_path / "packages-alias"
+    packages_alias.mkdir()
     subprocess.run(["mount", "--bind", str(index.data_dir.root), str(alias)], check=True)
+    subprocess.run(["mount", "--bind", str(index.data_dir.packages_dir), str(packages_alias)], check=True)
     try:
         with pytest.raises(BackupError, match="inside the index's own folder"):
             move_to_folder(index, alias / "sub")
+        with pytest.raises(BackupError, match="inside the index's own folder"):
+            move_to_folder(index, packages_alias / "sub")
+        with pytest.raises(BackupError, match="outside the data folder"):  # it would be served to anyone
+            write_backup(index.data_dir, packages_alias / "team-1.0.tar.gz")
     finally:
         subprocess.run(["umount", str(alias)], check=False)
-    assert not (index.data_dir.root / "sub").exists()
+        subprocess.run(["umount", str(packages_alias)], check=False)
+    assert not (index.data_dir.root / "sub").exists() and not (index.data_dir.packages_dir / "sub").exists()
+    assert not (index.data_dir.packages_dir / "team-1.0.tar.gz").exists()
+
+
+def test_many_headers_each_under_the_record_limit_are_stopped_too(tmp_path: Path) -> None:
+    """30 PAX headers of 30 MB of digits each (1 MB compressed): tarfile would keep every one in memory, and
+    its header parsing takes quadratic time on a run of digits."""
+    bomb = tmp_path / "headers.tar.gz"
+    with gzip.open(bomb, "wb", compresslevel=1) as raw:
+        for number in range(30):
+            info = tarfile.TarInfo("././@PaxHeader")
+            info.type, info.size = tarfile.XHDTYPE, 30 * 1024 * 1024
+            raw.write(info.tobuf(format=tarfile.USTAR_FORMAT))
+            raw.write(b"0" * info.size)
+            member = tarfile.TarInfo(f"{ROOT}/packages/f{number}-1.0.tar.gz")
+            raw.write(member.tobuf(format=tarfile.USTAR_FORMAT))
+    with pytest.raises(BackupError, match="larger than any a backup holds"):
+        restore_backup(bomb, open_data_dir(tmp_path / "restored"))
+
+
+def test_a_member_name_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    archive = forge(tmp_path / "b.tar.gz", {"packages/" + os.fsdecode(b"bad\xff-1.0.tar.gz"): (b"x", 0o644)})
+    with pytest.raises(BackupError, match="Nothing was restored"):
+        restore_backup(archive, open_data_dir(tmp_path / "restored"))

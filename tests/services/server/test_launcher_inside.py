@@ -308,3 +308,16 @@ def test_pages_answer_while_files_come_and_go(tmp_path: Path, port: int) -> None
         server.terminate()
         server.wait(timeout=30)
     assert len(statuses) == 800 and set(statuses) == {200}
+
+
+def test_a_file_name_that_is_not_utf8_is_not_the_indexs(tmp_path: Path) -> None:
+    """One such file (copied in by hand, or restored) made every page answer 500."""
+    from gui.services.server.inside.package_files import walk
+
+    packages = tmp_path / "packages"
+    make_wheel(packages, "good", "1.0")
+    (packages / os.fsdecode(b"bad\xff-1.0-py3-none-any.whl")).write_bytes(b"x")
+    assert [relative for relative, _ in walk(str(packages))] == ["good-1.0-py3-none-any.whl"]
+    index = FreshIndex(packages, "sha256")
+    index.refresh()
+    assert index.project_names() == ["good"]

@@ -3,12 +3,15 @@ all land, and a full disk during an upload is said in words with nothing half-wr
 
 from __future__ import annotations
 
+import base64
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from gui.services.core import DeskServices
 from gui.services.errors import ServerDiskFullError, ServerStartError
@@ -62,8 +65,6 @@ def test_a_form_saves_only_what_it_changed(data_dir) -> None:
 def test_a_full_disk_during_an_upload_is_said_and_nothing_partial_is_kept(
     tmp_path: Path, port: int, docker_client
 ) -> None:
-    import os
-
     if os.geteuid() != 0:
         pytest.skip("needs root to mount a small file system")
     mount = tmp_path / "small"
@@ -104,3 +105,71 @@ def test_a_password_that_is_not_utf8_is_said_in_words(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "user", "add", "u",
                            "--password-stdin"], input=b"\xff\xfepw\n", capture_output=True, timeout=60)  # fmt: skip
     assert done.returncode != 0 and b"not UTF-8" in done.stderr and b"unexpected" not in done.stderr.lower()
+
+
+@pytest.mark.docker
+def test_uploads_that_overlap_all_land_in_the_container(data_dir, port: int, docker_client, docker_cleanup) -> None:
+    """gevent's worker shared one bottle request among overlapping requests (patched after bottle was
+    imported): an upload whose body was still coming in while another request came and went got 400.
+    Here two uploads and a health check take turns on three connections, one piece at a time."""
+    import http.client
+    import uuid
+
+    services = DeskServices.open(data_dir)
+    services.server.save_and_start(ServerSettings(port=port, runtime="docker", auth="update"))
+    services.users.add("alice", "alice-Pa55")
+
+    def opened(version: str) -> tuple[http.client.HTTPConnection, bytes]:
+        wheel = make_wheel(data_dir.root.parent / "dist" / version, "overlap", version, payload=os.urandom(600_000))
+        boundary = uuid.uuid4().hex
+        fields = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+            for key, value in ((":action", "file_upload"), ("name", "overlap"), ("version", version))
+        )
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{wheel.name}"\r\n\r\n'
+        body = fields + head.encode() + wheel.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.putrequest("POST", "/")
+        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        connection.putheader("Content-Length", str(len(body)))
+        connection.putheader("Authorization", "Basic " + base64.b64encode(b"alice:alice-Pa55").decode())
+        connection.endheaders()
+        return connection, body
+
+    uploads = [opened("1.0"), opened("2.0")]
+    pieces = 8
+    for piece in range(pieces):
+        for connection, body in uploads:
+            size = -(-len(body) // pieces)
+            connection.send(body[piece * size : (piece + 1) * size])
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=30).status_code == 200
+    statuses = [connection.getresponse().status for connection, _ in uploads]
+    for connection, _ in uploads:
+        connection.close()
+    assert statuses == [200, 200]
+    stored = sorted(path.name for path in data_dir.packages_dir.iterdir())
+    assert stored == ["overlap-1.0-py3-none-any.whl", "overlap-2.0-py3-none-any.whl"]
+
+
+def test_a_reader_made_while_no_passwords_are_asked_publishes_nothing(data_dir, port, tmp_path: Path) -> None:
+    services = DeskServices.open(data_dir)
+    data_dir.ensure()
+    services.users.add("bob", "bob-Pa55")
+    services.server.save_and_start(ServerSettings(port=port, runtime="process", auth="none"))
+    try:
+        command = [sys.executable, "-m", "gui", "--data-dir", str(data_dir.root), "user", "role", "bob", "read"]
+        refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "asks no passwords" in refused.stderr
+        services.users.set_role("bob", "read")  # as the window or a hand edit could
+        wheel = make_wheel(tmp_path / "dist", "toy", "1.0")
+        reply = requests.post(
+            f"http://127.0.0.1:{port}/",
+            data={":action": "file_upload", "name": "toy", "version": "1.0"},
+            files={"content": (wheel.name, wheel.read_bytes())},
+            auth=("bob", "bob-Pa55"),
+            timeout=30,
+        )
+        assert reply.status_code == 403 and "publishing is off" in reply.text
+        assert list(data_dir.packages_dir.iterdir()) == []
+    finally:
+        services.server.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from gui.services.core import DeskServices
@@ -193,3 +193,64 @@ def test_a_ca_wider_than_pypi_desk_makes_is_replaced(data_dir: DataDir) -> None:
     tls.ca_key.write_bytes(wide.key_pem)
     assert "new certificate authority" in tls.ensure(HTTPS).note
     assert not permits(tls.ca_cert.read_bytes(), ["pypi.org"])
+
+
+def _self_signed(key, name: str = "pypi.corp.example") -> bytes:
+    subject = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+    builder = builder.serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+    builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+    algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    return builder.sign(key, algorithm).public_bytes(serialization.Encoding.PEM)
+
+
+def _key_pem(key) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@pytest.mark.parametrize("kind", ["ed25519", "rsa1024"])
+def test_own_certificates_of_any_key_type_are_checked_in_words(tmp_path: Path, kind: str) -> None:
+    key = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else rsa.generate_private_key(65537, 1024)
+    (tmp_path / "cert.pem").write_bytes(_self_signed(key))
+    (tmp_path / "key.pem").write_bytes(_key_pem(key))
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", "https=on",
+         f"tls_cert={tmp_path / 'cert.pem'}", f"tls_key={tmp_path / 'key.pem'}"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "unexpected" not in done.stderr.lower()
+    if kind == "ed25519":
+        assert done.returncode == 0, done.stderr  # the key matches: compared as public key bytes, any type
+    else:
+        assert done.returncode != 0 and "1024-bit key" in done.stderr
+
+
+@pytest.mark.parametrize("change", ["tls_names=*.org", "tls_names=pypi.org", "public_name=files.pythonhosted.org"])
+def test_wildcards_and_the_public_index_are_no_server_name(tmp_path: Path, change: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", change],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0 and ("wildcard" in done.stderr or "public index" in done.stderr)
+
+
+def test_the_apps_own_ca_is_never_exported_with_a_key(data_dir: DataDir, tmp_path: Path) -> None:
+    tls = TlsService(data_dir)
+    tls.ensure(HTTPS)
+    tls.ca_cert.write_bytes(tls.ca_cert.read_bytes() + tls.ca_key.read_bytes())  # a restored or edited ca.pem
+    with pytest.raises(DeskError, match="private key"):
+        tls.export_ca(HTTPS, tmp_path / "team-ca.pem")
+    assert not (tmp_path / "team-ca.pem").exists()
+
+
+def test_the_doctor_never_waits_on_a_pipe_named_as_the_ca(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from gui.services.doctor.tls_checks import _holds
+
+    os.mkfifo(tmp_path / "ca.pem")
+    (tmp_path / "bundle.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert _holds(tmp_path / "bundle.pem", tmp_path / "ca.pem") is False  # returns, does not block

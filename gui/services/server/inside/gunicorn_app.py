@@ -40,6 +40,8 @@ def build_app(args: list[str], options: dict[str, str]):
     list_auther = checked if "list" in config.authenticate else None
     download_auther = checked if "download" in config.authenticate else None
     whole = uploads.WholeBodies(app)  # a POST reaches pypiserver only once all of it has arrived
+    if "--roles" in options and not config.authenticate:  # no passwords: readers cannot be told apart
+        whole = roles.NoPublishingWithoutPasswords(whole, roles.Readers(options["--roles"]))
     return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther)
 
 

@@ -18,8 +18,17 @@ This module is the command line only; the server is ``gunicorn_app.py``.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
+
+if __name__ == "__main__" and importlib.util.find_spec("gevent"):
+    # Before anything imports bottle (pypiserver's config does): bottle keeps the request at hand in a
+    # thread-local made at import, and gunicorn's gevent worker patches threading only after the fork. Made
+    # unpatched, one request's state is every greenlet's, and uploads that overlap break each other.
+    from gevent import monkey
+
+    monkey.patch_all()
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
     from gui.services.server.inside import api_check, gunicorn_app, markers, options, privileges

@@ -1,8 +1,9 @@
 """Which files under the packages folder belong to the index: the one rule every walk of it follows.
 
 A name that starts with a dot is not the index's (pypiserver's own rule: uploads in progress,
-editor and sync files), nor is a symbolic link, file or folder: a link could hand the server,
-a backup or an ownership change something outside the folder. Used by the server's fresh
+editor and sync files), nor is a symbolic link, file or folder (a link could hand the server,
+a backup or an ownership change something outside the folder), nor a name that is not UTF-8
+text (no page or URL can carry it: one such file made every page answer 500). Used by the server's fresh
 index, the app's listing, the backup and (run as a script in a helper container, printing
 one JSON array a line) the listing of a volume.
 """
@@ -21,13 +22,25 @@ def listed_entries(folder: str) -> tuple[list[os.DirEntry], list[os.DirEntry]]:
     folders: list[os.DirEntry] = []
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith(".") or entry.is_symlink():
+            if entry.name.startswith(".") or entry.is_symlink() or not _text(entry.name):
                 continue
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry)
             elif entry.is_file(follow_symlinks=False):
                 files.append(entry)
     return files, folders
+
+
+def _text(name: str) -> bool:
+    """Whether a file name is UTF-8 text (a page and a URL can carry it); bytes that are not come back from
+    the file system as surrogates."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def walk(root: str) -> Iterator[tuple[str, os.DirEntry]]:

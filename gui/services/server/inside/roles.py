@@ -166,3 +166,26 @@ def role_auther(check_password, readers: Readers, current_request):
         return True
 
     return auther
+
+
+class NoPublishingWithoutPasswords:
+    """WSGI middleware for a server that asks no passwords (``-a .``): while readers exist (or the roles
+    cannot be read) nobody can be told apart, so every upload and removal is refused (403) in words."""
+
+    def __init__(self, app, readers: Readers) -> None:
+        self._app, self._readers = app, readers
+
+    def __call__(self, environ: dict, start_response):
+        if publishing(environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")):
+            try:
+                blocked = bool(self._readers.names())
+            except RolesError:
+                blocked = True
+            if blocked:
+                text = (b"This index has readers but asks no passwords, so nobody can be told apart: publishing is "
+                        b"off until passwords are on.\n")  # fmt: skip
+                print("pypi-desk: an upload was refused: readers exist, but the server asks no passwords", flush=True)
+                start_response("403 Forbidden", [("Content-Type", "text/plain; charset=UTF-8"),
+                                                 ("Content-Length", str(len(text)))])  # fmt: skip
+                return [text]
+        return self._app(environ, start_response)
