@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import socket
@@ -321,3 +322,20 @@ def test_a_file_name_that_is_not_utf8_is_not_the_indexs(tmp_path: Path) -> None:
     index = FreshIndex(packages, "sha256")
     index.refresh()
     assert index.project_names() == ["good"]
+
+
+def test_the_servers_master_never_imports_bottle(tmp_path: Path) -> None:
+    """bottle's per-request state must be made in the worker, after gevent patches it: made in the master
+    (before the fork) it was one state for every request, and overlapping uploads broke each other."""
+    script = (
+        "import sys, json\n"
+        f"sys.path.insert(0, {str(LAUNCHER_DIR)!r})\n"
+        "import launcher, api_check, gunicorn_app\n"
+        f"problem, facts = api_check.start_check(['run', '-p', '8123', '-a', '.', '-P', '.', {str(tmp_path)!r}], {{}},"
+        " gunicorn_app.build_app)\n"
+        "print(json.dumps([problem, facts, sorted(m for m in sys.modules if 'bottle' in m or 'pypiserver' in m)]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    problem, facts, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert problem is None and facts["port"] == 8123 and facts["root"] == str(tmp_path)
+    assert imported == []  # the check ran in a child; the master stays clean

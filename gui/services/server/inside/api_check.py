@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
+import os
 import shutil
 import tempfile
 import traceback
@@ -48,26 +50,63 @@ def missing_api(required: tuple[tuple[str, str], ...] = REQUIRED) -> str | None:
     return None
 
 
-def start_check(args: list[str], options: dict[str, str], build_app) -> str | None:
-    """None when ``build_app(args, options)`` builds an app that answers a page and ``/health`` (the
-    packages folder swapped for an empty temporary one); else what failed, in one line."""
+def start_check(args: list[str], options: dict[str, str], build_app) -> tuple[str | None, dict]:
+    """(None, facts) when ``build_app(args, options)`` builds an app that answers a page and ``/health`` (the
+    packages folder swapped for an empty temporary one); else (what failed in one line, {}). ``facts`` are
+    what the master needs of pypiserver's parsed command line: ``host``, ``port``, ``root``.
+
+    It runs in a child process where there is ``fork``: the master then never imports pypiserver, and so
+    never bottle, whose per-request state must be made after gevent patches the worker (made before, it is
+    one state for every request at once: overlapping uploads broke each other)."""
+    if not hasattr(os, "fork"):
+        return _check(args, options, build_app)
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: check, say what it found, and leave without running the parent's cleanups
+        code = 1
+        try:
+            os.close(readable)
+            with os.fdopen(writable, "w") as out:
+                json.dump(_check(args, options, build_app), out)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writable)
+    with os.fdopen(readable) as answer:
+        said = answer.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        problem, facts = json.loads(said)
+    except ValueError:
+        return f"the start check ended without an answer (exit status {os.waitstatus_to_exitcode(status)})", {}
+    return problem, facts
+
+
+def _check(args: list[str], options: dict[str, str], build_app) -> tuple[str | None, dict]:
     problem = missing_api()
     if problem is not None:
-        return problem
+        return problem, {}
     version = importlib.import_module("pypiserver").__version__
     scratch = tempfile.mkdtemp(prefix="pypi-desk-check-")
     try:
+        from pypiserver.config import Config
+
+        config = Config.from_args(args)
+        facts = {"host": config.host, "port": config.port, "root": str(config.package_root)}
         app = build_app([*args[:-1], scratch] if args else args, options)
         for path in ("/simple/", "/health"):
             status = _ask(app, path)
             if not status.startswith(("200", "401", "403")):
-                return f"pypiserver {version}: the launcher's app answered {status} for {path}"
+                return f"pypiserver {version}: the launcher's app answered {status} for {path}", {}
     except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return f"pypiserver {version}: the launcher's app does not build ({type(exc).__name__}: {exc}, at {where.name})"
+        return (
+            f"pypiserver {version}: the launcher's app does not build ({type(exc).__name__}: {exc}, at {where.name})",
+            {},
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return None
+    return None, facts
 
 
 def _ask(app, path: str) -> str:

@@ -3,7 +3,8 @@
 :func:`build_app` makes the WSGI app from pypiserver's own arguments (parsed by its own
 parser) and the launcher's options; the worker calls it after the fork (not preloaded in the
 master, whose threads a fork would lose), and the start check calls the very same function
-first, in the master, against an empty folder.
+first, in a child of the master, against an empty folder: the master itself never imports
+pypiserver, so bottle's per-request state is made in the worker, after gevent patches it.
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ from __future__ import annotations
 import importlib.util
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside import fast_pages, fresh_index, roles, uploads
+    from gui.services.server.inside import roles, uploads
 else:  # run as a script from this folder, inside the image or as the local process
-    import fast_pages
-    import fresh_index
     import roles
     import uploads
+
+
+def _page_modules():
+    """The modules that import pypiserver (and bottle): only in the worker, or in the start check's child."""
+    if __package__:
+        from gui.services.server.inside import fast_pages, fresh_index
+    else:
+        import fast_pages
+        import fresh_index
+    return fast_pages, fresh_index
 
 
 def build_app(args: list[str], options: dict[str, str]):
@@ -26,6 +35,7 @@ def build_app(args: list[str], options: dict[str, str]):
     from pypiserver.bottle_wrapper import request
     from pypiserver.config import Config
 
+    fast_pages, fresh_index = _page_modules()
     config = Config.from_args(args)
     checked = roles.VerifiedLogins(config.auther, config.password_file)  # one bcrypt per login, not per page
     auther = checked
@@ -51,20 +61,20 @@ def _app_kwargs(config) -> dict:
     return {key: value for key, value in dict(config).items() if key not in derived}
 
 
-def serve(args: list[str], options: dict[str, str]) -> None:
-    """Run :func:`build_app` under gunicorn (gevent when the image has it) until stopped."""
+def serve(args: list[str], options: dict[str, str], facts: dict) -> None:
+    """Run :func:`build_app` under gunicorn (gevent when the image has it) until stopped. ``facts`` (host, port,
+    packages root) come from the start check: this master imports nothing of pypiserver's, so bottle is first
+    imported in the worker, after gevent has patched it."""
     from gunicorn.app.base import BaseApplication
-    from pypiserver.config import Config
 
-    config = Config.from_args(args)
     worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    uploads.remove_partial_uploads(str(config.package_root))
+    host = f"[{facts['host']}]" if ":" in facts["host"] else facts["host"]
+    uploads.remove_partial_uploads(facts["root"])
 
     class Launcher(BaseApplication):
         def load_config(self) -> None:
             for key, value in {
-                "bind": f"{host}:{config.port}",
+                "bind": f"{host}:{facts['port']}",
                 "workers": 1,
                 "worker_class": worker_class,
                 "threads": 8,

@@ -18,17 +18,8 @@ This module is the command line only; the server is ``gunicorn_app.py``.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
-
-if __name__ == "__main__" and importlib.util.find_spec("gevent"):
-    # Before anything imports bottle (pypiserver's config does): bottle keeps the request at hand in a
-    # thread-local made at import, and gunicorn's gevent worker patches threading only after the fork. Made
-    # unpatched, one request's state is every greenlet's, and uploads that overlap break each other.
-    from gevent import monkey
-
-    monkey.patch_all()
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
     from gui.services.server.inside import api_check, gunicorn_app, markers, options, privileges
@@ -67,13 +58,13 @@ def main(argv: list[str]) -> None:
             own = privileges.become_server_user(own, argv[-1] if argv else privileges.PACKAGES)
         except OSError as exc:
             sys.exit(f"Cannot start pypiserver: {exc.filename or ''} {exc.strerror or exc}".replace("  ", " "))
-    problem = api_check.start_check(argv, own, gunicorn_app.build_app)
+    problem, facts = api_check.start_check(argv, own, gunicorn_app.build_app)
     if problem is not None:
         if options.needs_launcher(own):  # plain pypiserver has neither TLS nor roles: serving without them is worse
             sys.exit(f"{MARKER} {problem}; HTTPS and readers need PyPI Desk's launcher, so the server does not start")
         serve_plain(argv, problem)
         return
-    gunicorn_app.serve(argv, own)
+    gunicorn_app.serve(argv, own, facts)
 
 
 if __name__ == "__main__":
