@@ -1,20 +1,17 @@
-"""Whether this launcher can serve with the pypiserver and gunicorn at hand: asked before every start.
+"""Whether this launcher can serve with the pypiserver and gunicorn at hand.
 
 :func:`missing_api` names the first piece of pypiserver's API the launcher uses that is not
-there; :func:`start_check` then builds the very app a gunicorn worker would build (against an
-empty temporary packages folder) and asks it for a page and ``/health``, so a renamed config
-attribute or a changed signature is found in the master, where the launcher can still fall
-back to the plain way, not in the worker (which would exit 3 and stop the server).
+there (``launcher.py --check``). At every start the worker builds the app and asks it for
+``/health`` (:func:`check_built`); when that fails, :func:`why_not_built` is the reason the
+launcher hands back to its master, which then serves the plain way instead of stopping (a
+renamed config attribute used to make the worker exit 3 with no fallback). The check runs in
+the worker because the master must never import pypiserver (see ``gunicorn_app``).
 """
 
 from __future__ import annotations
 
 import importlib
 import io
-import json
-import os
-import shutil
-import tempfile
 import traceback
 
 #: What this launcher uses of pypiserver: (module, attribute).
@@ -50,63 +47,22 @@ def missing_api(required: tuple[tuple[str, str], ...] = REQUIRED) -> str | None:
     return None
 
 
-def start_check(args: list[str], options: dict[str, str], build_app) -> tuple[str | None, dict]:
-    """(None, facts) when ``build_app(args, options)`` builds an app that answers a page and ``/health`` (the
-    packages folder swapped for an empty temporary one); else (what failed in one line, {}). ``facts`` are
-    what the master needs of pypiserver's parsed command line: ``host``, ``port``, ``root``.
+def check_built(app) -> None:
+    """Raise unless ``app`` (just built in the worker) answers ``/health``: what the start check asks."""
+    status = _ask(app, "/health")
+    if not status.startswith("200"):
+        raise RuntimeError(f"its /health answered {status}")
 
-    It runs in a child process where there is ``fork``: the master then never imports pypiserver, and so
-    never bottle, whose per-request state must be made after gevent patches the worker (made before, it is
-    one state for every request at once: overlapping uploads broke each other)."""
-    if not hasattr(os, "fork"):
-        return _check(args, options, build_app)
-    readable, writable = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: check, say what it found, and leave without running the parent's cleanups
-        code = 1
-        try:
-            os.close(readable)
-            with os.fdopen(writable, "w") as out:
-                json.dump(_check(args, options, build_app), out)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(writable)
-    with os.fdopen(readable) as answer:
-        said = answer.read()
-    _, status = os.waitpid(pid, 0)
+
+def why_not_built(exc: BaseException) -> str:
+    """One line saying why the launcher's app did not build, for the status note."""
     try:
-        problem, facts = json.loads(said)
-    except ValueError:
-        return f"the start check ended without an answer (exit status {os.waitstatus_to_exitcode(status)})", {}
-    return problem, facts
-
-
-def _check(args: list[str], options: dict[str, str], build_app) -> tuple[str | None, dict]:
-    problem = missing_api()
-    if problem is not None:
-        return problem, {}
-    version = importlib.import_module("pypiserver").__version__
-    scratch = tempfile.mkdtemp(prefix="pypi-desk-check-")
-    try:
-        from pypiserver.config import Config
-
-        config = Config.from_args(args)
-        facts = {"host": config.host, "port": config.port, "root": str(config.package_root)}
-        app = build_app([*args[:-1], scratch] if args else args, options)
-        for path in ("/simple/", "/health"):
-            status = _ask(app, path)
-            if not status.startswith(("200", "401", "403")):
-                return f"pypiserver {version}: the launcher's app answered {status} for {path}", {}
-    except Exception as exc:
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return (
-            f"pypiserver {version}: the launcher's app does not build ({type(exc).__name__}: {exc}, at {where.name})",
-            {},
-        )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return None, facts
+        version = "pypiserver " + importlib.import_module("pypiserver").__version__
+    except Exception:
+        version = "pypiserver"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f", at {frames[-1].name}" if frames else ""
+    return f"{version}: the launcher's app does not build ({type(exc).__name__}: {exc}{where})"
 
 
 def _ask(app, path: str) -> str:

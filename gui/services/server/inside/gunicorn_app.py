@@ -2,18 +2,20 @@
 
 :func:`build_app` makes the WSGI app from pypiserver's own arguments (parsed by its own
 parser) and the launcher's options; the worker calls it after the fork (not preloaded in the
-master, whose threads a fork would lose), and the start check calls the very same function
-first, in a child of the master, against an empty folder: the master itself never imports
-pypiserver, so bottle's per-request state is made in the worker, after gevent patches it.
+master, whose threads a fork would lose, and which never imports pypiserver: see :func:`serve`),
+then asks it for ``/health``; when either fails, the master is told why and serves the plain way.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside import roles, uploads
+    from gui.services.server.inside import api_check, options, roles, uploads
 else:  # run as a script from this folder, inside the image or as the local process
+    import api_check
+    import options
     import roles
     import uploads
 
@@ -61,20 +63,28 @@ def _app_kwargs(config) -> dict:
     return {key: value for key, value in dict(config).items() if key not in derived}
 
 
-def serve(args: list[str], options: dict[str, str], facts: dict) -> None:
-    """Run :func:`build_app` under gunicorn (gevent when the image has it) until stopped. ``facts`` (host, port,
-    packages root) come from the start check: this master imports nothing of pypiserver's, so bottle is first
-    imported in the worker, after gevent has patched it."""
-    from gunicorn.app.base import BaseApplication
+def serve(args: list[str], own: dict[str, str]) -> str | None:
+    """Run :func:`build_app` under gunicorn (gevent when the image has it) until stopped. Returns why the app
+    did not build in the worker (the caller then serves the plain way), or None once stopped.
+
+    This master imports nothing of pypiserver's: bottle keeps its per-request state in thread-locals made at
+    import, and gunicorn's gevent worker patches threading only after its fork. Imported here, that state
+    was one for every request at once, and overlapping uploads broke each other."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError as exc:
+        return f"gunicorn cannot be imported ({exc})"
 
     worker_class = "gevent" if importlib.util.find_spec("gevent") else "gthread"
-    host = f"[{facts['host']}]" if ":" in facts["host"] else facts["host"]
-    uploads.remove_partial_uploads(facts["root"])
+    host, port, root = options.listen_address(args)
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    uploads.remove_partial_uploads(root)
+    said, says = os.pipe()  # the worker's word, when its app does not build
 
     class Launcher(BaseApplication):
         def load_config(self) -> None:
             for key, value in {
-                "bind": f"{host}:{facts['port']}",
+                "bind": bind,
                 "workers": 1,
                 "worker_class": worker_class,
                 "threads": 8,
@@ -86,11 +96,31 @@ def serve(args: list[str], options: dict[str, str], facts: dict) -> None:
                 self.cfg.set(key, value)
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no socket file in the cwd
                 self.cfg.set("control_socket_disable", True)
-            if "--certfile" in options:  # HTTPS, spoken by gunicorn itself
-                self.cfg.set("certfile", options["--certfile"])
-                self.cfg.set("keyfile", options["--keyfile"])
+            if "--certfile" in own:  # HTTPS, spoken by gunicorn itself
+                self.cfg.set("certfile", own["--certfile"])
+                self.cfg.set("keyfile", own["--keyfile"])
 
         def load(self):
-            return build_app(args, options)
+            try:
+                app = build_app(args, own)
+                api_check.check_built(app)
+            except Exception as exc:
+                os.write(says, api_check.why_not_built(exc).encode("utf-8", "replace")[:4000])
+                raise
+            return app
 
-    Launcher().run()
+    master = os.getpid()
+    try:
+        Launcher().run()
+    except SystemExit:
+        if os.getpid() != master:  # the worker leaving (its stack is a fork of this one): let it
+            raise
+        os.set_blocking(said, False)
+        try:
+            reason = os.read(said, 8192).decode("utf-8", "replace")
+        except BlockingIOError:
+            reason = ""
+        if reason:
+            return reason
+        raise
+    return None

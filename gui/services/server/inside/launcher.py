@@ -7,10 +7,9 @@
 It takes the very arguments ``pypi-server`` would (parsed by pypiserver's own parser), after
 PyPI Desk's own options (``options.py``), and runs the image's Python, pypiserver, gunicorn and
 gevent; nothing is installed. In the container it replaces the image's entrypoint and keeps
-its duties (``privileges.py``). Before serving, it builds the app once against an empty
-folder (``api_check.py``); when that fails it says why on stderr (``markers.py``: the app
-shows it in the status note) and serves the plain way, unless HTTPS or readers need it, in
-which case the server does not start.
+its duties (``privileges.py``). When the worker cannot build the app (``api_check.py``), the
+launcher says why on stderr (``markers.py``: the app shows it in the status note) and serves
+the plain way, unless HTTPS or readers need it, in which case the server does not start.
 
 This module is the command line only; the server is ``gunicorn_app.py``.
 """
@@ -58,13 +57,12 @@ def main(argv: list[str]) -> None:
             own = privileges.become_server_user(own, argv[-1] if argv else privileges.PACKAGES)
         except OSError as exc:
             sys.exit(f"Cannot start pypiserver: {exc.filename or ''} {exc.strerror or exc}".replace("  ", " "))
-    problem, facts = api_check.start_check(argv, own, gunicorn_app.build_app)
-    if problem is not None:
-        if options.needs_launcher(own):  # plain pypiserver has neither TLS nor roles: serving without them is worse
-            sys.exit(f"{MARKER} {problem}; HTTPS and readers need PyPI Desk's launcher, so the server does not start")
-        serve_plain(argv, problem)
+    problem = gunicorn_app.serve(argv, own)  # returns only when the app did not build in the worker
+    if problem is None:
         return
-    gunicorn_app.serve(argv, own, facts)
+    if options.needs_launcher(own):  # plain pypiserver has neither TLS nor roles: serving without them is worse
+        sys.exit(f"{MARKER} {problem}; HTTPS and readers need PyPI Desk's launcher, so the server does not start")
+    serve_plain(argv, problem)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,19 @@ def readers_but_no_passwords(options: dict[str, str], args: list[str]) -> str | 
     )
 
 
+def listen_address(args: list[str]) -> tuple[str, int, str]:
+    """(host, port, packages folder) from pypiserver's arguments, read without importing pypiserver (the
+    server's master must not: see ``gunicorn_app``); its defaults, 0.0.0.0 and 8080. pypiserver's own parser
+    reads them all again in the worker."""
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-p", "--port", type=int, default=8080)
+    parser.add_argument("-i", "-H", "--interface", "--host", dest="host", default="0.0.0.0")
+    known, _ = parser.parse_known_args(args[1:] if args[:1] == ["run"] else args)
+    return known.host, known.port, args[-1] if args else "."
+
+
 def needs_launcher(options: dict[str, str]) -> bool:
     """HTTPS, or a roles file that names a reader or cannot be trusted: what the plain way cannot honour."""
     if "--certfile" in options:
