@@ -3,6 +3,7 @@ builds the real app, the index is thread-safe, and a cut-off upload is never ser
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -35,6 +36,24 @@ with warnings.catch_warnings():  # pypiserver's bottle imports cgi (deprecated):
     from gui.services.server.inside.uploads import UploadRefused, remove_partial_uploads, store_upload
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="changes owners: needs root (CI runs as root)")
+
+
+@contextlib.contextmanager
+def launched(packages: Path, port: int, log: Path, launcher: Path = LAUNCHER_DIR):
+    """The launcher (of ``launcher``, a folder) serving ``packages`` on loopback as a local process, no passwords;
+    its output in ``log``. Stopped afterwards."""
+    args = pypiserver_args(
+        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
+        server="gunicorn",
+    )  # fmt: skip
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, str(launcher / "launcher.py"), *args], stdout=out, stderr=out)
+    try:
+        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60), log.read_text()
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.mark.parametrize(
@@ -135,19 +154,9 @@ def test_an_app_that_does_not_build_falls_back_to_the_plain_way_with_the_reason(
     (launcher / "gunicorn_app.py").write_text(source.replace("config.password_file", "config.password_file_renamed"))
     packages = tmp_path / "packages"
     make_wheel(packages, "toy", "1.0")
-    args = pypiserver_args(
-        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
-        server="gunicorn",
-    )  # fmt: skip
     log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, str(launcher / "launcher.py"), *args], stdout=out, stderr=out)
-    try:
-        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60), log.read_text()
+    with launched(packages, port, log, launcher):
         assert "toy" in requests.get(f"http://127.0.0.1:{port}/simple/", timeout=10).text
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     said = [line for line in log.read_text().splitlines() if line.startswith(MARKER)]
     assert said and "password_file_renamed" in said[0] and "does not build" in said[0]
 
@@ -225,15 +234,8 @@ def test_a_client_that_goes_away_mid_upload_stores_nothing(tmp_path: Path, port:
     """curl killed halfway through a 300 MB upload used to leave an 84 MB "wheel" that was listed and served."""
     packages = tmp_path / "packages"
     packages.mkdir()
-    args = pypiserver_args(
-        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
-        server="gunicorn",
-    )  # fmt: skip
     log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, str(LAUNCHER_DIR / "launcher.py"), *args], stdout=out, stderr=out)
-    try:
-        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60)
+    with launched(packages, port, log):
         boundary = "pypidesk"
         head = (
             f'--{boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n'
@@ -258,9 +260,6 @@ def test_a_client_that_goes_away_mid_upload_stores_nothing(tmp_path: Path, port:
         assert reply.status_code == 200, reply.text  # the server goes on, and a whole upload lands
         page = requests.get(f"http://127.0.0.1:{port}/simple/", timeout=10).text
         assert "ok" in page and "toy" not in page
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert sorted(p.name for p in packages.iterdir()) == ["ok-1.0-py3-none-any.whl"]
     assert "cut off" in log.read_text() or "broke off" in log.read_text()
 
@@ -272,12 +271,6 @@ def test_pages_answer_while_files_come_and_go(tmp_path: Path, port: int) -> None
 
     packages = tmp_path / "packages"
     make_wheel(packages, "churn", "0.1")
-    args = pypiserver_args(
-        ServerSettings(auth="none"), port=port, host="127.0.0.1", password_file=".", packages_dir=str(packages),
-        server="gunicorn",
-    )  # fmt: skip
-    server = subprocess.Popen([sys.executable, str(LAUNCHER_DIR / "launcher.py"), *args],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     stop = threading.Event()
 
     def churn() -> None:
@@ -295,8 +288,7 @@ def test_pages_answer_while_files_come_and_go(tmp_path: Path, port: int) -> None
                 for path in ("/simple/churn/", "/packages/")
             ]
 
-    try:
-        assert wait_until_answers(f"http://127.0.0.1:{port}/health", lambda: server.poll() is None, 60)
+    with launched(packages, port, tmp_path / "server.log"):
         writer = threading.Thread(target=churn)
         writer.start()
         try:
@@ -305,9 +297,6 @@ def test_pages_answer_while_files_come_and_go(tmp_path: Path, port: int) -> None
         finally:
             stop.set()
             writer.join(timeout=60)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert len(statuses) == 800 and set(statuses) == {200}
 
 

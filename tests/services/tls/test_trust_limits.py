@@ -23,6 +23,12 @@ from gui.services.tls.service import TlsService
 HTTPS = ServerSettings(https=True, tls_names="pypi.team.example")
 
 
+def settings_set(folder: Path, *changes: str) -> subprocess.CompletedProcess:
+    """``pypi-desk settings set`` on ``folder``/server, typed in ``folder`` (where relative paths start)."""
+    command = [sys.executable, "-m", "gui", "--data-dir", str(folder / "server"), "settings", "set", *changes]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=folder)
+
+
 def forged(authority: Issued, name: str) -> x509.Certificate:
     """What someone holding the CA's key (from a backup, say) would sign: a certificate for any name."""
     ca_key = serialization.load_pem_private_key(authority.key_pem, password=None)
@@ -104,10 +110,7 @@ def test_a_loose_ca_folder_is_tightened(data_dir: DataDir) -> None:
     ],
 )
 def test_settings_set_refuses_a_file_that_is_not_what_it_names(tmp_path: Path, change: str, said: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", change],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = settings_set(tmp_path, change)
     assert done.returncode != 0 and said in done.stderr and "unexpected" not in done.stderr.lower()
     assert not (tmp_path / "server" / "pypi-desk.json").exists()
 
@@ -149,25 +152,18 @@ def test_a_pipe_a_key_or_a_relative_path_named_as_the_ca_is_refused_without_hang
     (tmp_path / "ca.pem").write_bytes(authority.cert_pem)
     os.mkfifo(tmp_path / "pipe.pem")
 
-    def settings_set(change: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set",
-                               change], capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
-
-    piped = settings_set(f"tls_ca={tmp_path / 'pipe.pem'}")  # used to wait forever for a writer
+    piped = settings_set(tmp_path, f"tls_ca={tmp_path / 'pipe.pem'}")  # used to wait forever for a writer
     assert piped.returncode != 0 and "not a regular file" in piped.stderr
-    mixed = settings_set(f"tls_ca={tmp_path / 'mixed.pem'}")
+    mixed = settings_set(tmp_path, f"tls_ca={tmp_path / 'mixed.pem'}")
     assert mixed.returncode != 0 and "private key" in mixed.stderr
-    relative = settings_set("tls_ca=ca.pem")  # typed in tmp_path: stored as the whole path
+    relative = settings_set(tmp_path, "tls_ca=ca.pem")  # typed in tmp_path: stored as the whole path
     assert relative.returncode == 0, relative.stderr
     assert DeskServices.open(tmp_path / "server").server.load_settings().tls_ca == str(tmp_path / "ca.pem")
 
 
 @pytest.mark.parametrize("change", ["tls_names=org", "tls_names=pypi.lan,co.uk", "public_name=github.io"])
 def test_a_public_suffix_is_no_server_name(tmp_path: Path, change: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", change],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = settings_set(tmp_path, change)
     assert done.returncode != 0 and "public suffix" in done.stderr
 
 
@@ -216,11 +212,7 @@ def test_own_certificates_of_any_key_type_are_checked_in_words(tmp_path: Path, k
     key = ed25519.Ed25519PrivateKey.generate() if kind == "ed25519" else rsa.generate_private_key(65537, 1024)
     (tmp_path / "cert.pem").write_bytes(_self_signed(key))
     (tmp_path / "key.pem").write_bytes(_key_pem(key))
-    done = subprocess.run(
-        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", "https=on",
-         f"tls_cert={tmp_path / 'cert.pem'}", f"tls_key={tmp_path / 'key.pem'}"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = settings_set(tmp_path, "https=on", f"tls_cert={tmp_path / 'cert.pem'}", f"tls_key={tmp_path / 'key.pem'}")
     assert "unexpected" not in done.stderr.lower()
     if kind == "ed25519":
         assert done.returncode == 0, done.stderr  # the key matches: compared as public key bytes, any type
@@ -230,10 +222,7 @@ def test_own_certificates_of_any_key_type_are_checked_in_words(tmp_path: Path, k
 
 @pytest.mark.parametrize("change", ["tls_names=*.org", "tls_names=pypi.org", "public_name=files.pythonhosted.org"])
 def test_wildcards_and_the_public_index_are_no_server_name(tmp_path: Path, change: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gui", "--data-dir", str(tmp_path / "server"), "settings", "set", change],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = settings_set(tmp_path, change)
     assert done.returncode != 0 and ("wildcard" in done.stderr or "public index" in done.stderr)
 
 
