@@ -75,7 +75,7 @@ def docker_cleanup(docker_client, data_dir) -> Iterator[None]:
     """Remove any container a test left for its data folder."""
     yield
     with contextlib.suppress(Exception):
-        docker_client.containers.get(data_dir.container_name).remove(force=True)
+        docker_client.containers.get(data_dir.container_name).remove(force=True, v=True)
 
 
 @pytest.fixture(scope="session")

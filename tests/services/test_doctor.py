@@ -266,7 +266,7 @@ def test_a_port_held_by_another_pypi_desk_server_is_named_as_such(tmp_path: Path
     finally:
         for folder in (first, second):
             with contextlib.suppress(Exception):
-                docker_client.containers.get(folder.container_name).remove(force=True)
+                docker_client.containers.get(folder.container_name).remove(force=True, v=True)
 
 
 def test_a_port_held_by_another_desk_server_running_as_a_local_process_is_named(tmp_path: Path, port: int) -> None:

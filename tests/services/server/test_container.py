@@ -15,6 +15,7 @@ from gui.services.index.datadir import open_data_dir
 from gui.services.index.settings import ServerSettings
 from gui.services.names import LABEL_DATA_DIR
 from gui.services.server.container import DockerRuntime
+from gui.services.volume.files import EMPTY_IMAGE_VOLUME
 from tests.helpers import add_user, make_sdist, wait_for_log_line
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
@@ -239,6 +240,7 @@ def test_stopping_a_volume_server_while_a_helper_runs_shows_it_stopped(port, doc
             user="root",
             network_disabled=True,
             labels={LABEL_VOLUME: volume},
+            mounts=[EMPTY_IMAGE_VOLUME],  # no anonymous volume left behind
             detach=True,
         )
         assert runtime.status().running
@@ -249,7 +251,7 @@ def test_stopping_a_volume_server_while_a_helper_runs_shows_it_stopped(port, doc
         assert helper.status == "running"  # not stopped in the server's place
     finally:
         if helper is not None:
-            helper.remove(force=True)
+            helper.remove(force=True, v=True)
         runtime.stop()
         runtime.close()
         for leftover in docker_client.containers.list(all=True, filters={"label": f"{LABEL_VOLUME}={volume}"}):

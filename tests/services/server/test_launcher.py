@@ -20,6 +20,7 @@ from gui.services.server.command import LAUNCHER_IN_CONTAINER, launcher_note, py
 from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.inside.api_check import missing_api
 from gui.services.server.inside.markers import MARKER
+from gui.services.volume.files import EMPTY_IMAGE_VOLUME
 from tests.conftest import free_port
 from tests.helpers import make_sdist, make_wheel
 
@@ -55,8 +56,8 @@ def test_the_launchers_check_passes_on_the_image_at_hand(docker_client) -> None:
     output = docker_client.containers.run(
         IMAGE,
         entrypoint=["python3", f"{LAUNCHER_IN_CONTAINER}/launcher.py", "--check"],
-        mounts=[Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True)],
-        remove=True,
+        mounts=[Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True), EMPTY_IMAGE_VOLUME],
+        remove=True,  # the SDK removes the container, not its anonymous volumes: hence the tmpfs
     ).decode()
     assert output.startswith("ok: pypiserver 2."), output
 
