@@ -67,9 +67,12 @@ def wait_for_log_line(runtime, predicate, timeout: float = 15.0) -> str:
     raise AssertionError(f"no matching log line within {timeout} s")
 
 
-def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0", payload: bytes = b"") -> Path:
+def make_wheel(
+    folder: Path, name: str = "toy", version: str = "1.0.0", payload: bytes = b"", metadata: str = ""
+) -> Path:
     """A minimal valid pure-Python wheel, so pip and uv install it without building anything (``payload``:
-    a data file inside, to make it as large as a test needs)."""
+    a data file inside, to make it as large as a test needs; ``metadata``: more METADATA lines, such as
+    ``Requires-Python: >=3.99`` or ``Requires-Dist: other``)."""
     import base64
     import hashlib
     import zipfile
@@ -80,7 +83,8 @@ def make_wheel(folder: Path, name: str = "toy", version: str = "1.0.0", payload:
     info = f"{stem}-{version}.dist-info"
     files = {
         f"{stem}/__init__.py": f'__version__ = "{version}"\n',
-        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A toy package\n",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: A toy package\n"
+        + "".join(f"{line.strip()}\n" for line in metadata.strip().splitlines()),
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: pypi-desk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     contents: dict[str, bytes] = {member: text.encode() for member, text in files.items()}
@@ -125,3 +129,9 @@ def remove_volume(client, name: str, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def hosted(folder: Path) -> list[Path]:
+    """What a packages folder holds besides the index database's own folder (``.pypi-desk``); other dot
+    names (a partial upload) are listed, so a test sees them."""
+    return sorted(path for path in folder.iterdir() if path.name != ".pypi-desk")

@@ -16,7 +16,7 @@ from gui.services.index.datadir import DataDir
 from gui.services.index.settings import ServerSettings
 from gui.services.server.container import DockerRuntime
 from gui.services.users.store import UserStore
-from tests.helpers import make_sdist, make_wheel
+from tests.helpers import hosted, make_sdist, make_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
 
@@ -79,7 +79,7 @@ def test_the_how_to_flow_with_twine_pip_and_uv(data_dir: DataDir, port: int, tmp
         timeout=120,
     )
     assert twine.returncode == 0, twine.stdout + twine.stderr
-    assert {p.name for p in data_dir.packages_dir.iterdir()} == {f.name for f in files}
+    assert {p.name for p in hosted(data_dir.packages_dir)} == {f.name for f in files}
 
     index = f"http://127.0.0.1:{port}/simple/"
     pip = subprocess.run(
@@ -141,11 +141,11 @@ def test_package_commands_and_deleting_files_only_the_container_user_may_delete(
     listed = json.loads(desk(data_dir, "package", "list", "--json").stdout)
     assert listed[0]["project"] == "toy" and len(listed[0]["versions"][0]["files"]) == 2
     assert desk(data_dir, "server", "stop").returncode == 0
-    assert all(p.stat().st_uid == 9898 for p in data_dir.packages_dir.iterdir())
+    assert all(p.stat().st_uid == 9898 for p in hosted(data_dir.packages_dir))
     removed = subprocess.run(
         ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m", "gui",
          "--data-dir", str(data_dir.root), "package", "remove", "toy", "1.0"],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert removed.returncode == 0, removed.stderr
-    assert list(data_dir.packages_dir.iterdir()) == []
+    assert list(hosted(data_dir.packages_dir)) == []

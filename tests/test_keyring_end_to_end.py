@@ -21,7 +21,7 @@ from gui.services.clients.keyring_entries import services_for
 from gui.services.core import DeskServices
 from gui.services.index.datadir import DataDir
 from gui.services.index.settings import ServerSettings
-from tests.helpers import make_sdist
+from tests.helpers import hosted, make_sdist
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
 
@@ -99,7 +99,7 @@ def test_twine_pip_and_uv_authenticate_from_the_keyring_alone(
     assert (tmp_path / "installed-with-keyring" / "uv" / "toy-1.0.0.dist-info").is_dir()
     holding = [p for p in isolated_home.rglob("*") if p.is_file() and PASSWORD.encode() in p.read_bytes()]
     assert holding == []  # no file under HOME holds it: .pypirc, pip.conf, uv.toml, caches, logs
-    assert {p.name for p in data_dir.packages_dir.iterdir()} == {sdist.name}
+    assert {p.name for p in hosted(data_dir.packages_dir)} == {sdist.name}
 
     doctor = run(sys.executable, "-m", "gui", "--data-dir", str(data_dir.root), "doctor")
     assert "SecretService" in doctor.stdout and "keyring command" in doctor.stdout, doctor.stdout

@@ -25,7 +25,7 @@ from gui.services.server.phase import Phase
 from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
 from tests.faults.test_server_faults import running_window
-from tests.helpers import make_sdist
+from tests.helpers import hosted, make_sdist
 from tests.widgets.test_packages_tab import drop, wait_idle
 from tests.widgets.test_users_and_clients import fill, ok_button
 
@@ -49,7 +49,7 @@ def test_deleting_needs_the_password_and_a_refusal_does_not_repeat_it(data_dir, 
 
     assert anonymous.status_code in (401, 403)
     assert SECOND_PASSWORD not in str(refused.value) and "alice" in str(refused.value)
-    assert [path.name for path in data_dir.packages_dir.iterdir()] == ["toy-1.0.0.tar.gz"]  # still there
+    assert [path.name for path in hosted(data_dir.packages_dir)] == ["toy-1.0.0.tar.gz"]  # still there
 
 
 def everything_shown(window: MainWindow) -> str:

@@ -1,4 +1,4 @@
-"""`pypi-desk package list|upload|remove`: what the index hosts."""
+"""`pypi-desk package list|upload|remove|yank|unyank`: what the index hosts."""
 
 from __future__ import annotations
 
@@ -33,6 +33,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("version")
     _credential_options(remove)
     remove.set_defaults(handler=_remove)
+    yank = actions.add_parser(
+        "yank", help="mark a version yanked (PEP 592): pip and uv skip it unless pinned with ==; its files stay"
+    )
+    yank.add_argument("name")
+    yank.add_argument("version")
+    yank.add_argument("--reason", default="", help="why, shown by pip and uv to whoever still installs it")
+    yank.set_defaults(handler=_yank)
+    unyank = actions.add_parser("unyank", help="make a yanked version installable again")
+    unyank.add_argument("name")
+    unyank.add_argument("version")
+    unyank.set_defaults(handler=_unyank)
 
 
 def _credential_options(parser: argparse.ArgumentParser) -> None:
@@ -60,14 +71,17 @@ def _list(services: DeskServices, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([
             {"project": p.name, "versions": [
-                {"version": str(v.version), "files": [
-                    {"filename": f.filename, "kind": f.kind, "tags": f.tags, "size": f.size, "uploaded": f.uploaded}
+                {"version": str(v.version), "yanked": listing.yank_reason(p.name, v.version), "files": [
+                    {"filename": f.filename, "kind": f.kind, "tags": f.tags, "size": f.size,
+                     "uploaded": listing.upload_of(f)[0], "uploaded_as": listing.upload_of(f)[1]}
                     for f in v.files]} for v in p.versions]}
             for p in listing.projects], indent=2))  # fmt: skip
         return 0
     for project in listing.projects:
         for version in project.versions:
-            print(f"{project.name}\t{version.version}\t" + " ".join(f.filename for f in version.files))
+            reason = listing.yank_reason(project.name, version.version)
+            yanked = "" if reason is None else f"\t(yanked{': ' + reason if reason else ''})"
+            print(f"{project.name}\t{version.version}\t" + " ".join(f.filename for f in version.files) + yanked)
     print(listing.summary(), file=sys.stderr)
     return 0
 
@@ -92,4 +106,16 @@ def _remove(services: DeskServices, args: argparse.Namespace) -> int:
     credentials = _credentials(services, args) if services.server.running_url() else None
     for filename in packages.delete_files(version, credentials):
         print(f"removed {filename}")
+    return 0
+
+
+def _yank(services: DeskServices, args: argparse.Namespace) -> int:
+    found = services.packages.set_yanked(args.name, args.version, args.reason)
+    print(f"yanked {found.files[0].project} {found.version}" + (f": {args.reason}" if args.reason else ""))
+    return 0
+
+
+def _unyank(services: DeskServices, args: argparse.Namespace) -> int:
+    found = services.packages.set_yanked(args.name, args.version, None)
+    print(f"unyanked {found.files[0].project} {found.version}")
     return 0

@@ -6,12 +6,17 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor
 
+from gui.services.packages.index_facts import TIME_SOURCES
 from gui.services.packages.listing import Listing, PackageFile, ProjectGroup, VersionGroup, human_size
 from gui.widgets.table_model import AnyIndex, RowTableModel
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+SHORT_SOURCES = {"upload": "", "seen": "first seen", "file": "file time"}
 
 
 def when(seconds: float) -> str:
@@ -57,7 +62,9 @@ class ProjectTableModel(RowTableModel):
             return str(len(project.versions))
         if column == 2:
             return str(project.versions[0].version)
-        return human_size(project.size) if column == 3 else when(project.uploaded)
+        if column == 3:
+            return human_size(project.size)
+        return when(max(self.listing.upload_of(f)[0] for v in project.versions for f in v.files))
 
 
 class VersionTreeModel(QAbstractItemModel):
@@ -68,11 +75,17 @@ class VersionTreeModel(QAbstractItemModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.project: ProjectGroup | None = None
+        self.listing = Listing((), ())
 
-    def set_project(self, project: ProjectGroup | None) -> None:
+    def set_project(self, project: ProjectGroup | None, listing: Listing | None = None) -> None:
+        """Show ``project``; ``listing`` (what it came from) says when each file came and what is yanked."""
         self.beginResetModel()
         self.project = project
+        self.listing = listing or self.listing
         self.endResetModel()
+
+    def yank_reason(self, version: VersionGroup) -> str | None:
+        return self.listing.yank_reason(self.project.name, version.version) if self.project else None
 
     def _item(self, index: AnyIndex) -> VersionGroup | PackageFile:
         assert self.project is not None
@@ -116,16 +129,34 @@ class VersionTreeModel(QAbstractItemModel):
             return item
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 2:
             return _RIGHT
+        version = item if isinstance(item, VersionGroup) else None
+        yanked = self.yank_reason(version) if version is not None else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(item, yanked)
+        if role == Qt.ItemDataRole.ForegroundRole and yanked is not None:
+            return QBrush(QColor("gray"))
         if role != _DISPLAY:
             return None
-        if isinstance(item, VersionGroup):
-            first = (str(item.version), ", ".join(sorted({f.kind for f in item.files})))
+        if version is not None:
+            label = str(version.version) + ("" if yanked is None else f"  (yanked{': ' + yanked if yanked else ''})")
+            first = (label, ", ".join(sorted({f.kind for f in version.files})))
         else:
             first = (item.filename, f"{item.kind} {item.tags}".strip())
         column = index.column()
         if column < 2:
             return first[column]
-        return human_size(item.size) if column == 2 else when(item.uploaded)
+        if column == 2:
+            return human_size(item.size)
+        files = version.files if version is not None else (item,)
+        uploaded, source = max(self.listing.upload_of(f) for f in files)
+        return when(uploaded) + ("" if source == "upload" else f" ({SHORT_SOURCES[source]})")
+
+    def _tooltip(self, item: VersionGroup | PackageFile, yanked: str | None) -> str | None:
+        if isinstance(item, VersionGroup):
+            if yanked is None:
+                return None
+            return "Yanked: pip and uv skip it unless it is pinned with ==." + (f" Reason: {yanked}" if yanked else "")
+        return f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}."
 
 
 class ProjectFilterProxy(QSortFilterProxyModel):

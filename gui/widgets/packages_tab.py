@@ -36,6 +36,7 @@ from gui.widgets.confirm import confirm
 from gui.widgets.credentials_dialog import CredentialsDialog
 from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel
 from gui.widgets.upload_queue import ProgressDelegate, UploadQueueModel
+from gui.widgets.yank_dialog import YankDialog
 from gui.workers.listing_watcher import ListingWatcher
 from gui.workers.service_worker import ServiceWorker
 
@@ -98,6 +99,8 @@ class PackagesTab(QWidget):
         self.uv_button.clicked.connect(lambda: self._copy_install("uv"))
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(self.confirm_delete)
+        self.yank_button = QPushButton("Yank…")
+        self.yank_button.clicked.connect(self.yank_or_unyank)
         self.queue = UploadQueueModel(self)
         self.queue_view = QTableView()
         self.queue_view.setModel(self.queue)
@@ -118,7 +121,7 @@ class PackagesTab(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
-        for button in (self.upload_button, self.pip_button, self.uv_button, self.delete_button):
+        for button in (self.upload_button, self.pip_button, self.uv_button, self.yank_button, self.delete_button):
             top.addWidget(button)
         down = QHBoxLayout()
         down.addWidget(self.down_label, 1)
@@ -184,7 +187,7 @@ class PackagesTab(QWidget):
         return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
 
     def _project_chosen(self, *_args: object) -> None:
-        self.versions.set_project(self.selected_project())
+        self.versions.set_project(self.selected_project(), self.model.listing)
         self.detail.expandAll()
         self._selection_changed()
 
@@ -217,6 +220,10 @@ class PackagesTab(QWidget):
         self.pip_button.setEnabled(chosen)
         self.uv_button.setEnabled(chosen)
         self.delete_button.setEnabled(self.selected_item() is not None)
+        chosen_version = self._selected_version() if self.selected_item() is not None else None
+        self.yank_button.setEnabled(chosen_version is not None)
+        yanked = chosen_version is not None and self.versions.yank_reason(chosen_version[1]) is not None
+        self.yank_button.setText("Unyank" if yanked else "Yank…")
 
     def set_server_url(self, url: str | None) -> None:
         self._url = url
@@ -333,6 +340,32 @@ class PackagesTab(QWidget):
             run(None)  # stopped: straight from the folder
         else:
             self._with_credentials("Deleting", run)
+
+    # -- yank -------------------------------------------------------------------
+
+    def yank_or_unyank(self) -> None:
+        """Yank the chosen version (asking why), or unyank it when it is yanked."""
+        chosen = self._selected_version()
+        if chosen is None:
+            return
+        name, version = chosen
+        if self.versions.yank_reason(version) is not None:
+            self._set_yanked(name, str(version.version), None)
+            return
+        self.yank_dialog = YankDialog(name, str(version.version), self)
+        self.yank_dialog.accepted.connect(
+            lambda: self._set_yanked(name, str(version.version), self.yank_dialog.values())
+        )
+        self.yank_dialog.open()
+
+    def _set_yanked(self, name: str, version: str, reason: str | None) -> None:
+        packages = self._services.packages
+        said = f"Yanked {name} {version}." if reason is not None else f"{name} {version} is installable again."
+        self._worker.submit(
+            lambda: (packages.set_yanked(name, version, reason), packages.listing())[1],
+            lambda listing: (self.show_listing(listing), self.message.emit(said)),
+            self._failed,
+        )
 
     def shutdown(self) -> None:
         self.stop_watching()

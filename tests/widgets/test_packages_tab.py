@@ -19,7 +19,7 @@ from gui.services.packages.listing import VersionGroup
 from gui.services.server.phase import Phase
 from gui.services.users.store import UserStore
 from gui.widgets.main_window import MainWindow
-from tests.helpers import make_sdist, make_wheel
+from tests.helpers import hosted, make_sdist, make_wheel
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_client", "docker_cleanup")]
 
@@ -96,7 +96,7 @@ def test_dropped_files_are_checked_uploaded_and_fetchable(qtbot, window, data_di
     assert rows[good[0].name].percent == 100
     assert rows[junk.name].state == "failed" and "not a readable tar.gz" in rows[junk.name].message
     assert rows[text.name].state == "failed" and "only sdists" in rows[text.name].message
-    assert sorted(p.name for p in data_dir.packages_dir.iterdir()) == sorted(p.name for p in good)
+    assert sorted(p.name for p in hosted(data_dir.packages_dir)) == sorted(p.name for p in good)
     assert post_count(data_dir, docker_client) == 2  # nothing of the refused files reached the server
     wait_for_listing(qtbot, window, lambda listing: listing.file_count == 2)
     assert window.packages_tab.totals_label.text().startswith("1 project, 1 version, 2 files")
@@ -149,7 +149,7 @@ def test_delete_removes_every_spelling_of_the_version_and_the_list_follows(qtbot
     assert wheel.name in box.text() and sdist.name in box.text()
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
     wait_for_listing(qtbot, window, lambda listing: listing.file_count == 1)
-    assert [p.name for p in data_dir.packages_dir.iterdir()] == [other.name]
+    assert [p.name for p in hosted(data_dir.packages_dir)] == [other.name]
     assert [str(v.version) for v in tab.model.listing.projects[0].versions] == ["2.0"]
 
 
@@ -166,6 +166,6 @@ def test_a_dropped_project_folder_is_built_and_both_files_uploaded(qtbot, window
     wait_idle(qtbot, window)  # the build, then the uploads it queued
     rows = {row.name: row for row in window.packages_tab.queue.rows}
     assert rows["dropped_project/"].state == "done", rows["dropped_project/"].message
-    uploaded = sorted(p.name for p in data_dir.packages_dir.iterdir())
+    uploaded = sorted(p.name for p in hosted(data_dir.packages_dir))
     assert uploaded == ["dropped_project-0.3-py3-none-any.whl", "dropped_project-0.3.tar.gz"]
     assert all(rows[name].state == "done" for name in uploaded)

@@ -21,8 +21,10 @@ import gzip
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
+import sqlite3
 import stat
 import tarfile
 import tempfile
@@ -31,11 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gui import __version__
-from gui.services.backup.members import FIXED, MEMBER_COST, PACKAGES, restore_budget, restored_mode
+from gui.services.backup.members import FACTS_MEMBER, FIXED, MEMBER_COST, PACKAGES, restore_budget, restored_mode
 from gui.services.backup.untrusted import (
     MAX_RECORD,
     BoundedReads,
-    BoundedTarInfo,
     Overgrown,
     check_restored,
     remove_stale,
@@ -44,7 +45,11 @@ from gui.services.errors import BackupError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
 from gui.services.paths import within
+from gui.services.server.inside import facts
+from gui.services.server.inside.bounded_tar import BoundedTarInfo
 from gui.services.server.inside.package_files import walk
+
+log = logging.getLogger(__name__)
 
 ROOT = "pypi-desk-backup"
 MANIFEST = "manifest.json"
@@ -64,13 +69,15 @@ class BackupSummary:
         return f"{self.path}: {self.files} files, {self.bytes / 1e6:.1f} MB"
 
 
-def _members(data_dir: DataDir) -> list[tuple[str, Path]]:
+def _members(data_dir: DataDir, scratch: Path) -> list[tuple[str, Path]]:
     """(name in the archive, file) for everything a backup holds: the fixed members that exist, and the
-    index's files by the index's own rule (no dot names, no links)."""
+    index's files by the index's own rule (no dot names, no links). The index database is a consistent copy
+    made in ``scratch`` (or the one a volume's export brought)."""
     places = {
         f"auth/{PASSWORD_FILE_NAME}": data_dir.password_file,
         f"auth/{ROLES_FILE_NAME}": data_dir.roles_file,
         SETTINGS_FILE_NAME: data_dir.settings_file,
+        FACTS_MEMBER: database_copy(data_dir.packages_dir, scratch),
     }
     found: list[tuple[str, Path]] = []
     for name in FIXED:
@@ -112,8 +119,12 @@ def write_backup(
         raise BackupError(f"Cannot write the backup in {target.parent}: {exc.strerror or exc}. "
                           "Choose a folder you can write to.") from exc  # fmt: skip
     try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
-            members = _members(data_dir)
+        with (
+            os.fdopen(fd, "wb") as raw,
+            tempfile.TemporaryDirectory(prefix="pypi-desk-backup-") as scratch,
+            tarfile.open(fileobj=raw, mode="w:gz") as archive,
+        ):
+            members = _members(data_dir, Path(scratch))
             total, done = sum(_size(path) for _, path in members), 0
             for name, path in members:
                 digest, size, mode = _add_file(archive, f"{ROOT}/{name}", path)
@@ -134,6 +145,24 @@ def write_backup(
             os.unlink(partial)
         raise
     return BackupSummary(target, len(files), sum(int(entry["size"]) for entry in files.values()))
+
+
+def database_copy(packages: Path, scratch: Path) -> Path:
+    """A consistent copy of the index database (SQLite's backup API: never a file copy of a live database),
+    or the copy a volume's export brought; a path that does not exist when there is none to copy."""
+    snapshot = packages / facts.FOLDER / facts.SNAPSHOT
+    if snapshot.is_file() and not snapshot.is_symlink():
+        return snapshot
+    copy = scratch / facts.NAME
+    store = facts.FactsStore(str(packages), read_only=True)
+    try:
+        store.backup_to(str(copy))
+    except (sqlite3.Error, OSError) as exc:  # damaged: the server sets it aside and rebuilds it from the files
+        log.warning("the index database is not backed up: %s", exc)
+        copy.unlink(missing_ok=True)
+    finally:
+        store.close()
+    return copy
 
 
 def _backup_target(target: Path, replace: bool) -> Path:

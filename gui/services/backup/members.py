@@ -25,7 +25,9 @@ FIXED: dict[str, int] = {
     "ca/ca.pem": 0o644,
     "ca/ca-key.pem": 0o600,
     "ca/clients-bundle.pem": 0o644,
+    "packages/.pypi-desk/index.sqlite3": 0o644,  # the index database: upload times, yanks (a consistent copy)
 }
+FACTS_MEMBER = "packages/.pypi-desk/index.sqlite3"
 PACKAGES = "packages"
 PACKAGE_MODE = 0o644
 _FORBIDDEN = set('\\:*?"<>|\0')

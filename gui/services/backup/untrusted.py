@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tarfile
 import time
 from pathlib import Path
 
@@ -25,27 +24,6 @@ from gui.services.tls.inspect import key_matches, read_certificate
 
 MAX_RECORD = 32 * 1024 * 1024  # the largest single read a restore makes: a manifest, a header
 STALE_SECONDS = 3600  # what a backup or restore left this long ago is not being written any more
-
-
-#: The largest extended header (PAX, or a GNU long name) a restore reads: PyPI Desk's own are a few hundred
-#: bytes. tarfile parses one with regular expressions that take quadratic time on a run of digits.
-MAX_HEADER = 4096
-
-
-class BoundedTarInfo(tarfile.TarInfo):
-    """tarfile's member, refusing an extended header larger than :data:`MAX_HEADER` before it is parsed."""
-
-    def _proc_pax(self, tarfile_):
-        self._check_header_size()
-        return super()._proc_pax(tarfile_)
-
-    def _proc_gnulong(self, tarfile_):
-        self._check_header_size()
-        return super()._proc_gnulong(tarfile_)
-
-    def _check_header_size(self) -> None:
-        if self.size > MAX_HEADER:
-            raise tarfile.HeaderError(f"an extended header of {self.size:,} bytes, larger than any a backup holds")
 
 
 class Overgrown(ValueError):

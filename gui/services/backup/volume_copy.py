@@ -23,6 +23,7 @@ from gui.services.core import DeskServices
 from gui.services.errors import BackupError, DeskError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, SERVER_UID
+from gui.services.server.inside import facts
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, PACKAGES, TLS, in_container
 
@@ -56,6 +57,7 @@ def backup_any(
     with tempfile.TemporaryDirectory(prefix="pypi-desk-backup-") as scratch:
         staged = Path(scratch) / "data"
         staged.mkdir(mode=0o700)
+        services.server.facts_command(["backup", facts.SNAPSHOT])  # the index database, consistent, to export
         files.export_to(staged, (AUTH, PACKAGES))
         _copy_local(services.data_dir.root, staged)
         if not (staged / TLS).exists():

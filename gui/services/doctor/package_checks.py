@@ -68,3 +68,21 @@ def whole_files(services: DeskServices) -> Finding:
             "Delete them (Packages tab, or pypi-desk package remove NAME VERSION) and upload them again.",
         )
     return Finding(name, Outcome.OK, f"{checked} file(s) open as whole archives.{later}")
+
+
+def index_database(services: DeskServices) -> Finding:
+    """Whether the index database (upload times, yanks) ever had to be set aside as damaged and made anew."""
+    name = "Index database"
+    facts = services.packages.facts()
+    if facts.set_aside:
+        where = f"{services.data_dir.describe()}: packages/.pypi-desk/"
+        return Finding(
+            name,
+            Outcome.WARNING,
+            f"The index database was found damaged and made anew from the files ({len(facts.set_aside)} time(s); "
+            f"the last copy set aside is {where}{facts.set_aside[-1]}). Upload times recorded before then are now "
+            "the files' own times, and yanks made before then are gone.",
+            "Yank again what should stay yanked (pypi-desk package yank NAME VERSION). Keep the damaged copy for a "
+            "recovery by hand, or delete it.",
+        )
+    return Finding(name, Outcome.OK, f"{len(facts.files)} file(s) with upload times; {len(facts.yanks)} yanked.")

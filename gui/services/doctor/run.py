@@ -27,12 +27,14 @@ def diagnose(services: DeskServices) -> list[Finding]:
         if Engine(services.data_dir.engine).is_local:  # a port of this computer: worth a look
             findings.append(server_checks.port(settings, status, services))
         findings += [volume_checks.volume(services, status), volume_checks.password_file(services, settings)]
+        findings.append(package_checks.index_database(services))
     else:
         findings += [
             server_checks.port(settings, status, services),
             file_checks.data_dir(services, status),
             file_checks.package_files(services, settings, status),
             package_checks.whole_files(services),
+            package_checks.index_database(services),
             file_checks.password_file(services, settings, status),
         ]
     findings += [

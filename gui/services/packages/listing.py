@@ -11,13 +11,14 @@ import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from packaging.version import Version
 
 from gui.services.packages.filenames import BadFilename, parse_filename
+from gui.services.packages.index_facts import IndexFacts
 from gui.services.server.inside.package_files import walk
 
 
@@ -68,6 +69,16 @@ class ProjectGroup(NamedTuple):
 class Listing:
     projects: tuple[ProjectGroup, ...]  # by name
     unrecognized: tuple[str, ...]  # files whose names are not a wheel's or an sdist's
+    facts: IndexFacts = field(default_factory=IndexFacts)  # upload times and yanks, from the index database
+
+    def upload_of(self, file: PackageFile) -> tuple[float, str]:
+        """(upload time, how it is known: ``index_facts.TIME_SOURCES``); the file's own time when the index
+        database has no word of it yet."""
+        fact = self.facts.files.get(file.relative_path)
+        return (fact.upload_time, fact.source) if fact else (file.uploaded, "file")
+
+    def yank_reason(self, project: str, version: Version) -> str | None:
+        return self.facts.yank_reason(project, version)
 
     @property
     def file_count(self) -> int:

@@ -14,6 +14,7 @@ to uid 9898; when this user may not delete those files, a one-shot container doe
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import random
@@ -41,10 +42,12 @@ from gui.services.errors import (
 from gui.services.packages.build import build_project, is_project
 from gui.services.packages.distribution import Distribution, inspect_distribution
 from gui.services.packages.filenames import server_parse
+from gui.services.packages.index_facts import IndexFacts, read_facts, set_yank
 from gui.services.packages.listing import Listing, PackageFile, VersionGroup, group, scan
 from gui.services.packages.transport import listed_with_digest, remove, sha256_of, upload
 from gui.services.packages.volume_watcher import VolumePackageWatcher, volume_listing
 from gui.services.packages.watcher import PackageWatcher
+from gui.services.server.inside.facts import MAX_REASON
 from gui.services.server.service import ServerService
 from gui.services.volume.files import VolumeFiles
 
@@ -92,16 +95,34 @@ class PackageService:
         return self.server.volume if self.server.data_dir.is_volume else None
 
     def listing(self) -> Listing:
+        """The hosted files with what the index database says of them (upload times, yanks)."""
         if self.volume is not None:
-            return volume_listing(self.volume)[0]
-        files, unrecognized = scan(self.packages_dir)
-        return group(files.values(), unrecognized)
+            listing = volume_listing(self.volume)[0]
+        else:
+            files, unrecognized = scan(self.packages_dir)
+            listing = group(files.values(), unrecognized)
+        return dataclasses.replace(listing, facts=self.facts())
+
+    def facts(self) -> IndexFacts:
+        return read_facts(self.server)
+
+    def set_yanked(self, name: str, version: str, reason: str | None) -> VersionGroup:
+        """Yank a release (``reason``: why, maybe ""), or unyank it (None): pip and uv then skip it unless it
+        is pinned with ``==``. Returns the release; raises when the index has no such release."""
+        found = self.find_version(name, version)
+        if reason is not None and len(reason) > MAX_REASON:
+            raise DeskError(f"A yank reason is at most {MAX_REASON} characters; shorten it.")
+        if reason is not None and any(ord(c) < 32 and c not in "\t" for c in reason):
+            raise DeskError("A yank reason is one line of text: remove the line breaks and control characters.")
+        project = found.files[0].project
+        set_yank(self.server, project, str(found.version), reason)
+        return found
 
     def watcher(self, on_listing: Callable[[Listing], None]) -> PackageWatcher | VolumePackageWatcher:
         """What keeps a listing current: file-system events for a folder, asking the engine for a volume."""
         if self.volume is not None:
-            return VolumePackageWatcher(self.volume, on_listing)
-        return PackageWatcher(self.packages_dir, on_listing)
+            return VolumePackageWatcher(self.volume, on_listing, self.facts)
+        return PackageWatcher(self.packages_dir, on_listing, self.facts)
 
     def saved_credentials(self) -> Credentials | None:
         """This server's user and password from ``~/.pypirc``, as twine would find them."""

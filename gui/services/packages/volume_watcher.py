@@ -10,6 +10,7 @@ what :class:`~gui.services.packages.watcher.PackageWatcher` offers: ``start()`` 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from gui.services.errors import DeskError
+from gui.services.packages.index_facts import IndexFacts
 from gui.services.packages.listing import Listing, PackageFile, describe_file, group
 from gui.services.volume.files import VolumeFiles
 
@@ -47,15 +49,24 @@ def volume_listing(files: VolumeFiles) -> tuple[Listing, frozenset[tuple[str, in
 class VolumePackageWatcher:
     """Calls ``on_listing`` (from its own thread) when the volume's packages change."""
 
-    def __init__(self, files: VolumeFiles, on_listing: Callable[[Listing], None]) -> None:
+    def __init__(
+        self,
+        files: VolumeFiles,
+        on_listing: Callable[[Listing], None],
+        read_facts: Callable[[], IndexFacts] = IndexFacts,
+    ) -> None:
         self._files = files
         self._on_listing = on_listing
+        self._read_facts = read_facts
+        self._facts = IndexFacts()
         self._stopped = threading.Event()
         self._seen: frozenset[tuple[str, int, float]] = frozenset()
         self._thread: threading.Thread | None = None
 
     def start(self) -> Listing:
         listing, self._seen = volume_listing(self._files)
+        self._facts = self._read_facts()
+        listing = dataclasses.replace(listing, facts=self._facts)
         self._thread = threading.Thread(target=self._poll, name="volume-packages", daemon=True)
         self._thread.start()
         return listing
@@ -66,13 +77,14 @@ class VolumePackageWatcher:
             began = time.monotonic()
             try:
                 listing, entries = volume_listing(self._files)
+                facts = self._read_facts()
                 pause = max(POLL_SECONDS, (time.monotonic() - began) / LOAD_SHARE)
             except DeskError as exc:  # the engine went away for a while: keep the last listing
                 log.info("listing the volume's packages: %s", exc)
                 continue
-            if entries != self._seen and not self._stopped.is_set():
-                self._seen = entries
-                self._on_listing(listing)
+            if (entries != self._seen or facts != self._facts) and not self._stopped.is_set():
+                self._seen, self._facts = entries, facts
+                self._on_listing(dataclasses.replace(listing, facts=facts))
 
     def stop(self) -> None:
         self._stopped.set()

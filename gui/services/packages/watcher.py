@@ -6,6 +6,7 @@ copied in, a delete) and hands out a new :class:`Listing` shortly after each bur
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -14,7 +15,9 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from gui.services.packages.index_facts import IndexFacts
 from gui.services.packages.listing import Listing, PackageFile, describe_file, group, scan
+from gui.services.server.inside.facts import FOLDER as FACTS_FOLDER
 
 SETTLE_SECONDS = 0.2  # a burst of events (an upload writes, renames) becomes one new listing
 
@@ -22,10 +25,16 @@ SETTLE_SECONDS = 0.2  # a burst of events (an upload writes, renames) becomes on
 class PackageWatcher(FileSystemEventHandler):
     """Keeps a listing of ``folder`` current and calls ``on_listing`` (from its own thread) when it changes."""
 
-    def __init__(self, folder: Path, on_listing: Callable[[Listing], None]) -> None:
+    def __init__(
+        self, folder: Path, on_listing: Callable[[Listing], None], read_facts: Callable[[], IndexFacts] = IndexFacts
+    ) -> None:
+        """``read_facts`` reads the index database (upload times, yanks): again whenever the server writes it."""
         super().__init__()
         self.folder = folder
         self._on_listing = on_listing
+        self._read_facts = read_facts
+        self._facts = IndexFacts()
+        self._facts_dirty = False
         self._lock = threading.Lock()
         self._files: dict[str, PackageFile] = {}
         self._unrecognized: set[str] = set()
@@ -42,13 +51,14 @@ class PackageWatcher(FileSystemEventHandler):
         observer.start()  # before the scan: nothing that changes during it is missed
         self._observer = observer
         files, unrecognized = scan(self.folder)
+        facts = self._read_facts()
         with self._lock:
-            self._files, self._unrecognized = files, unrecognized
+            self._files, self._unrecognized, self._facts = files, unrecognized, facts
         return self.listing()
 
     def listing(self) -> Listing:
         with self._lock:
-            return group(self._files.values(), self._unrecognized)
+            return dataclasses.replace(group(self._files.values(), self._unrecognized), facts=self._facts)
 
     def stop(self) -> None:
         with self._lock:
@@ -64,9 +74,14 @@ class PackageWatcher(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.is_directory and event.event_type not in ("deleted", "moved"):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
+        paths = [os.fsdecode(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        facts_folder = os.path.join(os.fsdecode(self.folder), FACTS_FOLDER)
         with self._lock:
-            self._dirty.update(os.fsdecode(p) for p in paths if p)
+            for path in paths:
+                if path == facts_folder or path.startswith(facts_folder + os.sep):
+                    self._facts_dirty = True  # the server wrote the index database: upload times, yanks
+                else:
+                    self._dirty.add(path)
             if self._timer is None:
                 self._timer = threading.Timer(SETTLE_SECONDS, self._settle)
                 self._timer.daemon = True
@@ -75,7 +90,12 @@ class PackageWatcher(FileSystemEventHandler):
     def _settle(self) -> None:
         with self._lock:
             dirty, self._dirty, self._timer = self._dirty, set(), None
+            facts_dirty, self._facts_dirty = self._facts_dirty, False
         changed = False
+        if facts_dirty:
+            facts = self._read_facts()
+            with self._lock:
+                changed, self._facts = facts != self._facts, facts
         for path in dirty:
             changed |= self._refresh(Path(path))
         if changed:

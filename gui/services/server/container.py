@@ -31,12 +31,21 @@ from gui.services.errors import (
 )
 from gui.services.index.datadir import DataDir
 from gui.services.index.settings import DEFAULT_IMAGE, ServerSettings
-from gui.services.names import LABEL_DATA_DIR, LABEL_MANAGED, LABEL_PUBLIC_NAME, LABEL_ROLE, LABEL_SCHEME, LABEL_VOLUME
+from gui.services.names import (
+    LABEL_DATA_DIR,
+    LABEL_MANAGED,
+    LABEL_PUBLIC_NAME,
+    LABEL_ROLE,
+    LABEL_SCHEME,
+    LABEL_VOLUME,
+    SERVER_UID,
+)
 from gui.services.server.command import (
     CONTAINER_ENTRYPOINT,
     GUNICORN_ACCESS_LOG,
     HEALTH_PATH,
     LAUNCHER_IN_CONTAINER,
+    facts_script,
     launcher_note,
     launcher_options,
     pypiserver_args,
@@ -359,6 +368,28 @@ class DockerRuntime:
                 mounts=[Mount("/data/packages", str(self._data_dir.packages_dir), type="bind")],
                 labels=self._data_dir.labels("cleanup"),
             )
+
+    def facts_command(self, image: str, args: list[str]) -> str:
+        """``inside/facts.py ARGS`` on the index database, as the server's user: in the running server, else in a
+        one-shot container (a folder's) or a helper (a volume's); returns what it printed."""
+        packages = layout.in_container(layout.PACKAGES) if self.volume is not None else "/data/packages"
+        script = facts_script(packages, args)
+        with self._engine() as client:
+            running = self._find(client)
+            if running is not None and running.status == "running":
+                result = running.exec_run(["sh", "-c", script], user=str(SERVER_UID), demux=True)
+                out, err = result.output
+                if result.exit_code == 0:
+                    return (out or b"").decode("utf-8", "replace")
+                raise DeskError(f"The index database could not be changed: {(err or out or b'').decode().strip()}")
+            if self.volume is None:
+                output = client.containers.run(
+                    image, entrypoint=["sh", "-c", f"set -e\n{script}"], user="root", remove=True,
+                    network_disabled=True, labels=self._data_dir.labels("cleanup"),
+                    mounts=[Mount("/data/packages", str(self._data_dir.packages_dir), type="bind")],
+                )  # fmt: skip
+                return output.decode("utf-8", "replace")
+        return self.volume.run(script, what="change the index database")
 
     def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> DockerLogStream:
         """The container's log; ``after`` a position in it, only the lines that came later."""

@@ -289,6 +289,11 @@ class ServerService:
         user may delete in a folder, and any in a volume."""
         self.docker.remove_package_files(self.load_settings().image, relative_paths)
 
+    def facts_command(self, args: list[str]) -> str:
+        """``inside/facts.py ARGS`` through the engine (the index database of a volume, or of a folder the
+        container's user owns); see ``packages.index_facts``."""
+        return self.docker.facts_command(self.load_settings().image, args)
+
     def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> LogStream:
         """The log of the server that runs now, or of the last local process.
 

@@ -12,7 +12,7 @@ from gui.services.core import DeskServices
 from gui.services.errors import BackupError
 from gui.services.index.datadir import open_data_dir
 from gui.services.index.settings import ServerSettings
-from tests.helpers import make_wheel
+from tests.helpers import hosted, make_wheel
 
 
 @pytest.fixture
@@ -28,16 +28,16 @@ def running(tmp_path: Path, port: int):
 
 def test_the_index_moves_and_serves_from_the_new_folder(running, tmp_path: Path) -> None:
     services, url = running
-    before = {p.name: p.read_bytes() for p in services.data_dir.packages_dir.iterdir()}
+    before = {p.name: p.read_bytes() for p in hosted(services.data_dir.packages_dir)}
     moved, summary = move_to_folder(services, tmp_path / "new")
     try:
         assert not services.server.status().running  # the old one stopped
         status = moved.server.status()
         assert status.running and status.url == url  # the same address, now from the new folder
         assert requests.get(f"{url}/simple/moved-toy/", timeout=10).status_code == 200
-        assert {p.name: p.read_bytes() for p in moved.data_dir.packages_dir.iterdir()} == before
+        assert {p.name: p.read_bytes() for p in hosted(moved.data_dir.packages_dir)} == before
         assert moved.users.verify("alice", "alice-Pa55")
-        assert {p.name for p in services.data_dir.packages_dir.iterdir()} == set(before)  # the old folder stays
+        assert {p.name for p in hosted(services.data_dir.packages_dir)} == set(before)  # the old folder stays
         assert summary.files >= 3
     finally:
         moved.server.stop()

@@ -27,7 +27,7 @@ from gui.services.server.inside import LAUNCHER_DIR, privileges
 from gui.services.server.inside.markers import MARKER
 from gui.services.server.inside.options import needs_launcher
 from gui.services.server.inside.roles import Readers, RolesError, parse_roles, role_auther
-from tests.helpers import make_wheel
+from tests.helpers import hosted, make_wheel
 
 with warnings.catch_warnings():  # pypiserver's bottle imports cgi (deprecated): once, here
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -222,12 +222,12 @@ def test_a_cut_off_upload_leaves_nothing_that_is_listed(tmp_path: Path) -> None:
     with pytest.raises(UploadRefused) as damaged:
         store_upload(packages, "toy-1.0-py3-none-any.whl", io.BytesIO(b"half"), hashlib.sha256(b"whole").hexdigest())
     assert damaged.value.status == 400 and "damaged or cut off" in damaged.value.reason
-    assert list(packages.iterdir()) == []
+    assert list(hosted(packages)) == []
     store_upload(packages, "toy-1.0-py3-none-any.whl", io.BytesIO(b"whole"), hashlib.sha256(b"whole").hexdigest())
     assert (packages / "toy-1.0-py3-none-any.whl").read_bytes() == b"whole"
     (packages / ".toy-2.0-py3-none-any.whl.abc.partial").write_bytes(b"half")  # a server killed mid-write
     assert remove_partial_uploads(str(packages)) == 1
-    assert sorted(p.name for p in packages.iterdir()) == ["toy-1.0-py3-none-any.whl"]
+    assert sorted(p.name for p in hosted(packages)) == ["toy-1.0-py3-none-any.whl"]
 
 
 def test_a_client_that_goes_away_mid_upload_stores_nothing(tmp_path: Path, port: int) -> None:
@@ -260,7 +260,7 @@ def test_a_client_that_goes_away_mid_upload_stores_nothing(tmp_path: Path, port:
         assert reply.status_code == 200, reply.text  # the server goes on, and a whole upload lands
         page = requests.get(f"http://127.0.0.1:{port}/simple/", timeout=10).text
         assert "ok" in page and "toy" not in page
-    assert sorted(p.name for p in packages.iterdir()) == ["ok-1.0-py3-none-any.whl"]
+    assert sorted(p.name for p in hosted(packages)) == ["ok-1.0-py3-none-any.whl"]
     assert "cut off" in log.read_text() or "broke off" in log.read_text()
 
 

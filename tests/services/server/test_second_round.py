@@ -17,7 +17,7 @@ from gui.services.core import DeskServices
 from gui.services.errors import ServerDiskFullError, ServerStartError
 from gui.services.index.settings import ServerSettings, load_settings
 from gui.services.server import process
-from tests.helpers import make_wheel
+from tests.helpers import hosted, make_wheel
 
 
 def test_the_plain_local_process_refuses_to_start_while_a_reader_exists(data_dir, port, monkeypatch) -> None:
@@ -79,7 +79,7 @@ def test_a_full_disk_during_an_upload_is_said_and_nothing_partial_is_kept(
 
         with pytest.raises(ServerDiskFullError, match="disk is full"):
             services.packages.upload(big, Credentials("alice", "alice-Pa55"))
-        assert [p.name for p in services.data_dir.packages_dir.iterdir()] == []  # nothing, not even hidden
+        assert [p.name for p in hosted(services.data_dir.packages_dir)] == []  # nothing, not even hidden
         assert services.packages.listing().projects == ()
     finally:
         services.server.stop()
@@ -147,7 +147,7 @@ def test_uploads_that_overlap_all_land_in_the_container(data_dir, port: int, doc
     for connection, _ in uploads:
         connection.close()
     assert statuses == [200, 200]
-    stored = sorted(path.name for path in data_dir.packages_dir.iterdir())
+    stored = sorted(path.name for path in hosted(data_dir.packages_dir))
     assert stored == ["overlap-1.0-py3-none-any.whl", "overlap-2.0-py3-none-any.whl"]
 
 
@@ -170,6 +170,6 @@ def test_a_reader_made_while_no_passwords_are_asked_publishes_nothing(data_dir, 
             timeout=30,
         )
         assert reply.status_code == 403 and "publishing is off" in reply.text
-        assert list(data_dir.packages_dir.iterdir()) == []
+        assert list(hosted(data_dir.packages_dir)) == []
     finally:
         services.server.stop()

@@ -4,18 +4,19 @@ Runs inside the server (the image's Python, with pypiserver; nothing of PyPI Des
 pypiserver's simple-dir backend walks and parses the whole folder for every page (1.4 s
 at 50,000 files); its cached backend is stale under gunicorn's preload, and drops its
 whole cache whenever a file is opened (pypiserver issues 449, 455, 502). Here the pages
-come from a :class:`~fresh_index.FreshIndex`, rendered as pypiserver renders them (or,
-with ``Accept: application/vnd.pypi.simple.v1+json``, as PEP 691's JSON); digests are
-pypiserver's, kept with each file's size and mtime and checked with a ``stat`` per page,
-so a file replaced in place is hashed again. Known files are downloaded straight from
-the disk. Anything else (uploads, removals, ``/health``, redirects of unnormalized names,
+come from a :class:`~fresh_index.FreshIndex`, rendered by ``simple_pages`` (pypiserver's
+HTML with PEP 592/658 attributes, or PEP 691/700 JSON); each file's facts (digest, metadata,
+upload time) are kept with its size and mtime and checked with a ``stat`` per page, so a file
+replaced in place is described again. Known files and their ``.metadata`` are served
+straight from the disk and the index database, as a static server would (``static_files``:
+ETag, 304, ranges). Anything else (uploads, removals, ``/health``, redirects of unnormalized names,
 refusals) is pypiserver's own.
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import hashlib
 import mimetypes
 import os
 import sys
@@ -26,55 +27,17 @@ from urllib.parse import urljoin
 from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname_for_url
 
-if TYPE_CHECKING:  # the launcher hands the index in: no import of a sibling that may be packaged or not
+if __package__:  # imported as part of PyPI Desk (the app, the bundle)
+    from gui.services.server.inside import simple_pages, static_files
+else:  # run as a script from this folder, inside the image or as the local process
+    import simple_pages
+    import static_files
+
+if TYPE_CHECKING:  # the launcher hands the index in
     from fresh_index import FreshIndex
 
-JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-    <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Simple Index</title>
-    </head>
-    <body>
-        <h1>Simple Index</h1>
-{links}
-    </body>
-</html>
-    """
-_PROJECT_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-    <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Links for {project}</title>
-    </head>
-    <body>
-        <h1>Links for {project}</h1>
-{links}
-    </body>
-</html>
-    """
-
-
-def _escape(text: str) -> str:
-    """As bottle's templates escape ``{{ }}``."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#039;")
-    )
-
-
-def _hashes(digest: str | None) -> dict[str, str]:
-    """PEP 691's ``hashes`` from pypiserver's ``sha256=HEX``."""
-    if not digest:
-        return {}
-    algo, _, value = digest.partition("=")
-    return {algo: value}
+JSON_TYPE = simple_pages.JSON_TYPE
+METADATA_SUFFIX = ".metadata"
 
 
 class FastPages:
@@ -144,57 +107,56 @@ class FastPages:
         return bool(auther(user, password))
 
     def _download(self, environ: dict, start_response: Callable, relfn: str) -> Iterable[bytes]:
-        """A known file straight from the disk; anything else (and any refusal) is pypiserver's."""
+        """A known file straight from the disk, or its ``.metadata``; anything else (and any refusal) is
+        pypiserver's."""
         if not self._allowed(environ, self._download_auther):
             return self._app(environ, start_response)
         self.index.refresh()
         package = self.index.package_at(relfn)
+        if package is None and relfn.endswith(METADATA_SUFFIX):
+            return self._metadata(environ, start_response, relfn[: -len(METADATA_SUFFIX)])
         if package is None:
             return self._app(environ, start_response)
         try:
-            handle = open(package.fn, "rb")  # noqa: SIM115 - closed by the server through the file wrapper
-            size = os.fstat(handle.fileno()).st_size
+            handle = open(package.fn, "rb")  # noqa: SIM115 - closed once sent (static_files.send_file)
         except OSError:
             return self._app(environ, start_response)  # gone, or unreadable: pypiserver says so
         kind = mimetypes.guess_type(relfn)[0] or "application/octet-stream"
-        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(size))])
-        if environ.get("REQUEST_METHOD") == "HEAD":
-            handle.close()
-            return [b""]
-        wrapper = environ.get("wsgi.file_wrapper")
-        return wrapper(handle, 1024 * 1024) if wrapper else iter(lambda: handle.read(1024 * 1024), b"")
+        return static_files.send_file(environ, start_response, handle, kind)
+
+    def _metadata(self, environ: dict, start_response: Callable, relfn: str) -> Iterable[bytes]:
+        """PEP 658's ``FILE.metadata``: the wheel's METADATA (or a reliable sdist's PKG-INFO)."""
+        package = self.index.package_at(relfn)
+        data = self.index.facts.metadata_of(package) if package is not None else None
+        if data is None:
+            return self._app(environ, start_response)  # pypiserver's 404
+        etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+        return static_files.send_bytes(environ, start_response, data, "application/octet-stream", etag)
 
     def _index_page(self, wants_json: bool) -> bytes:
         generation = self.index.generation
         if self._index_pages is None or self._index_pages[0] != generation:
-            names = self.index.project_names()
-            links = "\n".join(f'                <a href="{_escape(n)}/">{_escape(n)}</a><br>' for n in names)
-            html = _INDEX_TEMPLATE.format(links=links).encode("utf-8")
-            data = json.dumps({"meta": {"api-version": "1.0"}, "projects": [{"name": n} for n in names]})
-            self._index_pages = (generation, html, data.encode("utf-8"))
+            self._index_pages = (generation, *simple_pages.index_pages(self.index.project_names()))
         return self._index_pages[2] if wants_json else self._index_pages[1]
 
     def _project_page(self, environ: dict, project: str, packages: list[PkgFile], wants_json: bool) -> bytes:
         here = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        rows = []
+        links = []
         for package in packages:
-            digest = self.index.digest(package)
-            if digest is None and self.index.hash_algo:  # digest() found no file to stat
+            facts = self.index.facts_of(package)
+            if facts is None:
                 continue  # removed since the folder was read
-            target = package.relfn_unix + (f"#{digest}" if digest else "")
-            rows.append((os.path.basename(package.relfn), urljoin(here, f"../../packages/{target}"), digest))
+            links.append(simple_pages.FileLink(
+                filename=os.path.basename(package.relfn),
+                url=urljoin(here, f"../../packages/{package.relfn_unix}"),
+                digest=facts.digest, size=facts.size, upload_time=facts.upload_time,
+                requires_python=facts.requires_python, metadata_sha256=facts.metadata_sha256,
+                yanked=self.index.facts.yank_reason(package),
+            ))  # fmt: skip
         if wants_json:
-            files = [
-                {
-                    "filename": name,
-                    "url": href.split("#", 1)[0],
-                    "hashes": _hashes(digest),
-                }
-                for name, href, digest in rows
-            ]
-            return json.dumps({"meta": {"api-version": "1.0"}, "name": project, "files": files}).encode("utf-8")
-        links = "\n".join(f'            <a href="{_escape(href)}">{_escape(name)}</a><br>' for name, href, _ in rows)
-        return _PROJECT_TEMPLATE.format(project=_escape(project), links=links).encode("utf-8")
+            versions = list(dict.fromkeys(package.version for package in packages))  # in version order already
+            return simple_pages.project_json(project, links, versions)
+        return simple_pages.project_html(project, links)
 
     def _missing(self, environ: dict, start_response: Callable, project: str) -> Iterable[bytes]:
         """As pypiserver: 303 to the fallback index (302 for HTTP/1.0), or 404 when there is none."""
@@ -203,7 +165,7 @@ class FastPages:
             location = f"{self._fallback_url.rstrip('/')}/{project}/"
             start_response(status, [("Location", location), ("Content-Length", "0"), ("Content-Type", "text/html")])
             return [b""]
-        body = f"Not Found ({_escape(project)} does not exist)\n\n".encode()
+        body = f"Not Found ({simple_pages.escape(project)} does not exist)\n\n".encode()
         start_response(
             "404 Not Found", [("Content-Type", "text/html; charset=UTF-8"), ("Content-Length", str(len(body)))]
         )
@@ -211,6 +173,6 @@ class FastPages:
 
     @staticmethod
     def _send(environ: dict, start_response: Callable, body: bytes, wants_json: bool) -> Iterable[bytes]:
-        kind = JSON_TYPE if wants_json else "text/html; charset=UTF-8"
-        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body))), ("Vary", "Accept")])
-        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else body]
+        kind = JSON_TYPE if wants_json else simple_pages.HTML_TYPE
+        etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+        return static_files.send_bytes(environ, start_response, body, kind, etag, [("Vary", "Accept")])

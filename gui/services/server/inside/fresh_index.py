@@ -22,15 +22,19 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from pypiserver.backend import SimpleFileBackend, digest_file, valid_packages
+from pypiserver.backend import SimpleFileBackend, valid_packages
 from pypiserver.bottle_wrapper import HTTPError, request
 from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
+    from gui.services.server.inside.facts import FileFacts
+    from gui.services.server.inside.file_facts import FileFactsCache
     from gui.services.server.inside.package_files import listed_entries
     from gui.services.server.inside.uploads import UploadRefused, store_upload
 else:  # run as a script from this folder, inside the image or as the local process
+    from facts import FileFacts
+    from file_facts import FileFactsCache
     from package_files import listed_entries
     from uploads import UploadRefused, store_upload
 
@@ -45,16 +49,18 @@ def _mtime(folder: str) -> int:
 class FreshIndex:
     """Every distribution under ``root``; :meth:`refresh` re-reads only folders whose mtime changed."""
 
-    def __init__(self, root: Path, hash_algo: str | None) -> None:
+    def __init__(self, root: Path, hash_algo: str | None, facts: FileFactsCache | None = None) -> None:
         self.root = str(Path(root).resolve())
         self.hash_algo = hash_algo
+        self.facts = facts or FileFactsCache(None, hash_algo)
+        self._found: list[PkgFile] = []  # new and gone during one refresh: told to the facts after it
+        self._lost: list[PkgFile] = []
         self._folders: dict[str, int] = {}  # folder -> its mtime when it was read
         self._names: dict[str, set[str]] = {}  # folder -> every listed file name (packages or not)
         self._files: dict[str, dict[str, PkgFile]] = {}  # folder -> file name -> package
         self._projects: dict[str, dict[str, PkgFile]] = {}  # normalized name -> path -> package
         self._sorted: dict[str, list[PkgFile]] = {}  # a project's packages in pypiserver's order
         self._by_path: dict[str, PkgFile] = {}  # relfn_unix -> package
-        self._digests: dict[str, tuple[int, int, str]] = {}  # path -> (size, mtime_ns, digest)
         self.generation = 0  # grows with every change: what depends on all of it knows when to redo
         self._lock = threading.RLock()
 
@@ -62,7 +68,16 @@ class FreshIndex:
 
     def refresh(self) -> None:
         with self._lock:
+            first_read = not self._folders
             self._refresh()
+            found, lost, self._found, self._lost = self._found, self._lost, [], []
+        if found:
+            self.facts.seen(found, first_read)
+        if lost:
+            self.facts.gone(lost)
+        if self.facts.yanks_changed() or lost:
+            with self._lock:
+                self.generation += 1
 
     def _refresh(self) -> None:
         if not self._folders:
@@ -81,7 +96,7 @@ class FreshIndex:
         try:
             listed_files, listed_folders = listed_entries(folder)
         except OSError:
-            self._forget(folder)
+            self._forget(folder, gone=False)  # unreadable for now: its facts stay for when it is back
             return
         old = self._files.get(folder, {})
         names = {entry.name for entry in listed_files}
@@ -89,22 +104,26 @@ class FreshIndex:
         files = {name: old[name] for name in names & old.keys()}
         for name in old.keys() - names:
             self._drop(old[name])
+            self._lost.append(old[name])
         for name in names - old.keys():
             found = next(iter(valid_packages(Path(self.root), [Path(folder, name)])), None)
             if found is not None:
                 files[name] = found
                 self._add(found)
+                self._found.append(found)
         self._names[folder], self._files[folder], self._folders[folder] = names, files, mtime
         for known in [f for f in self._folders if os.path.dirname(f) == folder and f not in subfolders]:
             self._forget(known)  # removed, with what was below it
         for subfolder in subfolders - self._folders.keys():
             self._read(subfolder)
 
-    def _forget(self, folder: str) -> None:
+    def _forget(self, folder: str, gone: bool = True) -> None:
         prefix = folder.rstrip(os.sep) + os.sep
         for known in [f for f in self._folders if f == folder or f.startswith(prefix)]:
             for package in self._files.pop(known, {}).values():
                 self._drop(package)
+                if gone:
+                    self._lost.append(package)
             self._folders.pop(known, None)
             self._names.pop(known, None)
 
@@ -120,7 +139,6 @@ class FreshIndex:
             self._projects.pop(package.pkgname_norm, None)
         self._sorted.pop(package.pkgname_norm, None)
         self._by_path.pop(package.relfn_unix, None)
-        self._digests.pop(package.fn, None)
 
     # -- asking it (call refresh() first) ---------------------------------------------
 
@@ -150,26 +168,15 @@ class FreshIndex:
         with self._lock:
             return any(filename in names for names in self._names.values())
 
+    def facts_of(self, package: PkgFile) -> FileFacts | None:
+        """The file's digest, size, upload time and metadata facts as it is now (None: it is gone); a new or
+        changed file is hashed and read outside the index's lock, so a large one holds up no other request."""
+        return self.facts.facts_of(package)
+
     def digest(self, package: PkgFile) -> str | None:
-        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone); the file
-        is hashed outside the lock, so a large one holds up no other request."""
-        if not self.hash_algo:
-            return None
-        try:
-            info = os.stat(package.fn)
-        except OSError:
-            return None
-        with self._lock:
-            cached = self._digests.get(package.fn)
-        if cached is not None and cached[:2] == (info.st_size, info.st_mtime_ns):
-            return cached[2]
-        try:
-            digest = digest_file(package.fn, self.hash_algo)
-        except FileNotFoundError:  # removed between the stat and the read
-            return None
-        with self._lock:
-            self._digests[package.fn] = (info.st_size, info.st_mtime_ns, digest)
-        return digest
+        """``sha256=…`` of a package's file as it is now (None: no hashing, or the file is gone)."""
+        facts = self.facts_of(package)
+        return facts.digest if facts else None
 
 
 class IndexedBackend(SimpleFileBackend):
@@ -204,6 +211,9 @@ class IndexedBackend(SimpleFileBackend):
             raise HTTPError(refused.status, refused.reason) from None
         finally:
             stream.seek(offset)
+        stored = next(iter(valid_packages(Path(self.index.root), [Path(self.index.root, filename)])), None)
+        if stored is not None:  # its upload time, known as an upload's
+            self.index.facts.uploaded(stored.relfn_unix, stored.pkgname, stored.version)
 
     def digest(self, pkg: PkgFile) -> str | None:
         """From the index's cache; None for a file removed meanwhile (pypiserver's own pages hash each file)."""

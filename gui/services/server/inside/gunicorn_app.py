@@ -23,11 +23,13 @@ else:  # run as a script from this folder, inside the image or as the local proc
 def _page_modules():
     """The modules that import pypiserver (and bottle): only in the worker, or in the start check's child."""
     if __package__:
-        from gui.services.server.inside import fast_pages, fresh_index
+        from gui.services.server.inside import facts, fast_pages, file_facts, fresh_index
     else:
+        import facts
         import fast_pages
+        import file_facts
         import fresh_index
-    return fast_pages, fresh_index
+    return fast_pages, fresh_index, file_facts, facts
 
 
 def build_app(args: list[str], options: dict[str, str]):
@@ -37,14 +39,22 @@ def build_app(args: list[str], options: dict[str, str]):
     from pypiserver.bottle_wrapper import request
     from pypiserver.config import Config
 
-    fast_pages, fresh_index = _page_modules()
+    fast_pages, fresh_index, file_facts, facts = _page_modules()
     config = Config.from_args(args)
     checked = roles.VerifiedLogins(config.auther, config.password_file)  # one bcrypt per login, not per page
     auther = checked
     if "--roles" in options:
         auther = roles.role_auther(checked, roles.Readers(options["--roles"]), lambda: request)
     app = pypiserver.app(**_app_kwargs(config), auther=auther)
-    index = fresh_index.FreshIndex(config.package_root, config.hash_algo)
+    store = facts.FactsStore(str(config.package_root))  # the index database, beside the files
+    try:
+        store.open()  # made (or set aside and remade) now, not at the first request
+    except Exception as exc:  # e.g. a folder it cannot write: serve on, with no upload times or yanks
+        print(f"pypi-desk-facts: the index database cannot be opened ({exc}); serving without it", flush=True)
+        store = None
+    index = fresh_index.FreshIndex(
+        config.package_root, config.hash_algo, file_facts.FileFactsCache(store, config.hash_algo)
+    )
     served = app._pypiserver_config  # the config pypiserver's routes read
     if len(served.roots) == 1:  # its lookups (and uploads) through the index's backend: no walks, no partial files
         served.backend = BackendProxy(fresh_index.IndexedBackend(served, index))

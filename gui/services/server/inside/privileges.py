@@ -31,6 +31,9 @@ def become_server_user(options: dict[str, str], packages: str = PACKAGES) -> dic
     os.makedirs(packages, exist_ok=True)
     if not _usable_by(user, packages):
         hand_over(packages, user.pw_uid, user.pw_gid)
+    database = os.path.join(packages, ".pypi-desk")
+    if os.path.isdir(database) and not os.path.islink(database):  # the index database, maybe just restored
+        hand_over(database, user.pw_uid, user.pw_gid)
     if not _usable_by(user, packages):
         sys.exit(f"Cannot start pypiserver: the {SERVER_USER} user (uid {user.pw_uid}) must be able to read, "
                  f"write and enter {packages}")  # fmt: skip

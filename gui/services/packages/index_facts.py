@@ -1,0 +1,109 @@
+"""The index database as the app sees it: each file's upload time (and how it is known), each yank and its
+reason; and the one way to yank or unyank a release, whatever the runtime.
+
+The server writes ``packages/.pypi-desk/index.sqlite3`` (``server/inside/facts.py``). In a
+folder the app reads it directly, read-only (SQLite lets a reader in beside the server's
+writes); in a volume, or to write where only the server's user may (a folder the container
+owns), the same module runs in the engine: in the running server, or in a one-shot helper
+(``ServerService.facts_command``). Yanks are written the same way in every runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from gui.services.errors import DeskError
+from gui.services.server.inside import facts as facts_store
+
+if TYPE_CHECKING:
+    from gui.services.server.service import ServerService
+
+log = logging.getLogger(__name__)
+TIME_SOURCES = {
+    "upload": "uploaded",
+    "seen": "first seen (copied in by hand)",
+    "file": "the file's own time (the index database was made anew)",
+}
+
+
+@dataclass(frozen=True)
+class FileFact:
+    upload_time: float
+    source: str  # "upload", "seen" or "file": see TIME_SOURCES
+    requires_python: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexFacts:
+    files: dict[str, FileFact] = field(default_factory=dict)  # by path below packages/
+    yanks: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, version): reason
+    set_aside: tuple[str, ...] = ()  # damaged databases set aside (file names in packages/.pypi-desk/)
+
+    def yank_reason(self, project: str, version: Version | str) -> str | None:
+        """None when the release is not yanked; else its reason (maybe empty)."""
+        return self.yanks.get((canonicalize_name(project), version_key(str(version))))
+
+
+def version_key(version: str) -> str:
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version.strip().lower()
+
+
+def parse_dump(text: str) -> IndexFacts:
+    """``facts.py dump``'s JSON (its last line: a helper's output may carry log lines before it)."""
+    lines = [line for line in text.strip().splitlines() if line.startswith("{")]
+    if not lines:
+        return IndexFacts()
+    data = json.loads(lines[-1])
+    files = {
+        path: FileFact(float(when), str(source), requires)
+        for path, (when, source, requires) in data.get("files", {}).items()
+    }
+    yanks = {(project, version): reason for project, version, reason in data.get("yanks", [])}
+    return IndexFacts(files, yanks, tuple(str(name) for name in data.get("set_aside", [])))
+
+
+def read_facts(server: ServerService) -> IndexFacts:
+    """What the index database says now (empty when there is none yet, or it cannot be read)."""
+    try:
+        if server.data_dir.is_volume:
+            if server.volume is None or not server.volume.exists():
+                return IndexFacts()  # no helper mounts it: that would make the volume
+            return parse_dump(server.facts_command(["dump"]))
+        store = facts_store.FactsStore(str(server.data_dir.packages_dir), read_only=True)
+        try:
+            return parse_dump(json.dumps(facts_store.dump(store)))
+        finally:
+            store.close()
+    except (sqlite3.Error, OSError, ValueError, DeskError) as exc:
+        log.info("the index database cannot be read now: %s", exc)
+        return IndexFacts()
+
+
+def set_yank(server: ServerService, name: str, version: str, reason: str | None) -> int:
+    """Yank (``reason``: a text, maybe empty) or unyank (None) a release; returns how many files it has."""
+    args = ["yank", name, version, reason or ""] if reason is not None else ["unyank", name, version]
+    if not server.data_dir.is_volume and server.status().runtime == "process":
+        store = facts_store.FactsStore(str(server.data_dir.packages_dir))  # the app's own files: written here
+        try:
+            return store.set_yank(name, version, reason)
+        finally:
+            store.close()
+    return _count(server.facts_command(args))
+
+
+def _count(output: str) -> int:
+    lines = [line for line in output.strip().splitlines() if line.startswith("{")]
+    try:
+        return int(json.loads(lines[-1])["files"])
+    except (IndexError, KeyError, ValueError, TypeError) as exc:
+        raise DeskError(f"The index database did not say what it did: {output.strip()[-300:]}") from exc

@@ -1,0 +1,345 @@
+"""The index's facts in one embedded database: when each file arrived, its digest and core metadata, which
+releases are yanked and why (standard library only: the server, the app and helper containers use it).
+
+``packages/.pypi-desk/index.sqlite3`` (a dot folder: no walk of the index lists it, and the
+server may write there in every runtime). SQLite in WAL mode: the server writes, the app
+reads at the same time (read-only, in a folder) or through this module run as a script (in a
+volume, on another machine's engine). A database that is missing is made anew and filled from
+the files (a file's upload time is then its modification time, and says so); one that is
+damaged is set aside beside it (``index.sqlite3.damaged-TIME``) and made anew, with a line in
+the log. The files themselves are never touched here.
+
+    python3 facts.py dump PACKAGES                       the facts as JSON (for the app)
+    python3 facts.py yank PACKAGES PROJECT VERSION [REASON] / unyank PACKAGES PROJECT VERSION
+    python3 facts.py backup PACKAGES NAME                a consistent copy at .pypi-desk/NAME (SQLite's backup API)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+import sys
+import threading
+import time
+from typing import NamedTuple
+
+FOLDER = ".pypi-desk"
+NAME = "index.sqlite3"
+SNAPSHOT = "snapshot.sqlite3"  # a backup's consistent copy, made beside it in a volume before the export
+DAMAGED = ".damaged-"
+SCHEMA_VERSION = 1
+SOURCES = ("upload", "seen", "file")  # how an upload time is known: recorded, first seen, the file's own time
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, project TEXT NOT NULL, version TEXT NOT NULL,
+    upload_time REAL NOT NULL, time_source TEXT NOT NULL,
+    size INTEGER, mtime_ns INTEGER, digest TEXT,
+    requires_python TEXT, metadata_sha256 TEXT, metadata BLOB
+);
+CREATE INDEX IF NOT EXISTS files_by_release ON files (project, version);
+CREATE TABLE IF NOT EXISTS yanks (
+    project TEXT NOT NULL, version TEXT NOT NULL, reason TEXT NOT NULL, yanked_at REAL NOT NULL,
+    PRIMARY KEY (project, version)
+);
+"""
+MAX_REASON = 1000
+
+
+class FileFacts(NamedTuple):
+    """What the store knows of one file (``digest`` and the metadata fields only once it was described)."""
+
+    upload_time: float
+    time_source: str
+    size: int | None = None
+    mtime_ns: int | None = None
+    digest: str | None = None
+    requires_python: str | None = None
+    metadata_sha256: str | None = None
+
+
+def database_path(packages_root: str) -> str:
+    return os.path.join(packages_root, FOLDER, NAME)
+
+
+def project_key(name: str) -> str:
+    """PEP 503's normalized name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def version_key(version: str) -> str:
+    """PEP 440's normalized spelling (``1.0.0.post0`` for ``1.0.0-post0``), or the text lowercased."""
+    try:
+        from packaging.version import InvalidVersion, Version
+    except ImportError:  # pragma: no cover - pypiserver depends on packaging
+        return version.strip().lower()
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version.strip().lower()
+
+
+def _say(line: str) -> None:
+    print(f"pypi-desk-facts: {line}", file=sys.stderr, flush=True)
+
+
+class FactsStore:
+    """The database of one packages folder. Writers: the server, and this module as a script."""
+
+    def __init__(self, packages_root: str, *, read_only: bool = False, log=_say) -> None:
+        self.path = database_path(packages_root)
+        self.read_only = read_only
+        self._log = log
+        self.made_anew = False  # this open made the database: files found now get their own times
+        self.set_aside: str | None = None  # where a damaged database went, when this open moved one
+        self._connection: sqlite3.Connection | None = None
+        self._data_version = -1
+        self._complained = -3600.0
+        self._lock = threading.RLock()  # one connection, shared by the server's threads: one use at a time
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> sqlite3.Connection | None:
+        """The open database; made (or remade) when missing or damaged. None read-only with none there."""
+        if self._connection is None:
+            self._connection = self._open()
+        return self._connection
+
+    def open(self) -> None:
+        """Open (or make, or set aside and remake) the database now; raises when it cannot be made at all."""
+        if self._connection is None:
+            self._connection = self._open()
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self.read_only:
+            if not os.path.isfile(self.path):
+                return None
+            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+            connection.execute("SELECT count(*) FROM meta").fetchone()
+            return connection
+        os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
+        existed = os.path.exists(self.path)
+        try:
+            return self._connect(made=not existed)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):
+                raise
+            self._set_aside(exc)
+            return self._connect(made=True)
+
+    def _connect(self, made: bool) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(_SCHEMA)
+            found = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if found is None:
+                connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('made', ?)", (str(time.time()),))
+                made = True
+            elif int(found[0]) > SCHEMA_VERSION:
+                raise sqlite3.OperationalError(f"{self.path} is from a newer PyPI Desk (schema {found[0]})")
+        except BaseException:
+            connection.close()
+            raise
+        self.made_anew = made
+        return connection
+
+    def _set_aside(self, exc: Exception) -> None:
+        """Move a damaged database (and its WAL files) aside; the files of the index are untouched."""
+        target = f"{self.path}{DAMAGED}{time.strftime('%Y%m%dT%H%M%S')}"
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(self.path + suffix, target + suffix)
+        self.set_aside = target
+        self._log(f"the index database was damaged ({exc}); set aside as {os.path.basename(target)}, "
+                  "made anew from the files (upload times are now the files' own times)")  # fmt: skip
+
+    def _guarded(self, work, default=None):
+        """``work(connection)``; a database found damaged midway is set aside and made anew (the answer is then
+        ``default``: the caller's next look fills it again)."""
+        with self._lock:
+            return self._guarded_locked(work, default)
+
+    def _guarded_locked(self, work, default):
+        try:
+            connection = self.connection
+            if connection is None:
+                return default
+            return work(connection)
+        except sqlite3.DatabaseError as exc:
+            if self.read_only:
+                raise
+            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):  # full disk, read-only, locked
+                self._complain(exc)
+                return default
+            self.close()
+            self._set_aside(exc)
+            self._connection = self._connect(made=True)
+            return default
+
+    def _complain(self, exc: Exception) -> None:
+        """Say (once a minute at most) that a fact could not be written: the index serves on without it."""
+        if time.monotonic() - self._complained > 60:
+            self._complained = time.monotonic()
+            self._log(f"the index database cannot be written ({exc}); upload times and yanks may be missing")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.close()
+            self._connection = None
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection wrote since the last ask (a yank from the app)."""
+        version = self._guarded(lambda c: c.execute("PRAGMA data_version").fetchone()[0], -1)
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    # -- files -------------------------------------------------------------------------------
+
+    def all_files(self) -> dict[str, FileFacts]:
+        query = ("SELECT path, upload_time, time_source, size, mtime_ns, digest, requires_python, metadata_sha256 "
+                 "FROM files")  # fmt: skip
+        return self._guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query)}, {})
+
+    def record(self, entries: list[tuple[str, str, str, float, str]]) -> None:
+        """New files: (path, project, version, upload time, source); an existing row is replaced (a re-upload)."""
+        if not entries:
+            return
+
+        def work(c: sqlite3.Connection) -> None:
+            with _transaction(c):
+                c.executemany(
+                    "INSERT OR REPLACE INTO files (path, project, version, upload_time, time_source) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(p, project_key(n), version_key(v), t, s) for p, n, v, t, s in entries],
+                )
+
+        self._guarded(work)
+
+    def describe(self, path: str, size: int, mtime_ns: int, digest: str | None, requires_python: str | None,
+                 metadata: bytes | None, metadata_sha256: str | None) -> None:  # fmt: skip
+        """A file's digest and core metadata, as of its size and mtime."""
+        self._guarded(lambda c: c.execute(
+            "UPDATE files SET size=?, mtime_ns=?, digest=?, requires_python=?, metadata=?, metadata_sha256=? "
+            "WHERE path=?", (size, mtime_ns, digest, requires_python, metadata, metadata_sha256, path)))  # fmt: skip
+
+    def metadata(self, path: str) -> bytes | None:
+        row = self._guarded(lambda c: c.execute("SELECT metadata FROM files WHERE path=?", (path,)).fetchone())
+        return row[0] if row else None
+
+    def forget(self, paths: list[str]) -> None:
+        """Files gone from the folder; a release's yank goes with its last file."""
+        if not paths:
+            return
+
+        def work(c: sqlite3.Connection) -> None:
+            with _transaction(c):
+                c.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
+                c.execute("DELETE FROM yanks WHERE NOT EXISTS (SELECT 1 FROM files f "
+                          "WHERE f.project = yanks.project AND f.version = yanks.version)")  # fmt: skip
+
+        self._guarded(work)
+
+    # -- yanks -------------------------------------------------------------------------------
+
+    def yanks(self) -> dict[tuple[str, str], str]:
+        query = "SELECT project, version, reason FROM yanks"
+        return self._guarded(lambda c: {(p, v): r for p, v, r in c.execute(query)}, {})
+
+    def set_yank(self, project: str, version: str, reason: str | None) -> int:
+        """Yank (``reason`` a text, maybe empty) or unyank (None) a release; returns how many files it has."""
+        key = (project_key(project), version_key(version))
+
+        def work(c: sqlite3.Connection) -> int:
+            with _transaction(c):
+                count = c.execute("SELECT count(*) FROM files WHERE project=? AND version=?", key).fetchone()[0]
+                if reason is None:
+                    c.execute("DELETE FROM yanks WHERE project=? AND version=?", key)
+                elif count:
+                    c.execute("INSERT OR REPLACE INTO yanks VALUES (?, ?, ?, ?)", (*key, reason, time.time()))
+                return count
+
+        return self._guarded(work, 0)
+
+    def backup_to(self, target: str) -> bool:
+        """A consistent copy of the database at ``target`` (SQLite's online backup: never a half-written page);
+        False when there is none to copy."""
+        connection = self.connection
+        if connection is None:
+            return False
+        out = sqlite3.connect(target)
+        try:
+            connection.backup(out)
+        finally:
+            out.close()
+        return True
+
+
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection):
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    """Whether an error says the file is not a sound database (not: busy, locked, read-only, no room)."""
+    text = str(exc).lower()
+    return any(word in text for word in ("malformed", "not a database", "corrupt", "no such table", "no such column"))
+
+
+def dump(store: FactsStore) -> dict:
+    """The facts the app shows: each file's upload time and how it is known, requires-python; the yanks."""
+    files = {path: [f.upload_time, f.time_source, f.requires_python] for path, f in store.all_files().items()}
+    yanks = [[project, version, reason] for (project, version), reason in store.yanks().items()]
+    return {"files": files, "yanks": yanks, "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path)))}
+
+
+def set_aside(packages_root: str) -> list[str]:
+    """The damaged databases set aside so far (their file names), oldest first."""
+    try:
+        names = os.listdir(os.path.join(packages_root, FOLDER))
+    except OSError:
+        return []
+    return sorted(n for n in names if n.startswith(NAME + DAMAGED) and not n.endswith(("-wal", "-shm")))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in ("dump", "yank", "unyank", "backup"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, root = argv[0], argv[1]
+    store = FactsStore(root, read_only=command in ("dump", "backup"))
+    try:
+        if command == "dump":
+            json.dump(dump(store), sys.stdout)
+        elif command == "backup":
+            if os.path.basename(argv[2]) != argv[2] or argv[2] in (NAME, "", ".", ".."):
+                print("backup: give a plain file name for the copy", file=sys.stderr)
+                return 2
+            target = os.path.join(root, FOLDER, argv[2])
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)  # never an older copy when there is no database to copy now
+            print(json.dumps({"copied": store.backup_to(target)}))
+        else:
+            reason = (argv[4] if len(argv) > 4 else "")[:MAX_REASON] if command == "yank" else None
+            count = store.set_yank(argv[2], argv[3], reason)
+            print(json.dumps({"files": count}))
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,139 @@
+"""What the server's pages say of each file beyond its name: digest, size, upload time, requires-python, core
+metadata, yank (runs inside the server, with the image's packages only).
+
+:class:`FileFactsCache` keeps the :class:`~facts.FactsStore` rows in memory (a page reads
+no database) and fills them in as files are seen: an upload records its time when it is stored;
+a file that appears otherwise (copied in by hand) gets the time it was first seen, or its own
+modification time when the database was just made (rebuilt: nothing better is known). A
+file's digest and metadata are worked out once per size and mtime, outside the index's lock,
+and written to the store, so a restart hashes nothing again. Yanks made by another process
+(the app) are seen through SQLite's ``data_version`` at the next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+
+from pypiserver.backend import digest_file
+from pypiserver.core import PkgFile
+
+if __package__:  # imported as part of PyPI Desk (the app, the bundle)
+    from gui.services.server.inside.core_metadata import read_core_metadata
+    from gui.services.server.inside.facts import FactsStore, FileFacts, version_key
+else:  # run as a script from this folder, inside the image or as the local process
+    from core_metadata import read_core_metadata
+    from facts import FactsStore, FileFacts, version_key
+
+
+class FileFactsCache:
+    """The store's facts of every file, in memory; a lock of its own (hashing happens outside it)."""
+
+    def __init__(self, store: FactsStore | None, hash_algo: str | None) -> None:
+        self.store = store
+        self.hash_algo = hash_algo
+        self._lock = threading.RLock()
+        self._files: dict[str, FileFacts] = store.all_files() if store else {}
+        self._yanks: dict[tuple[str, str], str] = store.yanks() if store else {}
+        self._rebuilt = bool(store and store.made_anew)
+        self._metadata_seen: dict[str, bytes] = {}  # no store: what was read, kept in memory instead
+        if store is not None:
+            store.changed_elsewhere()  # the baseline: our own reads above are not a change
+
+    def seen(self, packages: list[PkgFile], first_read: bool) -> None:
+        """Files the index found; those the store does not know get a time (first seen, or their own)."""
+        now = time.time()
+        new = []
+        with self._lock:
+            for package in packages:
+                if package.relfn_unix in self._files:
+                    continue
+                when, source = now, "seen"
+                if first_read and self._rebuilt:
+                    when, source = _mtime(package.fn, now), "file"
+                self._files[package.relfn_unix] = FileFacts(when, source)
+                new.append((package.relfn_unix, package.pkgname, package.version, when, source))
+        if self.store is not None:
+            self.store.record(new)
+
+    def uploaded(self, relfn_unix: str, name: str, version: str) -> None:
+        """A file an upload just stored: its time is now, and known as an upload's."""
+        now = time.time()
+        with self._lock:
+            self._files[relfn_unix] = FileFacts(now, "upload")
+        if self.store is not None:
+            self.store.record([(relfn_unix, name, version, now, "upload")])
+
+    def gone(self, packages: list[PkgFile]) -> None:
+        with self._lock:
+            for package in packages:
+                self._files.pop(package.relfn_unix, None)
+                self._metadata_seen.pop(package.relfn_unix, None)
+        if self.store is not None:
+            self.store.forget([package.relfn_unix for package in packages])
+            self._yanks = self.store.yanks()
+
+    def yanks_changed(self) -> bool:
+        """Whether another process yanked or unyanked since the last ask (then the new yanks are read)."""
+        if self.store is None or not self.store.changed_elsewhere():
+            return False
+        yanks = self.store.yanks()
+        with self._lock:
+            changed, self._yanks = yanks != self._yanks, yanks
+        return changed
+
+    def yank_reason(self, package: PkgFile) -> str | None:
+        """None when not yanked; else the reason (maybe empty)."""
+        return self._yanks.get((package.pkgname_norm, version_key(package.version)))
+
+    def facts_of(self, package: PkgFile) -> FileFacts | None:
+        """The file's facts as it is now, described first when new or changed; None when it is gone."""
+        try:
+            info = os.stat(package.fn)
+        except OSError:
+            return None
+        with self._lock:
+            known = self._files.get(package.relfn_unix)
+        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            return known
+        try:
+            digest = digest_file(package.fn, self.hash_algo) if self.hash_algo else None
+        except FileNotFoundError:  # removed between the stat and the read
+            return None
+        metadata, requires_python = read_core_metadata(package.fn, os.path.basename(package.fn))
+        data = metadata.data if metadata else None
+        metadata_sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
+        base = known or FileFacts(time.time(), "seen")
+        described = base._replace(size=info.st_size, mtime_ns=info.st_mtime_ns, digest=digest,
+                                  requires_python=requires_python, metadata_sha256=metadata_sha256)  # fmt: skip
+        with self._lock:
+            self._files[package.relfn_unix] = described
+            if self.store is None and data is not None:
+                self._metadata_seen[package.relfn_unix] = data
+        if self.store is not None:
+            if known is None:
+                self.store.record([(package.relfn_unix, package.pkgname, package.version, base.upload_time, "seen")])
+            self.store.describe(package.relfn_unix, info.st_size, info.st_mtime_ns, digest, requires_python,
+                                data, metadata_sha256)  # fmt: skip
+        return described
+
+    def metadata_of(self, package: PkgFile) -> bytes | None:
+        """The core metadata file served at ``FILE.metadata`` (None: the file has none to serve)."""
+        facts = self.facts_of(package)
+        if facts is None or facts.metadata_sha256 is None:
+            return None
+        if self.store is None:
+            return self._metadata_seen.get(package.relfn_unix)
+        data = self.store.metadata(package.relfn_unix)
+        if data is not None and hashlib.sha256(data).hexdigest() == facts.metadata_sha256:
+            return data
+        return None
+
+
+def _mtime(path: str, default: float) -> float:
+    try:
+        return min(os.stat(path).st_mtime, default)
+    except OSError:
+        return default
