@@ -169,3 +169,30 @@ def test_a_dropped_project_folder_is_built_and_both_files_uploaded(qtbot, window
     uploaded = sorted(p.name for p in hosted(data_dir.packages_dir))
     assert uploaded == ["dropped_project-0.3-py3-none-any.whl", "dropped_project-0.3.tar.gz"]
     assert all(rows[name].state == "done" for name in uploaded)
+
+
+def test_yank_asks_why_shows_it_and_unyank_undoes_it(qtbot, window, tmp_path) -> None:
+    packages = window.services.packages
+    for version in ("1.0", "1.1"):
+        packages.upload(make_wheel(tmp_path, "yank-me", version), Credentials("urunimi", "pypi-pass"))
+    wait_for_listing(qtbot, window, lambda listing: listing.file_count == 2)
+    tab = window.packages_tab
+    tab.view.selectRow(0)
+    tab.detail.setCurrentIndex(tab.versions.index(0, 0))  # 1.1, the newest
+    assert tab.yank_button.text() == "Yank…" and tab.yank_button.isEnabled()
+    qtbot.mouseClick(tab.yank_button, Qt.MouseButton.LeftButton)
+    dialog = tab.yank_dialog
+    qtbot.keyClicks(dialog.reason_edit, "breaks on import")
+    assert dialog.validate()
+    with qtbot.waitSignal(tab.message, timeout=30_000) as said:
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert said.args == ["Yanked yank-me 1.1."]
+    shown = tab.versions.index(0, 0).data()
+    assert shown == "1.1  (yanked: breaks on import)" and tab.yank_button.text() == "Unyank"
+    assert "breaks on import" in tab.versions.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert packages.facts().yank_reason("yank-me", "1.1") == "breaks on import"  # the server's database says so
+    with qtbot.waitSignal(tab.message, timeout=30_000):
+        qtbot.mouseClick(tab.yank_button, Qt.MouseButton.LeftButton)
+    assert tab.versions.index(0, 0).data() == "1.1" and tab.yank_button.text() == "Yank…"
+    file_row = tab.versions.index(0, 3, tab.versions.index(0, 0))
+    assert file_row.data(Qt.ItemDataRole.ToolTipRole) == "Upload time: uploaded."

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from gui.services.errors import DeskError
 from gui.services.server.inside import facts as facts_store
@@ -48,14 +48,7 @@ class IndexFacts:
 
     def yank_reason(self, project: str, version: Version | str) -> str | None:
         """None when the release is not yanked; else its reason (maybe empty)."""
-        return self.yanks.get((canonicalize_name(project), version_key(str(version))))
-
-
-def version_key(version: str) -> str:
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        return version.strip().lower()
+        return self.yanks.get((canonicalize_name(project), facts_store.version_key(str(version))))
 
 
 def parse_dump(text: str) -> IndexFacts:
@@ -93,9 +86,14 @@ def set_yank(server: ServerService, name: str, version: str, reason: str | None)
     """Yank (``reason``: a text, maybe empty) or unyank (None) a release; returns how many files it has."""
     args = ["yank", name, version, reason or ""] if reason is not None else ["unyank", name, version]
     if not server.data_dir.is_volume and server.status().runtime == "process":
-        store = facts_store.FactsStore(str(server.data_dir.packages_dir))  # the app's own files: written here
+        store = facts_store.FactsStore(str(server.data_dir.packages_dir), strict=True)  # the app's own files
         try:
             return store.set_yank(name, version, reason)
+        except (sqlite3.Error, OSError) as exc:
+            raise DeskError(
+                f"The index database {store.path} cannot be written ({exc}). If the Docker server made it, start "
+                "that server and try again; or give the file back to your user."
+            ) from exc
         finally:
             store.close()
     return _count(server.facts_command(args))

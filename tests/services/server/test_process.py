@@ -69,3 +69,24 @@ def test_a_frozen_app_serves_with_its_own_executable(monkeypatch) -> None:
     assert server_command("/usr/bin/python3") == ["/usr/bin/python3", str(LAUNCHER_DIR / "launcher.py")]
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert server_command("/usr/bin/python3") == [sys.executable, FROZEN_SERVER_ARGUMENT]
+
+
+def test_the_local_process_keeps_upload_times_and_yanks_in_the_index_database(data_dir, port, tmp_path) -> None:
+    from gui.services.core import DeskServices
+    from tests.helpers import make_wheel
+
+    services = DeskServices.open(data_dir)
+    try:
+        url = services.server.save_and_start(ServerSettings(port=port, auth="none"), runtime="process").url
+        wheel = make_wheel(tmp_path, "local-only", "1.0")
+        with open(wheel, "rb") as handle:
+            reply = requests.post(f"{url}/", data={":action": "file_upload"}, files={"content": handle}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        services.packages.set_yanked("Local_Only", "1.0.0", "use 2.0")  # written by the app itself: its own files
+        page = requests.get(f"{url}/simple/local-only/", timeout=5).text
+        assert 'data-yanked="use 2.0"' in page and "data-core-metadata" in page
+        files = services.packages.listing().projects[0].versions[0].files
+        assert services.packages.listing().upload_of(files[0])[1] == "upload"
+    finally:
+        services.server.stop()
+        services.close()

@@ -71,15 +71,13 @@ def project_key(name: str) -> str:
 
 
 def version_key(version: str) -> str:
-    """PEP 440's normalized spelling (``1.0.0.post0`` for ``1.0.0-post0``), or the text lowercased."""
+    """PEP 440's canonical form, as PyPI keys a release: ``1.0``, ``1.0.0`` and ``1.0.0.0`` are all ``1``, so
+    any spelling of a version names one release (text that is no version is kept as it is)."""
     try:
-        from packaging.version import InvalidVersion, Version
+        from packaging.utils import canonicalize_version
     except ImportError:  # pragma: no cover - pypiserver depends on packaging
         return version.strip().lower()
-    try:
-        return str(Version(version))
-    except InvalidVersion:
-        return version.strip().lower()
+    return canonicalize_version(version.strip())
 
 
 def _say(line: str) -> None:
@@ -89,9 +87,12 @@ def _say(line: str) -> None:
 class FactsStore:
     """The database of one packages folder. Writers: the server, and this module as a script."""
 
-    def __init__(self, packages_root: str, *, read_only: bool = False, log=_say) -> None:
+    def __init__(self, packages_root: str, *, read_only: bool = False, strict: bool = False, log=_say) -> None:
+        """``strict``: a write that fails raises (the app, the script: someone waits for the answer); otherwise
+        it is logged and the server serves on."""
         self.path = database_path(packages_root)
         self.read_only = read_only
+        self.strict = strict
         self._log = log
         self.made_anew = False  # this open made the database: files found now get their own times
         self.set_aside: str | None = None  # where a damaged database went, when this open moved one
@@ -173,7 +174,7 @@ class FactsStore:
                 return default
             return work(connection)
         except sqlite3.DatabaseError as exc:
-            if self.read_only:
+            if self.read_only or self.strict:
                 raise
             if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):  # full disk, read-only, locked
                 self._complain(exc)
@@ -262,7 +263,7 @@ class FactsStore:
                 count = c.execute("SELECT count(*) FROM files WHERE project=? AND version=?", key).fetchone()[0]
                 if reason is None:
                     c.execute("DELETE FROM yanks WHERE project=? AND version=?", key)
-                elif count:
+                else:  # the caller found the release's files (the server may not have recorded them yet)
                     c.execute("INSERT OR REPLACE INTO yanks VALUES (?, ?, ?, ?)", (*key, reason, time.time()))
                 return count
 
@@ -320,7 +321,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command, root = argv[0], argv[1]
-    store = FactsStore(root, read_only=command in ("dump", "backup"))
+    store = FactsStore(root, read_only=command in ("dump", "backup"), strict=True)
     try:
         if command == "dump":
             json.dump(dump(store), sys.stdout)
