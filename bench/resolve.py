@@ -14,15 +14,25 @@ the rounds and the bytes the server sent (its container's network tx_bytes, befo
 most of any round), and the resolution must succeed (exit code 0, proj-29 in its result). Servers
 are warmed first (every page read once), so a round is a client's cold start against a warm
 server. Targets: the app sends at most 1% of the wheels' size for both clients, takes at most 0.3x
-the image's time and at most 2x the static pages'. Loopback only, bounded in time; every container
-is labelled ``io.github.pypidesk.bench=resolve`` and removed at the end, even on failure.
+the image's time and at most 2x the static pages'.
 
-    .venv/bin/python bench/resolve.py [--projects 30] [--size-mb 10] [--rounds 3] [--logs FOLDER]
+Two rounds of measures, each with its table and verdicts: loopback (the clients talk to the servers'
+ports), then a throttled link (``--link-mbit``, 100 by default; 0 skips it): the clients talk to a
+relay on 127.0.0.1, in this process, that forwards each connection to the server's port and limits
+each direction to that rate with a token bucket shared by the relay's connections (one link, not
+one per connection; no added latency), so the time of what a server sends is measured, not modelled.
+It checks itself first (one wheel through it, timed), and uses min(--rounds, 2) rounds: image + pip
+moves all the wheels over the link (300 MB at 100 Mbit/s, about 25 s). Bounded in time; every
+container is labelled ``io.github.pypidesk.bench=resolve`` and removed at the end, even on failure.
+
+    .venv/bin/python bench/resolve.py [--projects 30] [--size-mb 10] [--rounds 3] [--link-mbit 100]
+                                      [--logs FOLDER]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -33,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -55,6 +66,7 @@ IMAGE = "pypiserver/pypiserver:latest"
 LABELS = {"io.github.pypidesk.bench": "resolve"}
 SERVERS = ("app", "image", "static")
 CLIENTS = ("uv", "pip")
+Key = tuple[str, str]  # (server, client)
 TIMEOUT = 900.0  # one resolution, at most
 PAGE = '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0"><title>{title}</title>\
 </head>\n<body><h1>{title}</h1>\n{links}\n</body></html>\n'
@@ -124,6 +136,101 @@ def sent_bytes(container: Container) -> int:
     return sum(interface["tx_bytes"] for interface in networks.values())
 
 
+class Bucket:
+    """A token bucket of ``rate`` bytes a second, bursts of at most 20 ms' worth: ``take`` returns once
+    ``count`` bytes may go (it runs into debt, then sleeps it off). Callers take turns, as on one link."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.burst = rate, rate / 50
+        self.tokens, self.stamp = self.burst, time.monotonic()
+        self.lock = asyncio.Lock()
+
+    async def take(self, count: int) -> None:
+        async with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate) - count
+            self.stamp = now
+            if self.tokens < 0:
+                await asyncio.sleep(-self.tokens / self.rate)
+
+
+class Relay:
+    """TCP relays on 127.0.0.1, each to one server's port and throttled to ``rate`` bytes a second in each
+    direction; an event loop in a thread runs them all. Half-closes are passed on (keep-alive connections
+    stay open as long as both ends keep them); a reset on either side closes both."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.loop = rate, asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="relay", daemon=True)
+        self.thread.start()
+        self.servers: list[asyncio.Server] = []
+        self.open_writers: set[asyncio.StreamWriter] = set()
+
+    def open(self, url: str) -> str:
+        """A relay to ``url`` (http://127.0.0.1:PORT); returns the relay's own URL."""
+        port = int(url.rsplit(":", 1)[1])
+
+        async def start() -> asyncio.Server:
+            up, down = Bucket(self.rate), Bucket(self.rate)  # the link's two directions
+            return await asyncio.start_server(lambda r, w: self.serve(r, w, port, up, down), "127.0.0.1", 0)
+
+        server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        self.servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    async def serve(
+        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter, port: int, up: Bucket, down: Bucket
+    ) -> None:
+        try:
+            server_in, server_out = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            client_out.close()
+            return
+        self.open_writers |= {client_out, server_out}
+        try:
+            await asyncio.gather(
+                self.pump(client_in, server_out, up, client_out), self.pump(server_in, client_out, down, server_out)
+            )
+        finally:
+            for writer in (client_out, server_out):
+                writer.close()
+                self.open_writers.discard(writer)
+            for writer in (client_out, server_out):
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+
+    @staticmethod
+    async def pump(
+        source: asyncio.StreamReader, sink: asyncio.StreamWriter, bucket: Bucket, source_out: asyncio.StreamWriter
+    ) -> None:
+        """``source`` to ``sink`` at the bucket's pace; at its end of file, the sink's end of writing."""
+        try:
+            while data := await source.read(65536):
+                await bucket.take(len(data))
+                sink.write(data)
+                await sink.drain()
+            if not sink.is_closing() and sink.can_write_eof():
+                sink.write_eof()
+        except OSError:  # reset, or the other pump closed the connection: the whole connection goes
+            sink.close()
+            source_out.close()
+
+    def close(self) -> None:
+        async def stop() -> None:
+            for server in self.servers:
+                server.close()
+            for writer in list(self.open_writers):
+                writer.close()
+            await asyncio.sleep(0.1)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
 def client_env() -> dict[str, str]:
     """This environment without pip's and uv's own settings (an index URL, a cache folder...)."""
     return {key: value for key, value in os.environ.items() if not key.startswith(("PIP_", "UV_"))}
@@ -176,11 +283,60 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def measure(
+    urls: dict[str, str], containers: dict[str, Container], rounds: int, work: Path, last: str
+) -> tuple[dict[Key, list[float]], dict[Key, list[int]], dict[Key, str]]:
+    """Each round, each server, each client: (times, bytes the server sent, what went wrong)."""
+    times: dict[Key, list[float]] = {}
+    sent: dict[Key, list[int]] = {}
+    failures: dict[Key, str] = {}
+    for _ in range(rounds):
+        for label in SERVERS:
+            for tool in CLIENTS:
+                before = sent_bytes(containers[label])
+                took, ok, why = resolve(tool, urls[label], work, last)
+                sent.setdefault((label, tool), []).append(sent_bytes(containers[label]) - before)
+                times.setdefault((label, tool), []).append(took)
+                if not ok:
+                    failures[(label, tool)] = why
+    return times, sent, failures
+
+
+def report(
+    title: str, times: dict[Key, list[float]], sent: dict[Key, list[int]], failures: dict[Key, str], wheels: int
+) -> None:
+    """The table of one round of measures, then the targets' verdicts."""
+    print(f"\n{title}\n  {'server':<7} {'client':<6} {'time p50':>9} {'sent (max)':>11} {'of wheels':>10}  result")
+    for label in SERVERS:
+        for tool in CLIENTS:
+            key = (label, tool)
+            result = "ok" if key not in failures else "FAILED: " + failures[key].splitlines()[0][:80]
+            print(f"  {label:<7} {tool:<6} {statistics.median(times[key]):8.2f}s {human(max(sent[key])):>11} "
+                  f"{100 * max(sent[key]) / wheels:9.2f}%  {result}")  # fmt: skip
+    for key, why in failures.items():
+        print(f"\n  {key[0]} + {key[1]} failed: {why}")
+
+    print("Targets:")
+    for tool in CLIENTS:
+        app_ok = ("app", tool) not in failures
+        app_time = statistics.median(times[("app", tool)])
+        share = max(sent[("app", tool)]) / wheels
+        print(f"  {verdict(app_ok and share <= 0.01)}  {tool}: app sends <= 1% of the wheels' size "
+              f"({100 * share:.2f}%)")  # fmt: skip
+        image_time = statistics.median(times[("image", tool)])
+        print(f"  {verdict(app_ok and app_time <= 0.3 * image_time)}  {tool}: app time <= 0.3x image's "
+              f"({app_time / image_time:.2f}x: {app_time:.2f} s vs {image_time:.2f} s)")  # fmt: skip
+        static_time = statistics.median(times[("static", tool)])
+        print(f"  {verdict(app_ok and app_time <= 2 * static_time)}  {tool}: app time within 2x static's "
+              f"({app_time / static_time:.2f}x: {app_time:.2f} s vs {static_time:.2f} s)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=30)
     parser.add_argument("--size-mb", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--link-mbit", type=float, default=100.0, help="the throttled round's rate; 0: no such round")
     parser.add_argument("--logs", type=Path, help="save each server's container log here before it is removed")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still cleans up (the finally below)
@@ -189,6 +345,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-resolve-"))
     services: DeskServices | None = None
     containers: dict[str, Container] = {}
+    relay: Relay | None = None
     try:
         services = DeskServices.open(open_data_dir(scratch / "data"))
         services.data_dir.ensure()
@@ -196,7 +353,7 @@ def main() -> None:
         size = int(args.size_mb * 1024 * 1024)
         wheels = make_index(services.data_dir.packages_dir, scratch / "static", args.projects, size)
         print(f"{args.projects} projects in a chain, {human(wheels)} of wheels (+ sdists), "
-              f"made in {time.monotonic() - began:.1f} s; {args.rounds} round(s)")  # fmt: skip
+              f"made in {time.monotonic() - began:.1f} s")  # fmt: skip
 
         urls: dict[str, str] = {}
         app = services.server.save_and_start(ServerSettings(port=free_port(), runtime="docker", auth="none"))
@@ -221,44 +378,25 @@ def main() -> None:
         for tool in CLIENTS:  # the clients' own first start (disk cache, bytecode) is not the index's
             resolve(tool, urls["static"], work, last)
 
-        times: dict[tuple[str, str], list[float]] = {}
-        sent: dict[tuple[str, str], list[int]] = {}
-        failures: dict[tuple[str, str], str] = {}
-        for _ in range(args.rounds):
-            for label in SERVERS:
-                for tool in CLIENTS:
-                    before = sent_bytes(containers[label])
-                    took, ok, why = resolve(tool, urls[label], work, last)
-                    sent.setdefault((label, tool), []).append(sent_bytes(containers[label]) - before)
-                    times.setdefault((label, tool), []).append(took)
-                    if not ok:
-                        failures[(label, tool)] = why
-
-        print(f"\n  {'server':<7} {'client':<6} {'time p50':>9} {'sent (max)':>11} {'of wheels':>10}  result")
-        for label in SERVERS:
-            for tool in CLIENTS:
-                key = (label, tool)
-                result = "ok" if key not in failures else "FAILED: " + failures[key].splitlines()[0][:80]
-                print(f"  {label:<7} {tool:<6} {statistics.median(times[key]):8.2f}s {human(max(sent[key])):>11} "
-                      f"{100 * max(sent[key]) / wheels:9.2f}%  {result}")  # fmt: skip
-        for key, why in failures.items():
-            print(f"\n  {key[0]} + {key[1]} failed: {why}")
-
-        print("\nTargets:")
-        for tool in CLIENTS:
-            app_ok = ("app", tool) not in failures
-            app_time = statistics.median(times[("app", tool)])
-            share = max(sent[("app", tool)]) / wheels
-            print(f"  {verdict(app_ok and share <= 0.01)}  {tool}: app sends <= 1% of the wheels' size "
-                  f"({100 * share:.2f}%)")  # fmt: skip
-            image_time = statistics.median(times[("image", tool)])
-            print(f"  {verdict(app_ok and app_time <= 0.3 * image_time)}  {tool}: app time <= 0.3x image's "
-                  f"({app_time / image_time:.2f}x: {app_time:.2f} s vs {image_time:.2f} s)")  # fmt: skip
-            static_time = statistics.median(times[("static", tool)])
-            print(f"  {verdict(app_ok and app_time <= 2 * static_time)}  {tool}: app time within 2x static's "
-                  f"({app_time / static_time:.2f}x: {app_time:.2f} s vs {static_time:.2f} s)")  # fmt: skip
-        print("  note: page p50 at 50,000 files within 10% of today's figure: measured by bench/serve.py, not here")
+        times, sent, failures = measure(urls, containers, args.rounds, work, last)
+        report(f"Loopback, {args.rounds} round(s):", times, sent, failures, wheels)
+        if args.link_mbit > 0:
+            relay = Relay(args.link_mbit * 1e6 / 8)
+            linked = {label: relay.open(urls[label]) for label in SERVERS}
+            wheel = min((scratch / "static" / "packages").glob("*.whl")).name
+            began = time.perf_counter()
+            got = len(requests.get(f"{linked['static']}/packages/{wheel}", timeout=600).content)
+            took = time.perf_counter() - began
+            rounds = min(args.rounds, 2)
+            print(f"\nThrottled link check: one {human(got)} wheel through the relay in {took:.2f} s "
+                  f"({got * 8 / took / 1e6:.1f} Mbit/s)")  # fmt: skip
+            times, sent, failures = measure(linked, containers, rounds, work, last)
+            title = f"Throttled link, {args.link_mbit:g} Mbit/s each way, {rounds} round(s) (min(--rounds, 2)):"
+            report(title, times, sent, failures, wheels)
+        print("\nNote: page p50 at 50,000 files within 10% of today's figure: measured by bench/serve.py, not here")
     finally:
+        if relay is not None:
+            relay.close()
         if args.logs is not None and containers:
             args.logs.mkdir(parents=True, exist_ok=True)
             for label, container in containers.items():

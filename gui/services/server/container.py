@@ -38,14 +38,12 @@ from gui.services.names import (
     LABEL_ROLE,
     LABEL_SCHEME,
     LABEL_VOLUME,
-    SERVER_UID,
 )
 from gui.services.server.command import (
     CONTAINER_ENTRYPOINT,
     GUNICORN_ACCESS_LOG,
     HEALTH_PATH,
     LAUNCHER_IN_CONTAINER,
-    facts_script,
     launcher_note,
     launcher_options,
     pypiserver_args,
@@ -53,6 +51,7 @@ from gui.services.server.command import (
 from gui.services.server.container_log import DockerLogStream, since_for
 from gui.services.server.health import wait_until_answers
 from gui.services.server.inside import LAUNCHER_DIR
+from gui.services.server.package_chores import PackageChores
 from gui.services.server.pull_progress import ensure_image
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
 from gui.services.volume import layout
@@ -77,7 +76,7 @@ def _bindings(attrs: dict) -> list[dict]:
     return published.get(f"{CONTAINER_PORT}/tcp") or [{}]
 
 
-class DockerRuntime:
+class DockerRuntime(PackageChores):
     """The server as a Docker container; see the module docstring."""
 
     name = "docker"
@@ -352,44 +351,6 @@ class DockerRuntime:
                 container.stop(timeout=STOP_TIMEOUT)
             with contextlib.suppress(docker.errors.NotFound):
                 container.remove(force=True)
-
-    def remove_package_files(self, image: str, relative_paths: list[str]) -> None:
-        """Delete files under packages/ with a one-shot container (a folder's) or a helper (a volume's)."""
-        if self.volume is not None:
-            self.volume.remove_files([f"{layout.PACKAGES}/{path}" for path in relative_paths])
-            return
-        paths = [f"/data/packages/{path}" for path in relative_paths]
-        with self._engine() as client:
-            client.containers.run(
-                image,
-                entrypoint=["rm", "-f", "--", *paths],
-                user="root",
-                remove=True,
-                mounts=[Mount("/data/packages", str(self._data_dir.packages_dir), type="bind")],
-                labels=self._data_dir.labels("cleanup"),
-            )
-
-    def facts_command(self, image: str, args: list[str]) -> str:
-        """``inside/facts.py ARGS`` on the index database, as the server's user: in the running server, else in a
-        one-shot container (a folder's) or a helper (a volume's); returns what it printed."""
-        packages = layout.in_container(layout.PACKAGES) if self.volume is not None else "/data/packages"
-        script = facts_script(packages, args)
-        with self._engine() as client:
-            running = self._find(client)
-            if running is not None and running.status == "running":
-                result = running.exec_run(["sh", "-c", script], user=str(SERVER_UID), demux=True)
-                out, err = result.output
-                if result.exit_code == 0:
-                    return (out or b"").decode("utf-8", "replace")
-                raise DeskError(f"The index database could not be changed: {(err or out or b'').decode().strip()}")
-            if self.volume is None:
-                output = client.containers.run(
-                    image, entrypoint=["sh", "-c", f"set -e\n{script}"], user="root", remove=True,
-                    network_disabled=True, labels=self._data_dir.labels("cleanup"),
-                    mounts=[Mount("/data/packages", str(self._data_dir.packages_dir), type="bind")],
-                )  # fmt: skip
-                return output.decode("utf-8", "replace")
-        return self.volume.run(script, what="change the index database")
 
     def logs(self, tail: int | None = None, follow: bool = False, after: LogPosition | None = None) -> DockerLogStream:
         """The container's log; ``after`` a position in it, only the lines that came later."""
