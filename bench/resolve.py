@@ -14,19 +14,14 @@ the rounds and the bytes the server sent (its container's network tx_bytes, befo
 most of any round), and the resolution must succeed (exit code 0, proj-29 in its result). Servers
 are warmed first (every page read once), so a round is a client's cold start against a warm
 server. Targets: the app sends at most 1% of the wheels' size for both clients, takes at most 0.3x
-the image's time and at most 2x the static pages'.
-
-Two rounds of measures, each with its table and verdicts: loopback (the clients talk to the servers'
-ports), then a throttled link (``--link-mbit``, 100 by default; 0 skips it): the clients talk to a
-relay on 127.0.0.1, in this process, that forwards each connection to the server's port and limits
-each direction to that rate with a token bucket shared by the relay's connections (one link, not
-one per connection; no added latency), so the time of what a server sends is measured, not modelled.
-It checks itself first (one wheel through it, timed), and uses min(--rounds, 2) rounds: image + pip
-moves all the wheels over the link (300 MB at 100 Mbit/s, about 25 s). Bounded in time; every
+the image's time and at most 2x the static pages'. Measured on loopback, then over a throttled link
+(``--link-mbit``, 100 by default; 0: not at all): the clients talk to a relay on 127.0.0.1, in this
+process, that forwards to the server's port and holds each direction to that rate with a token bucket
+its connections share (bandwidth only, no latency); timed first with one wheel; min(--rounds, 2) rounds
+(image + pip moves every wheel: 300 MB at 100 Mbit/s, 25 s). Each has its table and verdicts. Every
 container is labelled ``io.github.pypidesk.bench=resolve`` and removed at the end, even on failure.
 
-    .venv/bin/python bench/resolve.py [--projects 30] [--size-mb 10] [--rounds 3] [--link-mbit 100]
-                                      [--logs FOLDER]
+    .venv/bin/python bench/resolve.py [--projects 30] [--size-mb 10] [--rounds 3] [--link-mbit 100] [--logs DIR]
 """
 
 from __future__ import annotations
@@ -67,6 +62,8 @@ LABELS = {"io.github.pypidesk.bench": "resolve"}
 SERVERS = ("app", "image", "static")
 CLIENTS = ("uv", "pip")
 Key = tuple[str, str]  # (server, client)
+Measures = tuple[dict[Key, list[float]], dict[Key, list[int]], dict[Key, str]]  # times, bytes sent, failures
+Reader, Writer = asyncio.StreamReader, asyncio.StreamWriter
 TIMEOUT = 900.0  # one resolution, at most
 PAGE = '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0"><title>{title}</title>\
 </head>\n<body><h1>{title}</h1>\n{links}\n</body></html>\n'
@@ -155,16 +152,16 @@ class Bucket:
 
 
 class Relay:
-    """TCP relays on 127.0.0.1, each to one server's port and throttled to ``rate`` bytes a second in each
-    direction; an event loop in a thread runs them all. Half-closes are passed on (keep-alive connections
-    stay open as long as both ends keep them); a reset on either side closes both."""
+    """TCP relays on 127.0.0.1, each to one server's port and throttled to ``rate`` bytes a second each way,
+    run by an event loop in a thread. An end of file is passed on as one (keep-alive connections stay
+    open as long as both ends keep them)."""
 
     def __init__(self, rate: float) -> None:
         self.rate, self.loop = rate, asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="relay", daemon=True)
-        self.thread.start()
         self.servers: list[asyncio.Server] = []
         self.open_writers: set[asyncio.StreamWriter] = set()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="relay", daemon=True)
+        self.thread.start()
 
     def open(self, url: str) -> str:
         """A relay to ``url`` (http://127.0.0.1:PORT); returns the relay's own URL."""
@@ -178,57 +175,40 @@ class Relay:
         self.servers.append(server)
         return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
-    async def serve(
-        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter, port: int, up: Bucket, down: Bucket
-    ) -> None:
+    async def serve(self, client_in: Reader, client_out: Writer, port: int, up: Bucket, down: Bucket) -> None:
         try:
             server_in, server_out = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
             client_out.close()
             return
         self.open_writers |= {client_out, server_out}
-        try:
-            await asyncio.gather(
-                self.pump(client_in, server_out, up, client_out), self.pump(server_in, client_out, down, server_out)
-            )
+        try:  # a reset on either side (or a write to a closed one) ends the whole connection
+            with contextlib.suppress(OSError):
+                await asyncio.gather(pump(client_in, server_out, up), pump(server_in, client_out, down))
         finally:
             for writer in (client_out, server_out):
                 writer.close()
                 self.open_writers.discard(writer)
-            for writer in (client_out, server_out):
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-
-    @staticmethod
-    async def pump(
-        source: asyncio.StreamReader, sink: asyncio.StreamWriter, bucket: Bucket, source_out: asyncio.StreamWriter
-    ) -> None:
-        """``source`` to ``sink`` at the bucket's pace; at its end of file, the sink's end of writing."""
-        try:
-            while data := await source.read(65536):
-                await bucket.take(len(data))
-                sink.write(data)
-                await sink.drain()
-            if not sink.is_closing() and sink.can_write_eof():
-                sink.write_eof()
-        except OSError:  # reset, or the other pump closed the connection: the whole connection goes
-            sink.close()
-            source_out.close()
 
     def close(self) -> None:
         async def stop() -> None:
-            for server in self.servers:
-                server.close()
-            for writer in list(self.open_writers):
-                writer.close()
-            await asyncio.sleep(0.1)
+            for closable in [*self.servers, *self.open_writers]:
+                closable.close()
+            await asyncio.sleep(0.1)  # the transports' last callbacks close their sockets
 
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
-        if not self.thread.is_alive():
-            self.loop.close()
+
+
+async def pump(source: Reader, sink: Writer, bucket: Bucket) -> None:
+    """``source`` to ``sink`` at the bucket's pace; at its end of file, the sink's end of writing."""
+    while data := await source.read(65536):
+        await bucket.take(len(data))
+        sink.write(data)
+        await sink.drain()
+    if not sink.is_closing() and sink.can_write_eof():
+        sink.write_eof()
 
 
 def client_env() -> dict[str, str]:
@@ -283,13 +263,10 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def measure(
-    urls: dict[str, str], containers: dict[str, Container], rounds: int, work: Path, last: str
-) -> tuple[dict[Key, list[float]], dict[Key, list[int]], dict[Key, str]]:
-    """Each round, each server, each client: (times, bytes the server sent, what went wrong)."""
-    times: dict[Key, list[float]] = {}
-    sent: dict[Key, list[int]] = {}
-    failures: dict[Key, str] = {}
+def measure(urls: dict[str, str], containers: dict[str, Container], rounds: int, work: Path, last: str) -> Measures:
+    """Each round, each server, each client: the time, the bytes the server sent, what went wrong."""
+    measures: Measures = ({}, {}, {})
+    times, sent, failures = measures
     for _ in range(rounds):
         for label in SERVERS:
             for tool in CLIENTS:
@@ -299,13 +276,12 @@ def measure(
                 times.setdefault((label, tool), []).append(took)
                 if not ok:
                     failures[(label, tool)] = why
-    return times, sent, failures
+    return measures
 
 
-def report(
-    title: str, times: dict[Key, list[float]], sent: dict[Key, list[int]], failures: dict[Key, str], wheels: int
-) -> None:
+def report(title: str, measures: Measures, wheels: int) -> None:
     """The table of one round of measures, then the targets' verdicts."""
+    times, sent, failures = measures
     print(f"\n{title}\n  {'server':<7} {'client':<6} {'time p50':>9} {'sent (max)':>11} {'of wheels':>10}  result")
     for label in SERVERS:
         for tool in CLIENTS:
@@ -315,20 +291,15 @@ def report(
                   f"{100 * max(sent[key]) / wheels:9.2f}%  {result}")  # fmt: skip
     for key, why in failures.items():
         print(f"\n  {key[0]} + {key[1]} failed: {why}")
-
     print("Targets:")
     for tool in CLIENTS:
-        app_ok = ("app", tool) not in failures
-        app_time = statistics.median(times[("app", tool)])
+        app_ok, app_time = ("app", tool) not in failures, statistics.median(times[("app", tool)])
         share = max(sent[("app", tool)]) / wheels
-        print(f"  {verdict(app_ok and share <= 0.01)}  {tool}: app sends <= 1% of the wheels' size "
-              f"({100 * share:.2f}%)")  # fmt: skip
-        image_time = statistics.median(times[("image", tool)])
-        print(f"  {verdict(app_ok and app_time <= 0.3 * image_time)}  {tool}: app time <= 0.3x image's "
-              f"({app_time / image_time:.2f}x: {app_time:.2f} s vs {image_time:.2f} s)")  # fmt: skip
-        static_time = statistics.median(times[("static", tool)])
-        print(f"  {verdict(app_ok and app_time <= 2 * static_time)}  {tool}: app time within 2x static's "
-              f"({app_time / static_time:.2f}x: {app_time:.2f} s vs {static_time:.2f} s)")  # fmt: skip
+        print(f"  {verdict(app_ok and share <= 0.01)}  {tool}: app sends <= 1% of the wheels ({100 * share:.2f}%)")
+        for other, factor in (("image", 0.3), ("static", 2.0)):
+            other_time = statistics.median(times[(other, tool)])
+            print(f"  {verdict(app_ok and app_time <= factor * other_time)}  {tool}: app time <= {factor:g}x {other}'s "
+                  f"({app_time / other_time:.2f}x: {app_time:.2f} s vs {other_time:.2f} s)")  # fmt: skip
 
 
 def main() -> None:
@@ -378,8 +349,7 @@ def main() -> None:
         for tool in CLIENTS:  # the clients' own first start (disk cache, bytecode) is not the index's
             resolve(tool, urls["static"], work, last)
 
-        times, sent, failures = measure(urls, containers, args.rounds, work, last)
-        report(f"Loopback, {args.rounds} round(s):", times, sent, failures, wheels)
+        report(f"Loopback, {args.rounds} round(s):", measure(urls, containers, args.rounds, work, last), wheels)
         if args.link_mbit > 0:
             relay = Relay(args.link_mbit * 1e6 / 8)
             linked = {label: relay.open(urls[label]) for label in SERVERS}
@@ -390,13 +360,13 @@ def main() -> None:
             rounds = min(args.rounds, 2)
             print(f"\nThrottled link check: one {human(got)} wheel through the relay in {took:.2f} s "
                   f"({got * 8 / took / 1e6:.1f} Mbit/s)")  # fmt: skip
-            times, sent, failures = measure(linked, containers, rounds, work, last)
             title = f"Throttled link, {args.link_mbit:g} Mbit/s each way, {rounds} round(s) (min(--rounds, 2)):"
-            report(title, times, sent, failures, wheels)
+            report(title, measure(linked, containers, rounds, work, last), wheels)
         print("\nNote: page p50 at 50,000 files within 10% of today's figure: measured by bench/serve.py, not here")
     finally:
         if relay is not None:
-            relay.close()
+            with contextlib.suppress(Exception):
+                relay.close()
         if args.logs is not None and containers:
             args.logs.mkdir(parents=True, exist_ok=True)
             for label, container in containers.items():

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 
 from gui import __version__
-from gui.cli import backup, client, doctor, packages, server, settings, users
+from gui.cli import backup, client, doctor, packages, server, settings, tokens, users
 from gui.services.server.command import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_parser(commands)
     settings.add_parser(commands)
     users.add_parser(commands)
+    tokens.add_parser(commands)
     client.add_parser(commands)
     packages.add_parser(commands)
     doctor.add_parser(commands)

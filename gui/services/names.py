@@ -8,6 +8,7 @@ from gui import APP_ID
 PASSWORD_FILE_NAME = ".htpasswd"
 SETTINGS_FILE_NAME = "pypi-desk.json"
 ROLES_FILE_NAME = "roles.json"
+TOKENS_FILE_NAME = "tokens.json"  # API tokens (their digests), beside the roles
 
 LABEL_MANAGED = f"{APP_ID}.managed"
 LABEL_DATA_DIR = f"{APP_ID}.data-dir"

@@ -30,6 +30,7 @@ from gui.services.users.rules import PUBLISH, READ
 from gui.services.users.store import User
 from gui.widgets.confirm import confirm
 from gui.widgets.table_model import AnyIndex, RowTableModel
+from gui.widgets.tokens_panel import TokensPanel
 from gui.widgets.user_dialog import UserDialog, UserValues
 from gui.workers.service_worker import ServiceWorker
 
@@ -107,6 +108,8 @@ class UsersTab(QWidget):
             wordWrap=True,
             objectName="noteLabel",
         )
+        self.tokens_panel = TokensPanel(worker, services, self)
+        self.tokens_panel.message.connect(self.message)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.change_button, self.role_button, self.remove_button, self.repair_button):
             buttons.addWidget(button)
@@ -114,6 +117,7 @@ class UsersTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.tokens_panel, 1)
         layout.addWidget(self.problems_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.hint_label)
@@ -126,6 +130,7 @@ class UsersTab(QWidget):
         """Another data folder's server."""
         self._services = services
         self._store = services.users
+        self.tokens_panel.set_services(services)
         self.refresh()
 
     def _watch(self, wanted: list[str]) -> None:
@@ -170,6 +175,8 @@ class UsersTab(QWidget):
         self.role_button.setEnabled(chosen)
         is_reader = chosen and self.model.role_of(name) == READ
         self.role_button.setText("Make publisher" if is_reader else "Make reader")
+        if name != self.tokens_panel.user or is_reader != self.tokens_panel.reader:
+            self.tokens_panel.set_user(name, is_reader)
 
     # -- actions ----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from gui.services.clients.pip_conf import pip_config_path, plan_pip_conf
 from gui.services.clients.pypirc import plan_change, plan_without_password
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.clients.setup import ClientSetup, SetupResult, Storage
-from gui.services.clients.snippets import Snippet, client_snippets, simple_url
+from gui.services.clients.snippets import Snippet, client_snippets, simple_url, token_snippets
 from gui.services.clients.system_keyring import KeyringState, SystemKeyring
 from gui.services.clients.uv_toml import plan_uv_toml, uv_config_path
 from gui.services.errors import KeyringError, UserError
@@ -157,6 +157,22 @@ class ClientService:
         )
         removed = self._forget(keep)
         return SetupResult(tuple(written), tuple(backups), len(setup.keyring_services), removed)
+
+    def token_snippets(self, settings: ServerSettings, token: str) -> list[Snippet]:
+        """What to paste into CI for an API token, for this server's URL and (with HTTPS) the CA to trust."""
+        ca, _bundle = self.trust_files(settings)
+        return token_snippets(settings.url, token, str(ca) if ca is not None else None)
+
+    def store_token(self, url: str, token: str) -> int:
+        """Put an API token into the keyring for this server (user ``__token__``: what pip, uv and twine ask
+        for), recorded like the passwords it writes; returns how many entries were written."""
+        services = services_for(url)
+        for service in services:
+            self.keyring.set(service, "__token__", token)
+        entries = self.record.entries(self.server_key)
+        added = [KeyringEntry(self.server_key, service, "__token__") for service in services]
+        self.record.update(self.server_key, sorted(set(entries) | set(added)))
+        return len(services)
 
     def forget_user(self, username: str) -> int:
         """Remove the keyring entries the app wrote for ``username`` on this server; returns how many."""

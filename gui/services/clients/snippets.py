@@ -64,3 +64,35 @@ def client_snippets(url: str, name: str = "local", username: str = "USER") -> li
         ),
         Snippet("twine (once ~/.pypirc has this server's section)", f"twine upload -r {name} dist/*"),
     ]
+
+
+def token_snippets(url: str, token: str, ca_file: str | None = None, name: str = "local") -> list[Snippet]:
+    """Ready-to-paste lines for an API token (user ``__token__``), for this server's ``url`` (its base URL) and,
+    with HTTPS, the CA file clients must trust."""
+    base = url.rstrip("/")
+    trust = {"twine": "", "uv": "", "poetry": "", "ci": ""}
+    if ca_file:
+        trust = {
+            "twine": f" --cert {ca_file}",
+            "uv": f"SSL_CERT_FILE={ca_file} ",
+            "poetry": f"\npoetry config certificates.{name}.cert {ca_file}",
+            "ci": f"\n    TWINE_CERT: {ca_file}",
+        }
+    host = base.split("://", 1)[-1]
+    scheme = base.split("://", 1)[0]
+    return [
+        Snippet("twine (environment variables)",
+                f"TWINE_USERNAME=__token__ TWINE_PASSWORD={token} \\\n  twine upload --repository-url {base}/"
+                f"{trust['twine']} dist/*"),
+        Snippet("uv publish", f"{trust['uv']}UV_PUBLISH_TOKEN={token} uv publish --publish-url {base}/ dist/*"),
+        Snippet("poetry",
+                f"poetry config repositories.{name} {base}/\npoetry config pypi-token.{name} {token}{trust['poetry']}\n"
+                f"poetry publish -r {name}"),
+        Snippet("pip and uv: install with it (a read or publish token)",
+                f"pip install PACKAGE --index-url {scheme}://__token__:{token}@{host}/simple/",
+                "Or leave it out of the URL and put it in the keyring: pypi-desk token create … --keyring."),
+        Snippet("CI step (GitHub Actions; the token as the secret PYPI_DESK_TOKEN)",
+                f"- name: Publish to {host}\n  env:\n    TWINE_USERNAME: __token__\n"
+                f"    TWINE_PASSWORD: ${{{{ secrets.PYPI_DESK_TOKEN }}}}{trust['ci']}\n"
+                f"  run: twine upload --repository-url {base}/ dist/*"),
+    ]  # fmt: skip

@@ -45,6 +45,7 @@ class IndexFacts:
     files: dict[str, FileFact] = field(default_factory=dict)  # by path below packages/
     yanks: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, version): reason
     set_aside: tuple[str, ...] = ()  # damaged databases set aside (file names in packages/.pypi-desk/)
+    token_use: dict[str, float] = field(default_factory=dict)  # token id: when the server last saw it used
 
     def yank_reason(self, project: str, version: Version | str) -> str | None:
         """None when the release is not yanked; else its reason (maybe empty)."""
@@ -62,7 +63,8 @@ def parse_dump(text: str) -> IndexFacts:
         for path, (when, source, requires) in data.get("files", {}).items()
     }
     yanks = {(project, version): reason for project, version, reason in data.get("yanks", [])}
-    return IndexFacts(files, yanks, tuple(str(name) for name in data.get("set_aside", [])))
+    token_use = {str(key): float(value) for key, value in data.get("token_use", {}).items()}
+    return IndexFacts(files, yanks, tuple(str(name) for name in data.get("set_aside", [])), token_use)
 
 
 def read_facts(server: ServerService) -> IndexFacts:

@@ -17,9 +17,9 @@ from filelock import FileLock
 
 from gui.services.atomic import write_atomic
 from gui.services.errors import DeskError, PasswordFileError
-from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, TOKENS_FILE_NAME
 from gui.services.volume.files import VolumeFiles
-from gui.services.volume.layout import AUTH, PASSWORD_FILE, ROLES_FILE
+from gui.services.volume.layout import AUTH, PASSWORD_FILE, ROLES_FILE, TOKENS_FILE
 
 PASSWORD_FILE_MODE = 0o644
 
@@ -36,6 +36,10 @@ class AuthFiles(Protocol):
 
     def save_roles(self, data: bytes) -> None: ...
 
+    def read_tokens(self) -> bytes | None: ...
+
+    def save_tokens(self, data: bytes) -> None: ...
+
     def locked(self) -> contextlib.AbstractContextManager[None]: ...
 
     def reading(self) -> contextlib.AbstractContextManager[None]: ...
@@ -47,6 +51,7 @@ class FolderAuthFiles:
     def __init__(self, password_file: Path) -> None:
         self.password_file = password_file
         self.roles_file = password_file.with_name(ROLES_FILE_NAME)
+        self.tokens_file = password_file.with_name(TOKENS_FILE_NAME)
         self.password_where, self.roles_where = str(password_file), str(self.roles_file)
         self._lock = FileLock(str(password_file.with_name(password_file.name + ".lock")), timeout=10)
 
@@ -65,6 +70,12 @@ class FolderAuthFiles:
 
     def save_roles(self, data: bytes) -> None:
         write_atomic(self.roles_file, data, mode=PASSWORD_FILE_MODE)
+
+    def read_tokens(self) -> bytes | None:
+        return _read(self.tokens_file)
+
+    def save_tokens(self, data: bytes) -> None:
+        write_atomic(self.tokens_file, data, mode=PASSWORD_FILE_MODE)  # the server's user reads the digests
 
     def reading(self) -> contextlib.AbstractContextManager[None]:
         """Several reads that belong together (a local read is cheap: nothing to hold)."""
@@ -134,6 +145,12 @@ class VolumeAuthFiles:
 
     def save_roles(self, data: bytes) -> None:
         self._save(ROLES_FILE, ROLES_FILE_NAME, data)
+
+    def read_tokens(self) -> bytes | None:
+        return self._auth().get(TOKENS_FILE_NAME)
+
+    def save_tokens(self, data: bytes) -> None:
+        self._save(TOKENS_FILE, TOKENS_FILE_NAME, data)
 
     def _save(self, path: str, name: str, data: bytes) -> None:
         try:

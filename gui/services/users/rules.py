@@ -28,6 +28,8 @@ def check_name(name: str) -> None:
         raise UserError("A user name cannot start with '#': the server reads such a line as a comment.")
     if any(char.isspace() or unicodedata.category(char).startswith("C") for char in name):
         raise UserError("A user name cannot contain spaces, tabs, line breaks or control characters.")
+    if name == "__token__":
+        raise UserError("__token__ is the name API tokens log in with (as on PyPI): choose another user name.")
     if len(name.encode("utf-8")) > 255:
         raise UserError("The user name is too long: use at most 255 bytes.")
 

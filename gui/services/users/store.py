@@ -144,6 +144,18 @@ class UserStore:
             readers = self._readers()
             if name in readers:
                 self._save_readers(readers - {name})
+            self.token_store().drop_user_unlocked(name)  # a token never outlives its user
+
+    def token_store(self):  # -> TokenStore
+        """The API tokens of these users (same files, same lock)."""
+        from gui.services.users.tokens import TokenStore
+
+        return TokenStore(self.files, self.role_of)
+
+    def role_of(self, name: str) -> str | None:
+        """``publish`` or ``read``; None when there is no such user."""
+        user = next((user for user in self.users() if user.name == name), None)
+        return user.role if user else None
 
     def verify(self, name: str, password: str) -> bool:
         htpasswd = self._load()

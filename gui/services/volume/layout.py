@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from gui.services.errors import DataDirError
-from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, TOKENS_FILE_NAME
 
 MOUNT = "/data/desk"  # the volume in the server container and in every helper (gunicorn.conf.py stays in /data)
 AUTH = "auth"
@@ -22,6 +22,7 @@ LAUNCHER = "launcher"
 SETTINGS = "pypi-desk.json"
 PASSWORD_FILE = f"{AUTH}/{PASSWORD_FILE_NAME}"
 ROLES_FILE = f"{AUTH}/{ROLES_FILE_NAME}"
+TOKENS_FILE = f"{AUTH}/{TOKENS_FILE_NAME}"
 
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS yanks (
     project TEXT NOT NULL, version TEXT NOT NULL, reason TEXT NOT NULL, yanked_at REAL NOT NULL,
     PRIMARY KEY (project, version)
 );
+CREATE TABLE IF NOT EXISTS token_use (id TEXT PRIMARY KEY, last_used REAL NOT NULL);
 """
 MAX_REASON = 1000
 
@@ -269,6 +270,15 @@ class FactsStore:
 
         return self._guarded(work, 0)
 
+    # -- tokens ------------------------------------------------------------------------------
+
+    def token_used(self, token_id: str, when: float) -> None:
+        """A token was used now (the server notes it at most once a minute per token)."""
+        self._guarded(lambda c: c.execute("INSERT OR REPLACE INTO token_use VALUES (?, ?)", (token_id, when)))
+
+    def token_uses(self) -> dict[str, float]:
+        return self._guarded(lambda c: dict(c.execute("SELECT id, last_used FROM token_use")), {})
+
     def backup_to(self, target: str) -> bool:
         """A consistent copy of the database at ``target`` (SQLite's online backup: never a half-written page);
         False when there is none to copy."""
@@ -304,7 +314,8 @@ def dump(store: FactsStore) -> dict:
     """The facts the app shows: each file's upload time and how it is known, requires-python; the yanks."""
     files = {path: [f.upload_time, f.time_source, f.requires_python] for path, f in store.all_files().items()}
     yanks = [[project, version, reason] for (project, version), reason in store.yanks().items()]
-    return {"files": files, "yanks": yanks, "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path)))}
+    return {"files": files, "yanks": yanks, "token_use": store.token_uses(),
+            "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path)))}  # fmt: skip
 
 
 def set_aside(packages_root: str) -> list[str]:

@@ -12,11 +12,12 @@ import importlib.util
 import os
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside import api_check, options, roles, uploads
+    from gui.services.server.inside import api_check, options, roles, tokens, uploads
 else:  # run as a script from this folder, inside the image or as the local process
     import api_check
     import options
     import roles
+    import tokens
     import uploads
 
 
@@ -42,16 +43,15 @@ def build_app(args: list[str], options: dict[str, str]):
     fast_pages, fresh_index, file_facts, facts = _page_modules()
     config = Config.from_args(args)
     checked = roles.VerifiedLogins(config.auther, config.password_file)  # one bcrypt per login, not per page
-    auther = checked
-    if "--roles" in options:
-        auther = roles.role_auther(checked, roles.Readers(options["--roles"]), lambda: request)
+    auther = logins = checked
+    store = _facts_store(facts, str(config.package_root))
+    if "--roles" in options:  # tokens.json lies beside roles.json
+        on_use = store.token_used if store is not None else None
+        found = tokens.Tokens(os.path.join(os.path.dirname(options["--roles"]), tokens.FILE_NAME),
+                              config.password_file, on_use)  # fmt: skip
+        logins = tokens.token_logins(checked, found)
+        auther = roles.role_auther(checked, roles.Readers(options["--roles"]), lambda: request, found)
     app = pypiserver.app(**_app_kwargs(config), auther=auther)
-    store = facts.FactsStore(str(config.package_root))  # the index database, beside the files
-    try:
-        store.open()  # made (or set aside and remade) now, not at the first request
-    except Exception as exc:  # e.g. a folder it cannot write: serve on, with no upload times or yanks
-        print(f"pypi-desk-facts: the index database cannot be opened ({exc}); serving without it", flush=True)
-        store = None
     index = fresh_index.FreshIndex(
         config.package_root, config.hash_algo, file_facts.FileFactsCache(store, config.hash_algo)
     )
@@ -59,12 +59,24 @@ def build_app(args: list[str], options: dict[str, str]):
     if len(served.roots) == 1:  # its lookups (and uploads) through the index's backend: no walks, no partial files
         served.backend = BackendProxy(fresh_index.IndexedBackend(served, index))
     fallback = None if config.disable_fallback else config.fallback_url
-    list_auther = checked if "list" in config.authenticate else None
-    download_auther = checked if "download" in config.authenticate else None
+    list_auther = logins if "list" in config.authenticate else None
+    download_auther = logins if "download" in config.authenticate else None
     whole = uploads.WholeBodies(app)  # a POST reaches pypiserver only once all of it has arrived
     if "--roles" in options and not config.authenticate:  # no passwords: readers cannot be told apart
         whole = roles.NoPublishingWithoutPasswords(whole, roles.Readers(options["--roles"]))
     return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther)
+
+
+def _facts_store(facts, packages_root: str):
+    """The index database beside the files, opened now (made, or set aside and remade); None when it cannot be
+    (a folder it may not write): the server then serves without upload times or yanks."""
+    store = facts.FactsStore(packages_root)
+    try:
+        store.open()
+    except Exception as exc:
+        print(f"pypi-desk-facts: the index database cannot be opened ({exc}); serving without it", flush=True)
+        return None
+    return store
 
 
 def _app_kwargs(config) -> dict:

@@ -146,11 +146,23 @@ def publishing(environ_method: str, path: str) -> bool:
     return environ_method == "POST" and path in ("", "/")
 
 
-def role_auther(check_password, readers: Readers, current_request):
-    """``check_password`` that also refuses a reader's publishing; ``current_request()`` is bottle's request."""
+def role_auther(check_password, readers: Readers, current_request, tokens=None):
+    """``check_password`` that also refuses a reader's publishing; ``current_request()`` is bottle's request.
+    With ``tokens`` (``tokens.Tokens``), ``__token__`` logs in with a token, which publishes only within its
+    scope, and never more than its user's role allows."""
+    if __package__:
+        from gui.services.server.inside.tokens import TOKEN_USER, may_publish
+    else:
+        from tokens import TOKEN_USER, may_publish
 
     def auther(username: str, password: str) -> bool:
-        if not check_password(username, password):
+        token = None
+        if username == TOKEN_USER and tokens is not None:
+            token = tokens.find(password)
+            if token is None:
+                return False
+            username = token.user
+        elif not check_password(username, password):
             return False
         request = current_request()
         if not publishing(request.method, request.path):
@@ -161,9 +173,10 @@ def role_auther(check_password, readers: Readers, current_request):
             print(f"pypi-desk: {exc}; nobody may publish until it is fixed ({username!r} refused)", flush=True)
             return False
         if is_reader:
-            print(f"pypi-desk: {username!r} is a reader and may not publish (upload or delete)", flush=True)
+            by = f" ({token.describe()})" if token is not None else ""
+            print(f"pypi-desk: {username!r} is a reader and may not publish (upload or delete){by}", flush=True)
             return False
-        return True
+        return token is None or may_publish(token, request)
 
     return auther
 
