@@ -43,7 +43,7 @@ from gui.services.backup.untrusted import (
 )
 from gui.services.errors import BackupError
 from gui.services.index.datadir import DataDir
-from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, TOKENS_FILE_NAME
 from gui.services.paths import within
 from gui.services.server.inside import facts
 from gui.services.server.inside.bounded_tar import BoundedTarInfo
@@ -76,6 +76,7 @@ def _members(data_dir: DataDir, scratch: Path) -> list[tuple[str, Path]]:
     places = {
         f"auth/{PASSWORD_FILE_NAME}": data_dir.password_file,
         f"auth/{ROLES_FILE_NAME}": data_dir.roles_file,
+        f"auth/{TOKENS_FILE_NAME}": data_dir.auth_dir / TOKENS_FILE_NAME,
         SETTINGS_FILE_NAME: data_dir.settings_file,
         FACTS_MEMBER: database_copy(data_dir.packages_dir, scratch),
     }

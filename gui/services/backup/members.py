@@ -13,12 +13,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME
+from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, TOKENS_FILE_NAME
 
 #: Every fixed member and its mode once restored.
 FIXED: dict[str, int] = {
     f"auth/{PASSWORD_FILE_NAME}": 0o644,  # the server's user reads it through the mount
     f"auth/{ROLES_FILE_NAME}": 0o644,
+    f"auth/{TOKENS_FILE_NAME}": 0o644,  # API tokens' digests (never a token): the server's user reads them
     SETTINGS_FILE_NAME: 0o644,
     "tls/server.pem": 0o644,
     "tls/server-key.pem": 0o600,

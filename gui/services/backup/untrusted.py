@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import serialization
 
 from gui.services.errors import BackupError, DeskError, TlsError
 from gui.services.index.settings import load_settings
-from gui.services.names import SETTINGS_FILE_NAME
+from gui.services.names import SETTINGS_FILE_NAME, TOKENS_FILE_NAME
+from gui.services.server.inside.tokens import TokensError, parse_tokens
 from gui.services.tls.files import certificates_only, check_tls_files
 from gui.services.tls.inspect import key_matches, read_certificate
 
@@ -60,6 +61,11 @@ def check_restored(staging: Path, source: Path) -> None:
             check_tls_files(load_settings(staging / SETTINGS_FILE_NAME))
         for cert, key in (("ca/ca.pem", "ca/ca-key.pem"), ("tls/server.pem", "tls/server-key.pem")):
             _check_pair(staging / cert, staging / key)
+        tokens = staging / "auth" / TOKENS_FILE_NAME
+        if tokens.exists():
+            parse_tokens(tokens.read_bytes(), f"auth/{TOKENS_FILE_NAME}")  # the server would refuse every token
+    except TokensError as exc:
+        raise BackupError(f"{source} holds a tokens file PyPI Desk cannot use: {exc}. Nothing was restored.") from exc
     except DeskError as exc:
         raise BackupError(f"{source} holds files that are not usable here: {exc} Nothing was restored.") from exc
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from gui.services.core import DeskServices
-from gui.services.doctor import client_checks, file_checks, package_checks, server_checks, tls_checks, volume_checks
+from gui.services.doctor import (
+    client_checks,
+    file_checks,
+    package_checks,
+    server_checks,
+    tls_checks,
+    token_checks,
+    volume_checks,
+)
 from gui.services.doctor.findings import Finding, Outcome
 from gui.services.engines.choice import Engine
 from gui.services.errors import DeskError
@@ -39,6 +47,7 @@ def diagnose(services: DeskServices) -> list[Finding]:
         ]
     findings += [
         file_checks.users(services, settings),
+        token_checks.tokens(services),
         file_checks.pypirc(services, settings),
         client_checks.keyring(services, settings),
         client_checks.keyring_command(services, settings),

@@ -216,6 +216,7 @@ def may_publish(token: Token, request) -> bool:
         print(f"pypi-desk: {token.describe()} only reads; it may not upload or delete", flush=True)
         return False
     project = _project_of(request)
+    project = normalize(project) if project else None
     if project is None or not token.covers(project):
         print(f"pypi-desk: {token.describe()} may not publish {project or 'this'!r}: it is for "
               f"{', '.join(token.projects)} only", flush=True)  # fmt: skip
