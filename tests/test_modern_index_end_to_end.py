@@ -258,3 +258,51 @@ def test_a_lost_or_damaged_database_is_rebuilt_from_the_files(docker_client, dat
         with contextlib.suppress(Exception):
             services.server.stop()
         services.close()
+
+
+def test_a_database_deleted_under_the_running_server_is_filled_again(index, tmp_path: Path) -> None:
+    services, url = index
+    upload(url, make_wheel(tmp_path, "survivor", "1.0"))
+    times = _upload_times(url, "survivor")
+    database = services.data_dir.packages_dir / ".pypi-desk" / "index.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    assert _upload_times(url, "survivor") == times  # the next request makes it anew from what the server knew
+    services.packages.set_yanked("survivor", "1.0", "still yankable")
+    page = requests.get(f"{url}/simple/survivor/", headers=JSON, timeout=10).json()
+    assert page["files"][0]["yanked"] == "still yankable"
+    listing = services.packages.listing()
+    assert (
+        listing.upload_of(listing.projects[[p.name for p in listing.projects].index("survivor")].versions[0].files[0])[
+            1
+        ]
+        == "upload"
+    )
+
+
+def test_a_backup_takes_the_database_through_the_engine_when_this_user_cannot_read_it(
+    docker_client, data_dir, tmp_path: Path, monkeypatch
+) -> None:
+    from gui.services.backup import archive
+    from gui.services.backup.index_database import DatabaseUnreadable
+    from gui.services.backup.volume_copy import backup_any
+
+    services = DeskServices.open(data_dir)
+    try:
+        url = services.server.save_and_start(ServerSettings(port=free_port(), runtime="docker", auth="none")).url
+        upload(url, make_wheel(tmp_path, "guarded", "1.0"))
+        services.packages.set_yanked("guarded", "1.0", "kept through the engine")
+        services.server.stop()  # as after a move's stop: only the server's user could read a hot WAL
+
+        def unreadable(packages, scratch):
+            raise DatabaseUnreadable("The index database cannot be read by this user (a test).")
+
+        monkeypatch.setattr(archive, "database_copy", unreadable)
+        summary = backup_any(services, tmp_path / "through-engine.tar.gz")
+        restored = DeskServices.open(open_data_dir(tmp_path / "restored"))
+        restore_backup(summary.path, restored.data_dir)
+        assert restored.packages.facts().yank_reason("guarded", "1.0") == "kept through the engine"
+    finally:
+        with contextlib.suppress(Exception):
+            services.server.stop()
+        services.close()

@@ -8,6 +8,8 @@ runs, so ``pypi-desk --help`` is as quick as Python itself. Every command gets t
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 import threading
@@ -107,6 +109,10 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"pypi-desk: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say, to nobody
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's last flush is quiet too
         return EXIT_ERROR
     except Exception as exc:  # a bug: the traceback goes to the log file, the user gets one line
         print(f"pypi-desk: {report_unexpected(exc, f'running {args.command}')}", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
 
 from gui.services.server.inside.facts import MAX_REASON
@@ -37,7 +39,8 @@ class YankDialog(QDialog):
 
     def validate(self) -> bool:
         reason = self.values()
-        problem = "A reason is one line of text: no control characters." if any(ord(c) < 32 for c in reason) else ""
+        plain = not any(unicodedata.category(c).startswith("C") for c in reason)
+        problem = "" if plain else "A reason is one line of plain text: no control characters or direction marks."
         self.error_label.setText(problem)
         self.error_label.setVisible(bool(problem))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)

@@ -21,10 +21,8 @@ import gzip
 import hashlib
 import io
 import json
-import logging
 import os
 import shutil
-import sqlite3
 import stat
 import tarfile
 import tempfile
@@ -33,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from gui import __version__
+from gui.services.backup.index_database import database_copy
 from gui.services.backup.members import FACTS_MEMBER, FIXED, MEMBER_COST, PACKAGES, restore_budget, restored_mode
 from gui.services.backup.untrusted import (
     MAX_RECORD,
@@ -45,11 +44,8 @@ from gui.services.errors import BackupError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, TOKENS_FILE_NAME
 from gui.services.paths import within
-from gui.services.server.inside import facts
 from gui.services.server.inside.bounded_tar import BoundedTarInfo
 from gui.services.server.inside.package_files import walk
-
-log = logging.getLogger(__name__)
 
 ROOT = "pypi-desk-backup"
 MANIFEST = "manifest.json"
@@ -64,24 +60,27 @@ class BackupSummary:
     bytes: int
     #: A restore's files as verified against the manifest: (sha256, size) by name in the archive.
     verified: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False, repr=False)
+    notes: tuple[str, ...] = ()  # what the user should know (the index database left out, and why)
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.files} files, {self.bytes / 1e6:.1f} MB"
+        return f"{self.path}: {self.files} files, {self.bytes / 1e6:.1f} MB" + "".join(f". {n}" for n in self.notes)
 
 
-def _members(data_dir: DataDir, scratch: Path) -> list[tuple[str, Path]]:
+def _members(data_dir: DataDir, database: Path | None) -> list[tuple[str, Path]]:
     """(name in the archive, file) for everything a backup holds: the fixed members that exist, and the
-    index's files by the index's own rule (no dot names, no links). The index database is a consistent copy
-    made in ``scratch`` (or the one a volume's export brought)."""
+    index's files by the index's own rule (no dot names, no links); ``database``, the index database's copy."""
     places = {
         f"auth/{PASSWORD_FILE_NAME}": data_dir.password_file,
         f"auth/{ROLES_FILE_NAME}": data_dir.roles_file,
         f"auth/{TOKENS_FILE_NAME}": data_dir.auth_dir / TOKENS_FILE_NAME,
         SETTINGS_FILE_NAME: data_dir.settings_file,
-        FACTS_MEMBER: database_copy(data_dir.packages_dir, scratch),
     }
+    if database is not None:
+        places[FACTS_MEMBER] = database
     found: list[tuple[str, Path]] = []
     for name in FIXED:
+        if name == FACTS_MEMBER and database is None:
+            continue  # never the live file: a copy, or nothing
         path = places.get(name, data_dir.root / name)
         if path.is_file() and not path.is_symlink():
             found.append((name, path))
@@ -98,10 +97,13 @@ Progress = Callable[[int, int], None]
 
 
 def write_backup(
-    data_dir: DataDir, target: Path, *, replace: bool = False, progress: Progress | None = None
-) -> BackupSummary:
+    data_dir: DataDir, target: Path, *, replace: bool = False, progress: Progress | None = None,
+    database: Path | None = None, notes: tuple[str, ...] = (),
+) -> BackupSummary:  # fmt: skip
     """Write the archive of ``data_dir`` to ``target`` (mode 0600: it holds password hashes and keys).
-    An existing ``target`` is refused unless ``replace``; a link, a device or a folder always is."""
+    An existing ``target`` is refused unless ``replace``; a link, a device or a folder always is. The index
+    database goes in as ``database`` (a consistent copy) or, without one, as a copy made now; raises
+    ``DatabaseUnreadable`` when this user cannot make one."""
     if not data_dir.root.is_dir():
         raise BackupError(f"There is no data folder at {data_dir.root}: nothing to back up.")
     target = _backup_target(target, replace)
@@ -125,7 +127,10 @@ def write_backup(
             tempfile.TemporaryDirectory(prefix="pypi-desk-backup-") as scratch,
             tarfile.open(fileobj=raw, mode="w:gz") as archive,
         ):
-            members = _members(data_dir, Path(scratch))
+            if database is None:
+                database, note = database_copy(data_dir.packages_dir, Path(scratch))
+                notes = (*notes, note) if note else notes
+            members = _members(data_dir, database)
             total, done = sum(_size(path) for _, path in members), 0
             for name, path in members:
                 digest, size, mode = _add_file(archive, f"{ROOT}/{name}", path)
@@ -145,25 +150,7 @@ def write_backup(
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise
-    return BackupSummary(target, len(files), sum(int(entry["size"]) for entry in files.values()))
-
-
-def database_copy(packages: Path, scratch: Path) -> Path:
-    """A consistent copy of the index database (SQLite's backup API: never a file copy of a live database),
-    or the copy a volume's export brought; a path that does not exist when there is none to copy."""
-    snapshot = packages / facts.FOLDER / facts.SNAPSHOT
-    if snapshot.is_file() and not snapshot.is_symlink():
-        return snapshot
-    copy = scratch / facts.NAME
-    store = facts.FactsStore(str(packages), read_only=True)
-    try:
-        store.backup_to(str(copy))
-    except (sqlite3.Error, OSError) as exc:  # damaged: the server sets it aside and rebuilds it from the files
-        log.warning("the index database is not backed up: %s", exc)
-        copy.unlink(missing_ok=True)
-    finally:
-        store.close()
-    return copy
+    return BackupSummary(target, len(files), sum(int(entry["size"]) for entry in files.values()), notes=notes)
 
 
 def _backup_target(target: Path, replace: bool) -> Path:

@@ -11,6 +11,7 @@ manifest. A refused archive leaves no volume behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import shlex
 import shutil
@@ -19,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from gui.services.backup.archive import BackupSummary, Progress, restore_backup, write_backup
+from gui.services.backup.index_database import DatabaseUnreadable, damaged_note
 from gui.services.core import DeskServices
 from gui.services.errors import BackupError, DeskError
 from gui.services.index.datadir import DataDir
@@ -50,19 +52,54 @@ def backup_any(
     """The archive of ``services``' server, whether its data is a folder or a volume; an existing ``target`` is
     refused unless ``replace``."""
     if not services.data_dir.is_volume:
-        return write_backup(services.data_dir, target, replace=replace, progress=progress)
+        try:
+            return write_backup(services.data_dir, target, replace=replace, progress=progress)
+        except DatabaseUnreadable as exc:  # only the server's user may open it here: the engine copies it
+            snapshot, notes = _engine_snapshot(services, exc)
+            return write_backup(services.data_dir, target, replace=replace, progress=progress, database=snapshot,
+                                notes=notes)  # fmt: skip
     files = _volume(services)
     if not files.exists():
         raise BackupError(f"There is no {services.data_dir.describe()}: nothing to back up.")
     with tempfile.TemporaryDirectory(prefix="pypi-desk-backup-") as scratch:
         staged = Path(scratch) / "data"
         staged.mkdir(mode=0o700)
-        services.server.facts_command(["backup", facts.SNAPSHOT])  # the index database, consistent, to export
+        said = _snapshot_said(services.server.facts_command(["backup", facts.SNAPSHOT]))  # consistent, to export
         files.export_to(staged, (AUTH, PACKAGES))
+        database = Path(scratch) / facts.NAME
+        exported = staged / PACKAGES / facts.FOLDER
+        if said.get("copied") and (exported / facts.SNAPSHOT).is_file():
+            (exported / facts.SNAPSHOT).rename(database)
+        shutil.rmtree(exported, ignore_errors=True)  # never the live files, copied while the server wrote them
+        notes = (damaged_note(said["problem"]),) if said.get("problem") else ()
         _copy_local(services.data_dir.root, staged)
         if not (staged / TLS).exists():
             files.export_to(staged, (TLS,))
-        return write_backup(DataDir(staged, legacy_layout=False), target, replace=replace, progress=progress)
+        return write_backup(DataDir(staged, legacy_layout=False), target, replace=replace, progress=progress,
+                            database=database if database.is_file() else None, notes=notes)  # fmt: skip
+
+
+def _snapshot_said(output: str) -> dict:
+    """What ``facts_main.py backup`` printed: {"copied": bool, "problem": text when damaged}."""
+    lines = [line for line in output.strip().splitlines() if line.startswith("{")]
+    try:
+        said = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        said = {}
+    return said if isinstance(said, dict) else {}
+
+
+def _engine_snapshot(services: DeskServices, why: Exception) -> tuple[Path | None, tuple[str, ...]]:
+    """The folder's index database copied by the server's user, through the engine; raises when it cannot be."""
+    try:
+        said = _snapshot_said(services.server.facts_command(["backup", facts.SNAPSHOT]))
+    except DeskError as exc:
+        raise BackupError(f"{why} Docker could not copy it either ({exc}). Start Docker and back up again; "
+                          "nothing was written.") from exc  # fmt: skip
+    snapshot = services.data_dir.packages_dir / facts.FOLDER / facts.SNAPSHOT
+    if said.get("problem"):
+        return None, (damaged_note(said["problem"]),)
+    return (snapshot if said.get("copied") and snapshot.is_file() else None), ()
 
 
 def restore_any(source: Path, services: DeskServices, progress: Progress | None = None) -> BackupSummary:

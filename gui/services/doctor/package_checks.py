@@ -74,6 +74,14 @@ def index_database(services: DeskServices) -> Finding:
     """Whether the index database (upload times, yanks) ever had to be set aside as damaged and made anew."""
     name = "Index database"
     facts = services.packages.facts()
+    if facts.problem:
+        return Finding(
+            name, Outcome.PROBLEM,
+            f"The index database (packages/.pypi-desk/index.sqlite3) cannot be read: {facts.problem}. Upload times "
+            "and yanks are not shown, and the server may serve without them.",
+            "Start the server: a damaged database is set aside and made anew from the files. If it is not a file "
+            "(a folder, a link), move it away first.",
+        )  # fmt: skip
     if facts.set_aside:
         where = f"{services.data_dir.describe()}: packages/.pypi-desk/"
         return Finding(

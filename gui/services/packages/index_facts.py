@@ -21,6 +21,7 @@ from packaging.version import Version
 
 from gui.services.errors import DeskError
 from gui.services.server.inside import facts as facts_store
+from gui.services.server.inside import facts_main
 
 if TYPE_CHECKING:
     from gui.services.server.service import ServerService
@@ -46,6 +47,7 @@ class IndexFacts:
     yanks: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, version): reason
     set_aside: tuple[str, ...] = ()  # damaged databases set aside (file names in packages/.pypi-desk/)
     token_use: dict[str, float] = field(default_factory=dict)  # token id: when the server last saw it used
+    problem: str = ""  # why the database could not be read (then the rest is empty)
 
     def yank_reason(self, project: str, version: Version | str) -> str | None:
         """None when the release is not yanked; else its reason (maybe empty)."""
@@ -68,7 +70,8 @@ def parse_dump(text: str) -> IndexFacts:
 
 
 def read_facts(server: ServerService) -> IndexFacts:
-    """What the index database says now (empty when there is none yet, or it cannot be read)."""
+    """What the index database says now: empty when there is none yet; with ``problem`` when it cannot be read.
+    In a folder it is read here; what this user may not open (only the server's user may) through the engine."""
     try:
         if server.data_dir.is_volume:
             if server.volume is None or not server.volume.exists():
@@ -76,12 +79,16 @@ def read_facts(server: ServerService) -> IndexFacts:
             return parse_dump(server.facts_command(["dump"]))
         store = facts_store.FactsStore(str(server.data_dir.packages_dir), read_only=True)
         try:
-            return parse_dump(json.dumps(facts_store.dump(store)))
+            return parse_dump(json.dumps(facts_main.dump(store)))
+        except sqlite3.OperationalError as exc:
+            if facts_store.is_damaged(exc) or server.status().runtime != "docker":
+                raise
+            return parse_dump(server.facts_command(["dump"]))
         finally:
             store.close()
     except (sqlite3.Error, OSError, ValueError, DeskError) as exc:
         log.info("the index database cannot be read now: %s", exc)
-        return IndexFacts()
+        return IndexFacts(problem=str(exc))
 
 
 def set_yank(server: ServerService, name: str, version: str, reason: str | None) -> int:

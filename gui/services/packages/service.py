@@ -20,6 +20,7 @@ import logging
 import random
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,8 +113,11 @@ class PackageService:
         found = self.find_version(name, version)
         if reason is not None and len(reason) > MAX_REASON:
             raise DeskError(f"A yank reason is at most {MAX_REASON} characters; shorten it.")
-        if reason is not None and any(ord(c) < 32 and c not in "\t" for c in reason):
-            raise DeskError("A yank reason is one line of text: remove the line breaks and control characters.")
+        if reason is not None and any(unicodedata.category(c).startswith("C") for c in reason):
+            raise DeskError(
+                "A yank reason is one line of plain text: remove line breaks, tabs, control characters and "
+                "direction marks."
+            )
         project = found.files[0].project
         set_yank(self.server, project, str(found.version), reason)
         return found

@@ -80,12 +80,12 @@ def launcher_options(settings: ServerSettings, *, tls_dir: str, roles_file: str)
 
 
 def facts_script(packages_dir: str, args: list[str]) -> str:
-    """A shell line running ``inside/facts.py ARGS`` on ``packages_dir`` with the image's Python (its source
-    given with ``-c``: no file of PyPI Desk's needs to be in the container)."""
+    """A shell line running ``inside/facts_main.py ARGS`` on ``packages_dir`` with the image's Python (its source,
+    after ``facts.py``'s, given with ``-c``: no file of PyPI Desk's needs to be in the container)."""
     import shlex
 
     from gui.services.server.inside import LAUNCHER_DIR
 
-    source = (LAUNCHER_DIR / "facts.py").read_text(encoding="utf-8")
+    source = "\n".join((LAUNCHER_DIR / name).read_text(encoding="utf-8") for name in ("facts.py", "facts_main.py"))
     command = ["python3", "-c", source, args[0], packages_dir, *args[1:]]
     return " ".join(shlex.quote(part) for part in command)

@@ -48,7 +48,8 @@ class PackageChores:
                 out, err = result.output
                 if result.exit_code == 0:
                     return (out or b"").decode("utf-8", "replace")
-                raise DeskError(f"The index database could not be changed: {(err or out or b'').decode().strip()}")
+                said = (err or out or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
+                raise DeskError(f"The index database could not be changed: {' '.join(said) or result.exit_code}")
             if self.volume is None:
                 try:
                     output = client.containers.run(

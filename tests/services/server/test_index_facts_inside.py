@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import sqlite3
+import sys
 import tarfile
 import time
 import zipfile
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gui.services.packages.index_facts import parse_dump
-from gui.services.server.inside import facts, static_files
+from gui.services.server.inside import facts, facts_main, static_files
 from gui.services.server.inside.core_metadata import read_core_metadata
 from tests.helpers import make_sdist, make_wheel
 
@@ -152,10 +153,10 @@ def test_a_damaged_database_is_set_aside_and_made_anew(tmp_path: Path) -> None:
     store = facts.FactsStore(str(tmp_path), log=said.append)
     store.open()
     assert store.made_anew and store.set_aside and "damaged" in said[0]
-    assert facts.set_aside(str(tmp_path)) == [Path(store.set_aside).name]
+    assert facts_main.set_aside(str(tmp_path)) == [Path(store.set_aside).name]
     store.record([("pkg-1.0.tar.gz", "Pkg", "1.0", 1.0, "upload")])
     assert store.set_yank("PKG", "1.0.0", "bad") == 1  # any spelling of the name and the version
-    dumped = parse_dump(json.dumps(facts.dump(store)))
+    dumped = parse_dump(json.dumps(facts_main.dump(store)))
     assert dumped.yank_reason("pkg", "1.0") == "bad" and dumped.files["pkg-1.0.tar.gz"].source == "upload"
     store.forget(["pkg-1.0.tar.gz"])
     assert store.yanks() == {}  # the yank goes with the release's last file
@@ -174,3 +175,87 @@ def test_a_reader_sees_the_writers_commits_and_a_missing_database_reads_as_empty
         reader.set_yank("a", "1.0", "no")  # read-only means read-only
     writer.close()
     reader.close()
+
+
+def test_what_a_careless_user_or_an_attacker_tried_holds(tmp_path: Path) -> None:
+    """Found by a hostile review: odd database files, control characters, huge ranges, doubled versions."""
+    folder = tmp_path / facts.FOLDER
+    folder.mkdir()
+    (folder / facts.NAME).mkdir()  # a folder where the database should be
+    store = facts.FactsStore(str(tmp_path), log=lambda line: None)
+    store.open()
+    assert store.made_anew and Path(store.set_aside).is_dir()
+    store.close()
+    with sqlite3.connect(folder / facts.NAME) as edited:
+        edited.execute("UPDATE meta SET value='abc' WHERE key='schema'")
+    store = facts.FactsStore(str(tmp_path), log=lambda line: None)
+    store.open()  # a schema that is no number: damaged, set aside
+    assert store.made_anew and len(facts_main.set_aside(str(tmp_path))) == 2
+    store.set_yank("pkg", "1.0", "\x1b]0;pwned\x07 red\u202e text")
+    assert store.yanks() == {("pkg", "1"): "]0;pwned  red  text"}
+    store.close()
+    assert facts.clean_reason("ok\x9bcsi") == "ok csi"
+    path = tmp_path / "file.bin"
+    path.write_bytes(b"0123456789")
+    assert _answer({"HTTP_RANGE": "bytes=" + "9" * 5000 + "-"}, path)[0].startswith("200")
+    from gui.services.server.inside.simple_pages import distinct_versions
+
+    spelled = ["1.0", "1.0.0", "1.0-post0", "1.0.post0", "2.0+local", "2.0", "not-a-version"]
+    assert distinct_versions(spelled) == ["1.0", "1.0-post0", "2.0", "2.0+local", "not-a-version"]
+
+
+def test_a_stopped_servers_database_is_read_by_a_user_who_may_not_write_there(tmp_path: Path) -> None:
+    """The server's user (uid 9898) owns the folder; the desktop user reads it with the server stopped."""
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as two users")
+    import tempfile
+
+    reachable = Path(tempfile.mkdtemp(prefix="facts-two-users-", dir="/tmp"))  # pytest's own folders are 0700
+    root = reachable / "packages"
+    writer = facts.FactsStore(str(root))
+    writer.record([("a-1.0.tar.gz", "a", "1.0", 5.0, "upload")])
+    writer.close()  # the server stopped: no WAL files left
+    reachable.chmod(0o755)
+    for path in (root, root / facts.FOLDER, root / facts.FOLDER / facts.NAME):
+        os.chown(path, 9898, 9898)
+    read = ("import sys; sys.path.insert(0, sys.argv[1]); from gui.services.server.inside.facts import FactsStore; "
+            "print(sorted(FactsStore(sys.argv[2], read_only=True).all_files()))")  # fmt: skip
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", read,
+         str(Path(__file__).resolve().parents[3]), str(root)], capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    shutil.rmtree(reachable)
+    assert done.returncode == 0 and "a-1.0.tar.gz" in done.stdout, done.stderr
+
+
+def test_metadata_is_served_even_when_the_database_could_not_keep_it(tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from gui.services.server.inside.file_facts import FileFactsCache
+        from gui.services.server.inside.fresh_index import FreshIndex
+
+    make_wheel(tmp_path, "late", "1.0", metadata="Requires-Python: >=3.8")
+    store = facts.FactsStore(str(tmp_path))
+    store.open()
+    store.describe = lambda *args: False  # a full disk: nothing written
+    index = FreshIndex(tmp_path, "sha256", FileFactsCache(store, "sha256"))
+    index.refresh()
+    (package,) = index.packages_of("late")
+    described = index.facts_of(package)
+    assert described.metadata_sha256 and described.time_source == "file"  # made anew: the file's own time
+    served = index.facts.metadata_of(package)
+    assert served is not None and b"Requires-Python: >=3.8" in served
+    store.close()
+
+
+def test_a_tiny_wheel_with_huge_metadata_is_given_none(tmp_path: Path) -> None:
+    wheel = tmp_path / "puffed-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("puffed-1.0.dist-info/METADATA", b"Name: puffed\n" + b"X" * 1_000_000)
+    assert wheel.stat().st_size < 10_000 and read_core_metadata(str(wheel), wheel.name) == (None, None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.parser
 import gzip
+import os
 import re
 import tarfile
 import zipfile
@@ -23,8 +24,12 @@ if __package__:  # imported as part of PyPI Desk (the app, the bundle)
 else:  # run as a script from this folder, inside the image or as the local process
     from bounded_tar import BoundedTarInfo, CappedReads
 
-MAX_METADATA = 4 * 1024 * 1024  # far above any real METADATA (PyPI's largest are a few hundred KB)
-MAX_UNPACKED = 256 * 1024 * 1024  # what is unpacked of an sdist looking for it (a gzip bomb stops here)
+MAX_METADATA = 2 * 1024 * 1024  # far above any real METADATA (PyPI's largest are a few hundred KB)
+#: Text compresses about 3 to 5 times: metadata far larger than its file is a bomb, kept out of the database.
+METADATA_PER_FILE_BYTE = 10
+METADATA_SLACK = 64 * 1024
+MAX_UNPACKED = 64 * 1024 * 1024  # what is unpacked of an sdist looking for it, at most
+UNPACKED_PER_FILE_BYTE = 20  # and at most this many times the sdist's size (real ones: 3 to 10; a bomb: 1000)
 MAX_TAR_MEMBERS = 2000  # PKG-INFO comes first in every sdist backend's archive; this far is plenty
 _WHEEL = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$", re.IGNORECASE)
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".zip")
@@ -36,6 +41,11 @@ class CoreMetadata:
 
     data: bytes
     requires_python: str | None
+
+
+def _limit(path: str) -> int:
+    """The largest metadata file kept for ``path``: bounded, and in proportion to the file's size."""
+    return min(MAX_METADATA, METADATA_SLACK + METADATA_PER_FILE_BYTE * os.path.getsize(path))
 
 
 def read_core_metadata(path: str, filename: str) -> tuple[CoreMetadata | None, str | None]:
@@ -98,11 +108,12 @@ def _wheel_metadata(path: str, filename: str) -> bytes | None:
         chosen = [info for info in candidates if _key(info.filename.split("/")[0][: -len(".dist-info")]) == wanted]
         if len(chosen) != 1 and len(candidates) == 1:
             chosen = candidates  # a name spelled otherwise in the folder: still the only one
-        if len(chosen) != 1 or chosen[0].file_size > MAX_METADATA:
+        limit = _limit(path)
+        if len(chosen) != 1 or chosen[0].file_size > limit:
             return None
         with wheel.open(chosen[0]) as handle:
-            data = handle.read(MAX_METADATA + 1)
-    return data if len(data) <= MAX_METADATA else None
+            data = handle.read(limit + 1)
+    return data if len(data) <= limit else None
 
 
 def _key(text: str) -> str:
@@ -114,22 +125,25 @@ def _sdist_pkg_info(path: str, filename: str) -> bytes | None:
     if filename.lower().endswith(".zip"):
         with zipfile.ZipFile(path) as archive:
             found = [i for i in archive.infolist() if i.filename.count("/") == 1 and i.filename.endswith("/PKG-INFO")]
-            if len(found) != 1 or found[0].file_size > MAX_METADATA:
+            limit = _limit(path)
+            if len(found) != 1 or found[0].file_size > limit:
                 return None
             with archive.open(found[0]) as handle:
-                data = handle.read(MAX_METADATA + 1)
-        return data if len(data) <= MAX_METADATA else None
+                data = handle.read(limit + 1)
+        return data if len(data) <= limit else None
+    budget = min(MAX_UNPACKED, UNPACKED_PER_FILE_BYTE * os.path.getsize(path) + METADATA_SLACK)
     with (
         gzip.open(path, "rb") as unpacked,
-        tarfile.open(fileobj=CappedReads(unpacked, MAX_UNPACKED), mode="r|", tarinfo=BoundedTarInfo) as archive,
+        tarfile.open(fileobj=CappedReads(unpacked, budget), mode="r|", tarinfo=BoundedTarInfo) as archive,
     ):
         for count, member in enumerate(archive):
             if count >= MAX_TAR_MEMBERS:
                 return None
             if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
-                if not member.isfile() or member.size > MAX_METADATA:
+                limit = _limit(path)
+                if not member.isfile() or member.size > limit:
                     return None
                 handle = archive.extractfile(member)
-                data = handle.read(MAX_METADATA + 1) if handle else b""
-                return data if 0 < len(data) <= MAX_METADATA else None
+                data = handle.read(limit + 1) if handle else b""
+                return data if 0 < len(data) <= limit else None
     return None

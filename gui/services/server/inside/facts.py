@@ -7,17 +7,12 @@ reads at the same time (read-only, in a folder) or through this module run as a 
 volume, on another machine's engine). A database that is missing is made anew and filled from
 the files (a file's upload time is then its modification time, and says so); one that is
 damaged is set aside beside it (``index.sqlite3.damaged-TIME``) and made anew, with a line in
-the log. The files themselves are never touched here.
-
-    python3 facts.py dump PACKAGES                       the facts as JSON (for the app)
-    python3 facts.py yank PACKAGES PROJECT VERSION [REASON] / unyank PACKAGES PROJECT VERSION
-    python3 facts.py backup PACKAGES NAME                a consistent copy at .pypi-desk/NAME (SQLite's backup API)
+the log. The files themselves are never touched here. ``facts_main.py`` is its command line.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import sqlite3
@@ -99,6 +94,8 @@ class FactsStore:
         self.set_aside: str | None = None  # where a damaged database went, when this open moved one
         self._connection: sqlite3.Connection | None = None
         self._data_version = -1
+        self._inode = -1
+        self.reopened = False  # the file was deleted or replaced under an open connection, and opened anew
         self._complained = -3600.0
         self._lock = threading.RLock()  # one connection, shared by the server's threads: one use at a time
 
@@ -118,20 +115,38 @@ class FactsStore:
 
     def _open(self) -> sqlite3.Connection | None:
         if self.read_only:
-            if not os.path.isfile(self.path):
-                return None
-            connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10, check_same_thread=False)
-            connection.execute("SELECT count(*) FROM meta").fetchone()
-            return connection
+            return self._open_read_only()
         os.makedirs(os.path.dirname(self.path), mode=0o755, exist_ok=True)
-        existed = os.path.exists(self.path)
+        existed = os.path.lexists(self.path)
         try:
+            if existed and not _regular(self.path):  # a folder, a pipe, a link: never opened, set aside
+                raise sqlite3.DatabaseError("not a database file (not a regular file)")
             return self._connect(made=not existed)
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):
+            if isinstance(exc, sqlite3.OperationalError) and not is_damaged(exc):
                 raise
             self._set_aside(exc)
             return self._connect(made=True)
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """Beside a running server (its WAL files there) a plain read-only open; a stopped server's database in
+        a folder this user may not write is opened as immutable (nothing in a WAL file to miss). A database
+        with a WAL file this user cannot read through raises (the caller asks the engine)."""
+        if not os.path.lexists(self.path):
+            return None
+        if not _regular(self.path):
+            raise sqlite3.DatabaseError(f"{self.path} is not a database file (not a regular file)")
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            connection = sqlite3.connect(f"file:{self.path}?{query}", uri=True, timeout=10, check_same_thread=False)
+            try:
+                connection.execute("SELECT count(*) FROM meta").fetchone()
+                return connection
+            except sqlite3.OperationalError as exc:
+                connection.close()
+                wal = self.path + "-wal"
+                if is_damaged(exc) or (os.path.exists(wal) and os.path.getsize(wal) > 0):
+                    raise
+        raise sqlite3.OperationalError(f"{self.path} cannot be read")
 
     def _connect(self, made: bool) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -144,17 +159,20 @@ class FactsStore:
                 connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
                 connection.execute("INSERT OR REPLACE INTO meta VALUES ('made', ?)", (str(time.time()),))
                 made = True
+            elif not str(found[0]).isdigit():
+                raise sqlite3.DatabaseError(f"malformed schema version {found[0]!r}")
             elif int(found[0]) > SCHEMA_VERSION:
                 raise sqlite3.OperationalError(f"{self.path} is from a newer PyPI Desk (schema {found[0]})")
         except BaseException:
             connection.close()
             raise
         self.made_anew = made
+        self._inode = os.stat(self.path).st_ino
         return connection
 
     def _set_aside(self, exc: Exception) -> None:
         """Move a damaged database (and its WAL files) aside; the files of the index are untouched."""
-        target = f"{self.path}{DAMAGED}{time.strftime('%Y%m%dT%H%M%S')}"
+        target = f"{self.path}{DAMAGED}{time.strftime('%Y%m%dT%H%M%S')}-{os.urandom(3).hex()}"
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.replace(self.path + suffix, target + suffix)
@@ -177,7 +195,7 @@ class FactsStore:
         except sqlite3.DatabaseError as exc:
             if self.read_only or self.strict:
                 raise
-            if isinstance(exc, sqlite3.OperationalError) and not _damaged(exc):  # full disk, read-only, locked
+            if isinstance(exc, sqlite3.OperationalError) and not is_damaged(exc):  # full disk, read-only, locked
                 self._complain(exc)
                 return default
             self.close()
@@ -198,7 +216,18 @@ class FactsStore:
             self._connection = None
 
     def changed_elsewhere(self) -> bool:
-        """Whether another connection wrote since the last ask (a yank from the app)."""
+        """Whether another connection wrote since the last ask (a yank from the app), or the file was deleted or
+        replaced under this one (then it is opened anew, and ``reopened`` says so)."""
+        if not self.read_only and self._connection is not None:
+            try:
+                same = os.stat(self.path).st_ino == self._inode
+            except OSError:
+                same = False
+            if not same:
+                with self._lock:
+                    self.close()
+                    self._log("the index database was deleted or replaced while in use; made anew from what is known")
+                    self.reopened = True
         version = self._guarded(lambda c: c.execute("PRAGMA data_version").fetchone()[0], -1)
         changed, self._data_version = version != self._data_version, version
         return changed
@@ -226,11 +255,12 @@ class FactsStore:
         self._guarded(work)
 
     def describe(self, path: str, size: int, mtime_ns: int, digest: str | None, requires_python: str | None,
-                 metadata: bytes | None, metadata_sha256: str | None) -> None:  # fmt: skip
-        """A file's digest and core metadata, as of its size and mtime."""
-        self._guarded(lambda c: c.execute(
+                 metadata: bytes | None, metadata_sha256: str | None) -> bool:  # fmt: skip
+        """A file's digest and core metadata, as of its size and mtime; False when it could not be written."""
+        return self._guarded(lambda c: c.execute(
             "UPDATE files SET size=?, mtime_ns=?, digest=?, requires_python=?, metadata=?, metadata_sha256=? "
-            "WHERE path=?", (size, mtime_ns, digest, requires_python, metadata, metadata_sha256, path)))  # fmt: skip
+            "WHERE path=?", (size, mtime_ns, digest, requires_python, metadata, metadata_sha256, path)).rowcount == 1,
+            False)  # fmt: skip
 
     def metadata(self, path: str) -> bytes | None:
         row = self._guarded(lambda c: c.execute("SELECT metadata FROM files WHERE path=?", (path,)).fetchone())
@@ -252,8 +282,9 @@ class FactsStore:
     # -- yanks -------------------------------------------------------------------------------
 
     def yanks(self) -> dict[tuple[str, str], str]:
+        """(project, version): reason, the reason cleaned of control characters (it reaches terminals)."""
         query = "SELECT project, version, reason FROM yanks"
-        return self._guarded(lambda c: {(p, v): r for p, v, r in c.execute(query)}, {})
+        return self._guarded(lambda c: {(p, v): clean_reason(r) for p, v, r in c.execute(query)}, {})
 
     def set_yank(self, project: str, version: str, reason: str | None) -> int:
         """Yank (``reason`` a text, maybe empty) or unyank (None) a release; returns how many files it has."""
@@ -265,7 +296,8 @@ class FactsStore:
                 if reason is None:
                     c.execute("DELETE FROM yanks WHERE project=? AND version=?", key)
                 else:  # the caller found the release's files (the server may not have recorded them yet)
-                    c.execute("INSERT OR REPLACE INTO yanks VALUES (?, ?, ?, ?)", (*key, reason, time.time()))
+                    c.execute("INSERT OR REPLACE INTO yanks VALUES (?, ?, ?, ?)",
+                              (*key, clean_reason(reason), time.time()))  # fmt: skip
                 return count
 
         return self._guarded(work, 0)
@@ -277,7 +309,10 @@ class FactsStore:
         self._guarded(lambda c: c.execute("INSERT OR REPLACE INTO token_use VALUES (?, ?)", (token_id, when)))
 
     def token_uses(self) -> dict[str, float]:
-        return self._guarded(lambda c: dict(c.execute("SELECT id, last_used FROM token_use")), {})
+        try:
+            return self._guarded(lambda c: dict(c.execute("SELECT id, last_used FROM token_use")), {})
+        except sqlite3.OperationalError:  # read-only, a database from before tokens: none used yet
+            return {}
 
     def backup_to(self, target: str) -> bool:
         """A consistent copy of the database at ``target`` (SQLite's online backup: never a half-written page);
@@ -293,6 +328,24 @@ class FactsStore:
         return True
 
 
+def clean_reason(reason: object) -> str:
+    """A yank reason as pages may carry it: one line, no control or formatting characters (an escape sequence
+    in pip's warning, a right-to-left override), at most MAX_REASON characters."""
+    import unicodedata
+
+    text = str(reason)[:MAX_REASON]
+    return "".join(c if not unicodedata.category(c).startswith("C") else " " for c in text).strip()
+
+
+def _regular(path: str) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def _transaction(connection: sqlite3.Connection):
     connection.execute("BEGIN IMMEDIATE")
@@ -304,54 +357,7 @@ def _transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
-def _damaged(exc: sqlite3.Error) -> bool:
+def is_damaged(exc: sqlite3.Error) -> bool:
     """Whether an error says the file is not a sound database (not: busy, locked, read-only, no room)."""
     text = str(exc).lower()
     return any(word in text for word in ("malformed", "not a database", "corrupt", "no such table", "no such column"))
-
-
-def dump(store: FactsStore) -> dict:
-    """The facts the app shows: each file's upload time and how it is known, requires-python; the yanks."""
-    files = {path: [f.upload_time, f.time_source, f.requires_python] for path, f in store.all_files().items()}
-    yanks = [[project, version, reason] for (project, version), reason in store.yanks().items()]
-    return {"files": files, "yanks": yanks, "token_use": store.token_uses(),
-            "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path)))}  # fmt: skip
-
-
-def set_aside(packages_root: str) -> list[str]:
-    """The damaged databases set aside so far (their file names), oldest first."""
-    try:
-        names = os.listdir(os.path.join(packages_root, FOLDER))
-    except OSError:
-        return []
-    return sorted(n for n in names if n.startswith(NAME + DAMAGED) and not n.endswith(("-wal", "-shm")))
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in ("dump", "yank", "unyank", "backup"):
-        print(__doc__, file=sys.stderr)
-        return 2
-    command, root = argv[0], argv[1]
-    store = FactsStore(root, read_only=command in ("dump", "backup"), strict=True)
-    try:
-        if command == "dump":
-            json.dump(dump(store), sys.stdout)
-        elif command == "backup":
-            if os.path.basename(argv[2]) != argv[2] or argv[2] in (NAME, "", ".", ".."):
-                print("backup: give a plain file name for the copy", file=sys.stderr)
-                return 2
-            target = os.path.join(root, FOLDER, argv[2])
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(target)  # never an older copy when there is no database to copy now
-            print(json.dumps({"copied": store.backup_to(target)}))
-        else:
-            reason = (argv[4] if len(argv) > 4 else "")[:MAX_REASON] if command == "yank" else None
-            count = store.set_yank(argv[2], argv[3], reason)
-            print(json.dumps({"files": count}))
-    finally:
-        store.close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

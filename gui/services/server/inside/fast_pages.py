@@ -154,7 +154,7 @@ class FastPages:
                 yanked=self.index.facts.yank_reason(package),
             ))  # fmt: skip
         if wants_json:
-            versions = list(dict.fromkeys(package.version for package in packages))  # in version order already
+            versions = simple_pages.distinct_versions([package.version for package in packages])
             return simple_pages.project_json(project, links, versions)
         return simple_pages.project_html(project, links)
 

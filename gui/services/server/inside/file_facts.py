@@ -37,8 +37,10 @@ class FileFactsCache:
         self._lock = threading.RLock()
         self._files: dict[str, FileFacts] = store.all_files() if store else {}
         self._yanks: dict[tuple[str, str], str] = store.yanks() if store else {}
-        self._rebuilt = bool(store and store.made_anew)
-        self._metadata_seen: dict[str, bytes] = {}  # no store: what was read, kept in memory instead
+        # made anew (or by someone else, holding no file yet): the files found first predate it, and their own
+        # modification times are the best upload times there are
+        self._rebuilt = bool(store and (store.made_anew or not self._files))
+        self._metadata_seen: dict[str, bytes] = {}  # what the store could not keep (no store, a full disk)
         if store is not None:
             store.changed_elsewhere()  # the baseline: our own reads above are not a change
 
@@ -76,9 +78,16 @@ class FileFactsCache:
             self._yanks = self.store.yanks()
 
     def yanks_changed(self) -> bool:
-        """Whether another process yanked or unyanked since the last ask (then the new yanks are read)."""
+        """Whether another process yanked or unyanked since the last ask (then the new yanks are read). A
+        database deleted or replaced meanwhile is filled again with what is known here."""
         if self.store is None or not self.store.changed_elsewhere():
             return False
+        if self.store.reopened:
+            self.store.reopened = False
+            with self._lock:  # times kept; each file described again at its next page
+                known = {path: FileFacts(f.upload_time, f.time_source) for path, f in self._files.items()}
+                self._files = known
+            self.store.record([(path, *_name_version(path), f.upload_time, f.time_source) for path, f in known.items()])
         yanks = self.store.yanks()
         with self._lock:
             changed, self._yanks = yanks != self._yanks, yanks
@@ -108,15 +117,18 @@ class FileFactsCache:
         base = known or FileFacts(time.time(), "seen")
         described = base._replace(size=info.st_size, mtime_ns=info.st_mtime_ns, digest=digest,
                                   requires_python=requires_python, metadata_sha256=metadata_sha256)  # fmt: skip
-        with self._lock:
-            self._files[package.relfn_unix] = described
-            if self.store is None and data is not None:
-                self._metadata_seen[package.relfn_unix] = data
+        kept = False
         if self.store is not None:
             if known is None:
                 self.store.record([(package.relfn_unix, package.pkgname, package.version, base.upload_time, "seen")])
-            self.store.describe(package.relfn_unix, info.st_size, info.st_mtime_ns, digest, requires_python,
-                                data, metadata_sha256)  # fmt: skip
+            kept = self.store.describe(package.relfn_unix, info.st_size, info.st_mtime_ns, digest, requires_python,
+                                       data, metadata_sha256)  # fmt: skip
+        with self._lock:
+            self._files[package.relfn_unix] = described
+            if data is not None and not kept:  # served from memory until the store can keep it
+                self._metadata_seen[package.relfn_unix] = data
+            else:
+                self._metadata_seen.pop(package.relfn_unix, None)
         return described
 
     def metadata_of(self, package: PkgFile) -> bytes | None:
@@ -124,9 +136,13 @@ class FileFactsCache:
         facts = self.facts_of(package)
         if facts is None or facts.metadata_sha256 is None:
             return None
-        if self.store is None:
-            return self._metadata_seen.get(package.relfn_unix)
-        data = self.store.metadata(package.relfn_unix)
+        with self._lock:
+            data = self._metadata_seen.get(package.relfn_unix)
+        if data is None and self.store is not None:
+            data = self.store.metadata(package.relfn_unix)
+        if data is None or hashlib.sha256(data).hexdigest() != facts.metadata_sha256:  # not kept: read it again
+            fresh, _ = read_core_metadata(package.fn, os.path.basename(package.fn))
+            data = fresh.data if fresh is not None else None
         if data is not None and hashlib.sha256(data).hexdigest() == facts.metadata_sha256:
             return data
         return None
@@ -137,3 +153,10 @@ def _mtime(path: str, default: float) -> float:
         return min(os.stat(path).st_mtime, default)
     except OSError:
         return default
+
+
+def _name_version(relfn_unix: str) -> tuple[str, str]:
+    """(name, version) of a known file, as pypiserver reads them from its name."""
+    from pypiserver.pkg_helpers import guess_pkgname_and_version
+
+    return guess_pkgname_and_version(os.path.basename(relfn_unix)) or (relfn_unix, "")

@@ -121,6 +121,27 @@ def project_json(project: str, links: list[FileLink], versions: list[str]) -> by
     return json.dumps(page).encode("utf-8")
 
 
+def distinct_versions(versions: list[str]) -> list[str]:
+    """PEP 700's ``versions``: each release once (its first spelling: ``1.0`` and ``1.0.0`` are one), in PEP 440
+    order; text that is no version comes last."""
+    try:
+        from packaging.utils import canonicalize_version
+        from packaging.version import InvalidVersion, Version
+    except ImportError:  # pragma: no cover - pypiserver depends on packaging
+        return list(dict.fromkeys(versions))
+    first: dict[str, str] = {}
+    for version in versions:
+        first.setdefault(canonicalize_version(version), version)
+
+    def order(version: str):
+        try:
+            return (0, Version(version), "")
+        except InvalidVersion:
+            return (1, Version("0"), version)
+
+    return sorted(first.values(), key=order)
+
+
 def _hashes(digest: str | None) -> dict[str, str]:
     """PEP 691's ``hashes`` from pypiserver's ``sha256=HEX``."""
     if not digest:

@@ -1,0 +1,72 @@
+"""The index database's command line, for the app: run in the server's container, a one-shot container or a
+helper (standard library only; ``command.facts_script`` runs it as ``python3 -c`` with ``facts.py``'s source
+joined in front, so nothing of PyPI Desk's needs to be in the container).
+
+    dump PACKAGES                         the facts as JSON (for the app)
+    yank PACKAGES PROJECT VERSION [REASON] / unyank PACKAGES PROJECT VERSION
+    backup PACKAGES NAME                  a consistent copy at .pypi-desk/NAME (SQLite's backup API)
+"""
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+
+if __package__:  # imported as part of PyPI Desk (the app, the bundle)
+    from gui.services.server.inside.facts import DAMAGED, FOLDER, NAME, FactsStore
+elif "FactsStore" not in globals():  # run from this folder (with python3 -c, facts.py's source comes first)
+    from facts import DAMAGED, FOLDER, NAME, FactsStore
+
+
+def dump(store: FactsStore) -> dict:
+    """The facts the app shows: each file's upload time and how it is known, requires-python; the yanks."""
+    files = {path: [f.upload_time, f.time_source, f.requires_python] for path, f in store.all_files().items()}
+    yanks = [[project, version, reason] for (project, version), reason in store.yanks().items()]
+    return {"files": files, "yanks": yanks, "token_use": store.token_uses(),
+            "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path)))}  # fmt: skip
+
+
+def set_aside(packages_root: str) -> list[str]:
+    """The damaged databases set aside so far (their file names), oldest first."""
+    try:
+        names = os.listdir(os.path.join(packages_root, FOLDER))
+    except OSError:
+        return []
+    return sorted(n for n in names if n.startswith(NAME + DAMAGED) and not n.endswith(("-wal", "-shm")))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in ("dump", "yank", "unyank", "backup"):
+        print("usage: dump|yank|unyank|backup PACKAGES ...", file=sys.stderr)
+        return 2
+    command, root = argv[0], argv[1]
+    store = FactsStore(root, read_only=command in ("dump", "backup"), strict=True)
+    try:
+        if command == "dump":
+            json.dump(dump(store), sys.stdout)
+        elif command == "backup":
+            if os.path.basename(argv[2]) != argv[2] or argv[2] in (NAME, "", ".", ".."):
+                print("backup: give a plain file name for the copy", file=sys.stderr)
+                return 2
+            target = os.path.join(root, FOLDER, argv[2])
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(target)  # never an older copy when there is no database to copy now
+            try:
+                print(json.dumps({"copied": store.backup_to(target)}))
+            except sqlite3.DatabaseError as exc:  # damaged: the server rebuilds it; the backup goes on without
+                print(json.dumps({"copied": False, "problem": str(exc)}))
+        else:
+            reason = (argv[4] if len(argv) > 4 else "") if command == "yank" else None
+            count = store.set_yank(argv[2], argv[3], reason)
+            print(json.dumps({"files": count}))
+    except (sqlite3.Error, OSError) as exc:  # one line the app shows, not a traceback
+        print(f"the index database {store.path}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
