@@ -243,7 +243,7 @@ def test_metadata_is_served_even_when_the_database_could_not_keep_it(tmp_path: P
     make_wheel(tmp_path, "late", "1.0", metadata="Requires-Python: >=3.8")
     store = facts.FactsStore(str(tmp_path))
     store.open()
-    store.describe = lambda *args: False  # a full disk: nothing written
+    store.describe_many = lambda rows: False  # a full disk: nothing written
     index = FreshIndex(tmp_path, "sha256", FileFactsCache(store, "sha256"))
     index.refresh()
     (package,) = index.packages_of("late")

@@ -254,13 +254,19 @@ class FactsStore:
 
         self._guarded(work)
 
-    def describe(self, path: str, size: int, mtime_ns: int, digest: str | None, requires_python: str | None,
-                 metadata: bytes | None, metadata_sha256: str | None) -> bool:  # fmt: skip
-        """A file's digest and core metadata, as of its size and mtime; False when it could not be written."""
-        return self._guarded(lambda c: c.execute(
-            "UPDATE files SET size=?, mtime_ns=?, digest=?, requires_python=?, metadata=?, metadata_sha256=? "
-            "WHERE path=?", (size, mtime_ns, digest, requires_python, metadata, metadata_sha256, path)).rowcount == 1,
-            False)  # fmt: skip
+    def describe_many(self, rows: list[tuple]) -> bool:
+        """Files' digests and core metadata, as of their size and mtime: (path, size, mtime_ns, digest,
+        requires_python, metadata, metadata_sha256) each, in one transaction; False when not written."""
+
+        def work(c: sqlite3.Connection) -> bool:
+            with _transaction(c):
+                c.executemany(
+                    "UPDATE files SET size=?, mtime_ns=?, digest=?, requires_python=?, metadata=?, metadata_sha256=? "
+                    "WHERE path=?", [(*row[1:], row[0]) for row in rows],
+                )  # fmt: skip
+            return True
+
+        return bool(rows) and self._guarded(work, False)
 
     def metadata(self, path: str) -> bytes | None:
         row = self._guarded(lambda c: c.execute("SELECT metadata FROM files WHERE path=?", (path,)).fetchone())

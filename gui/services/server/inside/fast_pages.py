@@ -142,8 +142,7 @@ class FastPages:
     def _project_page(self, environ: dict, project: str, packages: list[PkgFile], wants_json: bool) -> bytes:
         here = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         links = []
-        for package in packages:
-            facts = self.index.facts_of(package)
+        for package, facts in zip(packages, self.index.facts.facts_of_all(packages), strict=True):
             if facts is None:
                 continue  # removed since the folder was read
             links.append(simple_pages.FileLink(

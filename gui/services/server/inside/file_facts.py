@@ -99,37 +99,64 @@ class FileFactsCache:
 
     def facts_of(self, package: PkgFile) -> FileFacts | None:
         """The file's facts as it is now, described first when new or changed; None when it is gone."""
-        try:
-            info = os.stat(package.fn)
-        except OSError:
-            return None
-        with self._lock:
-            known = self._files.get(package.relfn_unix)
-        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
-            return known
-        try:
-            digest = digest_file(package.fn, self.hash_algo) if self.hash_algo else None
-        except FileNotFoundError:  # removed between the stat and the read
-            return None
-        metadata, requires_python = read_core_metadata(package.fn, os.path.basename(package.fn))
-        data = metadata.data if metadata else None
-        metadata_sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
-        base = known or FileFacts(time.time(), "seen")
-        described = base._replace(size=info.st_size, mtime_ns=info.st_mtime_ns, digest=digest,
+        return self.facts_of_all([package])[0]
+
+    def facts_of_all(self, packages: list[PkgFile]) -> list[FileFacts | None]:
+        """Each file's facts (None: gone); those new or changed are described (hashed, metadata read) outside the
+        lock and written to the store in one transaction: a project page costs one commit, not one per file."""
+        results: list[FileFacts | None] = []
+        pending = []
+        for package in packages:
+            try:
+                info = os.stat(package.fn)
+            except OSError:
+                results.append(None)
+                continue
+            with self._lock:
+                known = self._files.get(package.relfn_unix)
+            if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+                results.append(known)
+                continue
+            results.append(None)
+            pending.append((len(results) - 1, package, info, known))
+        if not pending:
+            return results
+        described = []
+        for position, package, info, known in pending:
+            try:
+                digest = digest_file(package.fn, self.hash_algo) if self.hash_algo else None
+            except FileNotFoundError:  # removed between the stat and the read
+                continue
+            metadata, requires_python = read_core_metadata(package.fn, os.path.basename(package.fn))
+            data = metadata.data if metadata else None
+            base = known or FileFacts(time.time(), "seen")
+            metadata_sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
+            facts = base._replace(size=info.st_size, mtime_ns=info.st_mtime_ns, digest=digest,
                                   requires_python=requires_python, metadata_sha256=metadata_sha256)  # fmt: skip
-        kept = False
-        if self.store is not None:
-            if known is None:
-                self.store.record([(package.relfn_unix, package.pkgname, package.version, base.upload_time, "seen")])
-            kept = self.store.describe(package.relfn_unix, info.st_size, info.st_mtime_ns, digest, requires_python,
-                                       data, metadata_sha256)  # fmt: skip
+            described.append((position, package, known, facts, data))
+        kept = self._keep(described)
         with self._lock:
-            self._files[package.relfn_unix] = described
-            if data is not None and not kept:  # served from memory until the store can keep it
-                self._metadata_seen[package.relfn_unix] = data
-            else:
-                self._metadata_seen.pop(package.relfn_unix, None)
-        return described
+            for position, package, _known, facts, data in described:
+                self._files[package.relfn_unix] = facts
+                if data is not None and not kept:  # served from memory until the store can keep it
+                    self._metadata_seen[package.relfn_unix] = data
+                else:
+                    self._metadata_seen.pop(package.relfn_unix, None)
+                results[position] = facts
+        return results
+
+    def _keep(self, described: list) -> bool:
+        """Write new descriptions to the store; False when it could not (a full disk)."""
+        if self.store is None:
+            return False
+        new = [
+            (p.relfn_unix, p.pkgname, p.version, f.upload_time, "seen") for _, p, known, f, _ in described if not known
+        ]
+        self.store.record(new)
+        return self.store.describe_many([
+            (p.relfn_unix, f.size, f.mtime_ns, f.digest, f.requires_python, data, f.metadata_sha256)
+            for _, p, _known, f, data in described
+        ])  # fmt: skip
 
     def metadata_of(self, package: PkgFile) -> bytes | None:
         """The core metadata file served at ``FILE.metadata`` (None: the file has none to serve)."""
