@@ -84,7 +84,14 @@ def test_twine_uv_and_poetry_publish_with_a_publish_token_and_only_in_its_scope(
     assert refused.returncode != 0 and "403" in refused.stdout + refused.stderr
     said = server_log(services)
     assert f"token 'release job' ({made.token.id}) of 'alice' may not publish 'other-proj'" in said
+    assert said.count("may not publish 'other-proj'") == 1  # said once, not by every layer that asks
     assert made.secret not in said
+    swapped = requests.get(f"{url}/packages/none", auth=(made.secret, ""), timeout=10)  # the token as user name
+    assert swapped.status_code == 403 and made.secret not in server_log(services)
+    assert f"pypi-desk-{made.token.id}-…" in server_log(services)
+    told = requests.post(f"{url}/", auth=("__token__", made.secret), timeout=10,
+                         data={":action": "remove_pkg", "name": "other-proj", "version": "1.0"})  # fmt: skip
+    assert told.status_code == 403 and "may not publish &#039;other-proj&#039;" in told.text  # told why
 
 
 def test_a_read_token_installs_with_pip_and_uv_and_cannot_upload(index, tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ def _create(services: DeskServices, args: argparse.Namespace) -> int:
     from gui.services.users.tokens import parse_expiry
 
     days = parse_expiry(args.expires)
+    if args.keyring:
+        services.clients.check_keyring()  # before the token exists: none is made that nobody holds
     made = services.users.token_store().create(args.user, args.name, args.project, args.read_only, days)
     token = made.token
     scope = "publish " + (", ".join(token.projects) if token.projects else f"all of {token.user}'s projects")
@@ -52,8 +54,16 @@ def _create(services: DeskServices, args: argparse.Namespace) -> int:
     if days is None:
         print("warning: this token never expires; revoke it when the job it is for goes away", file=sys.stderr)
     if args.keyring:
-        count = services.clients.store_token(services.server.load_settings().url, made.secret)
+        try:
+            count, replaced = services.clients.store_token(services.server.load_settings().url, made.secret)
+        except Exception:
+            services.users.token_store().revoke(token.id)  # nobody holds it: it must not stay valid
+            raise
         print(f"stored in the keyring for this server ({count} entries, user __token__)", file=sys.stderr)
+        for old in replaced:
+            gone = services.users.token_store().revoke_secret(old)
+            if gone is not None:
+                print(f"revoked token {gone.id} ({gone.name}): it was in the keyring, replaced now", file=sys.stderr)
         return 0
     print(made.secret)
     print("This is the only time the token is shown: keep it as a CI secret now.", file=sys.stderr)
@@ -72,6 +82,9 @@ def _list(services: DeskServices, args: argparse.Namespace) -> int:
 
 
 def _revoke(services: DeskServices, args: argparse.Namespace) -> int:
-    token = services.users.token_store().revoke(args.id)
-    print(f"revoked token {token.id} ({token.name}) of {token.user}")
+    store = services.users.token_store()
+    token = store.revoke(args.id)
+    removed = services.clients.forget_dead_tokens(store.is_live)
+    also = f"; removed it from the keyring ({removed} entries)" if removed else ""
+    print(f"revoked token {token.id} ({token.name}) of {token.user}{also}")
     return 0

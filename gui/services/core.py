@@ -90,7 +90,7 @@ class DeskServices:
         """Remove a user from the password file, then the keyring entries the app wrote for it on this
         machine; returns how many entries went."""
         self.users.remove(name)
-        return self.clients.forget_user(name)
+        return self.clients.forget_user(name, self.users.token_store().is_live)
 
     def close(self) -> None:
         """Close what the core opened for this server (SSH tunnels); servers keep running."""

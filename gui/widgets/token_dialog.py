@@ -124,7 +124,9 @@ class TokenShownDialog(QDialog):
         notice = QLabel("This is the only time the token is shown: copy it into your CI's secrets now. "
                         "PyPI Desk keeps only a digest of it.", wordWrap=True, objectName="warningLabel")  # fmt: skip
         self.snippets_edit = QPlainTextEdit(readOnly=True)
-        self.snippets_edit.setPlainText("\n\n".join(f"# {s.title}\n{s.text}" for s in snippets))
+        self.snippets_edit.setPlainText(
+            "\n\n".join(f"# {s.title}\n" + (f"# {s.note}\n" if s.note else "") + s.text for s in snippets)
+        )
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         close.accepted.connect(self.accept)

@@ -163,10 +163,16 @@ class TokensPanel(QWidget):
         )  # fmt: skip
 
     def _revoke(self, token_id: str) -> None:
-        store = self._services.users.token_store()
+        services = self._services
+
+        def revoke() -> Token:
+            store = services.users.token_store()
+            token = store.revoke(token_id)
+            services.clients.forget_dead_tokens(store.is_live)  # and out of this computer's keyring, if it was there
+            return token
 
         def done(token: Token) -> None:
             self.message.emit(f"Revoked token {token.name!r} ({token.id}) of {token.user}.")
             self.refresh()
 
-        self._worker.submit(lambda: store.revoke(token_id), done, self._failed)
+        self._worker.submit(revoke, done, self._failed)

@@ -46,7 +46,8 @@ def test_a_token_is_made_shown_once_and_revoked_from_the_users_tab(qtbot, tmp_pa
     qtbot.mouseClick(shown.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == secret
     snippets = shown.snippets_edit.toPlainText()
-    assert "TWINE_USERNAME=__token__" in snippets and "poetry config pypi-token.local" in snippets
+    assert "TWINE_USERNAME=__token__" in snippets and "POETRY_PYPI_TOKEN_LOCAL" in snippets
+    assert snippets.count(secret) == 1  # set once, as a variable: never on a command line
     assert "secrets.PYPI_DESK_TOKEN" in snippets and "uv publish" in snippets
     shown.close()
     key, tokens = parse_tokens((data.auth_dir / "tokens.json").read_bytes(), "tokens.json")

@@ -32,7 +32,15 @@ from pathlib import Path, PurePosixPath
 
 from gui import __version__
 from gui.services.backup.index_database import database_copy
-from gui.services.backup.members import FACTS_MEMBER, FIXED, MEMBER_COST, PACKAGES, restore_budget, restored_mode
+from gui.services.backup.members import (
+    FACTS_MEMBER,
+    FIXED,
+    MEMBER_COST,
+    PACKAGES,
+    restore_budget,
+    restored_mode,
+    unusable_tokens,
+)
 from gui.services.backup.untrusted import (
     MAX_RECORD,
     BoundedReads,
@@ -131,6 +139,10 @@ def write_backup(
                 database, note = database_copy(data_dir.packages_dir, Path(scratch))
                 notes = (*notes, note) if note else notes
             members = _members(data_dir, database)
+            unusable = unusable_tokens(data_dir)
+            if unusable:  # a restore would refuse the whole archive for it: left out, and said
+                members = [(name, path) for name, path in members if name != f"auth/{TOKENS_FILE_NAME}"]
+                notes = (*notes, unusable)
             total, done = sum(_size(path) for _, path in members), 0
             for name, path in members:
                 digest, size, mode = _add_file(archive, f"{ROOT}/{name}", path)

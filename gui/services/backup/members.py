@@ -10,10 +10,14 @@ extracting, so a small archive that unpacks to gigabytes (a "gzip bomb") stops e
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, TOKENS_FILE_NAME
+from gui.services.server.inside.tokens import MAX_FILE as MAX_TOKENS_FILE
+from gui.services.server.inside.tokens import TokensError, parse_tokens
 
 #: Every fixed member and its mode once restored.
 FIXED: dict[str, int] = {
@@ -67,3 +71,17 @@ def restore_budget(archive: Path, staging: Path) -> int:
     expansion = archive.stat().st_size * EXPANSION_LIMIT + EXPANSION_SLACK
     free = shutil.disk_usage(staging).free - DISK_RESERVE
     return max(0, min(expansion, free))
+
+
+def unusable_tokens(data_dir: DataDir) -> str:
+    """Why the tokens file cannot go into a backup ("" when it can, or there is none)."""
+    path = data_dir.auth_dir / TOKENS_FILE_NAME
+    if not os.path.lexists(path):
+        return ""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_TOKENS_FILE:
+            raise TokensError("not a regular file of a size PyPI Desk writes")
+        parse_tokens(path.read_bytes(), f"auth/{TOKENS_FILE_NAME}")
+    except (OSError, TokensError) as exc:
+        return f"auth/{TOKENS_FILE_NAME} cannot be read ({exc}) and is not in the backup: a restore of it has no tokens"
+    return ""

@@ -11,6 +11,7 @@ uploads, the Doctor and the first-run guide share.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,9 @@ from gui.services.clients.setup import ClientSetup, SetupResult, Storage
 from gui.services.clients.snippets import Snippet, client_snippets, simple_url, token_snippets
 from gui.services.clients.system_keyring import KeyringState, SystemKeyring
 from gui.services.clients.uv_toml import plan_uv_toml, uv_config_path
-from gui.services.errors import KeyringError, UserError
+from gui.services.errors import DeskError, KeyringError, UserError
 from gui.services.index.settings import ServerSettings
+from gui.services.server.inside.tokens import TOKEN_USER
 from gui.services.users.store import UserStore
 
 if TYPE_CHECKING:
@@ -155,7 +157,8 @@ class ClientService:
             if setup.storage is Storage.KEYRING
             else []
         )
-        removed = self._forget(keep)
+        tokens = [entry for entry in self.record.entries(self.server_key) if entry.username == TOKEN_USER]
+        removed = self._forget(keep + tokens)  # API tokens in the keyring are not a user's password: they stay
         return SetupResult(tuple(written), tuple(backups), len(setup.keyring_services), removed)
 
     def token_snippets(self, settings: ServerSettings, token: str) -> list[Snippet]:
@@ -163,21 +166,46 @@ class ClientService:
         ca, _bundle = self.trust_files(settings)
         return token_snippets(settings.url, token, str(ca) if ca is not None else None)
 
-    def store_token(self, url: str, token: str) -> int:
-        """Put an API token into the keyring for this server (user ``__token__``: what pip, uv and twine ask
-        for), recorded like the passwords it writes; returns how many entries were written."""
-        services = services_for(url)
-        for service in services:
-            self.keyring.set(service, "__token__", token)
-        entries = self.record.entries(self.server_key)
-        added = [KeyringEntry(self.server_key, service, "__token__") for service in services]
-        self.record.update(self.server_key, sorted(set(entries) | set(added)))
-        return len(services)
+    def check_keyring(self) -> None:
+        """Raise, saying what to do, when no usable system keyring answers (before a token is made for it)."""
+        state = self.keyring.state()
+        if not state.usable:
+            raise DeskError(f"{state.problem} The token was not made; make it without --keyring, or fix the keyring.")
 
-    def forget_user(self, username: str) -> int:
-        """Remove the keyring entries the app wrote for ``username`` on this server; returns how many."""
-        keep = [entry for entry in self.record.entries(self.server_key) if entry.username != username]
+    def store_token(self, url: str, token: str) -> tuple[int, list[str]]:
+        """Put an API token into the keyring for this server (user ``__token__``: what pip, uv and twine ask
+        for), recorded like the passwords it writes. Returns how many entries were written, and the tokens it
+        replaced there (revoke those if nothing else holds them)."""
+        services = services_for(url)
+        replaced = {self.keyring.get(service, TOKEN_USER) for service in services} - {None, token}
+        for service in services:
+            self.keyring.set(service, TOKEN_USER, token)
+        entries = self.record.entries(self.server_key)
+        added = [KeyringEntry(self.server_key, service, TOKEN_USER) for service in services]
+        self.record.update(self.server_key, sorted(set(entries) | set(added)))
+        return len(services), sorted(str(old) for old in replaced)
+
+    def forget_dead_tokens(self, is_live: Callable[[str], bool]) -> int:
+        """Remove the tokens the app put into the keyring for this server that are no longer valid (revoked, or
+        their user removed); returns how many entries went."""
+        keep = []
+        for entry in self.record.entries(self.server_key):
+            if entry.username == TOKEN_USER:
+                try:
+                    held = self.keyring.get(entry.service, TOKEN_USER)
+                except KeyringError:
+                    held = None
+                if held is not None and not is_live(held):
+                    continue  # dead: leaves the keyring
+            keep.append(entry)
         return self._forget(keep)
+
+    def forget_user(self, username: str, is_live: Callable[[str], bool] | None = None) -> int:
+        """Remove the keyring entries the app wrote for ``username`` on this server (and, given ``is_live``, the
+        tokens there that died with them); returns how many."""
+        keep = [entry for entry in self.record.entries(self.server_key) if entry.username != username]
+        removed = self._forget(keep)
+        return removed + (self.forget_dead_tokens(is_live) if is_live is not None else 0)
 
     def _forget(self, keep: list[KeyringEntry]) -> int:
         """Make ``keep`` this server's recorded entries: every other entry on record leaves the keyring."""
@@ -196,6 +224,9 @@ class ClientService:
         return removed
 
     def _check_credentials(self, settings: ServerSettings, username: str, password: str) -> None:
+        if username == TOKEN_USER:
+            raise UserError("__token__ logs in with an API token, not a user's password: put a token into the keyring "
+                            "with pypi-desk token create USER --name NAME --keyring.")  # fmt: skip
         if settings.auth == "none":
             return
         if username not in {user.name for user in self.users.users()}:

@@ -68,31 +68,37 @@ def client_snippets(url: str, name: str = "local", username: str = "USER") -> li
 
 def token_snippets(url: str, token: str, ca_file: str | None = None, name: str = "local") -> list[Snippet]:
     """Ready-to-paste lines for an API token (user ``__token__``), for this server's ``url`` (its base URL) and,
-    with HTTPS, the CA file clients must trust."""
+    with HTTPS, the CA file clients must trust. The token is set once, as a variable: on a command line any
+    user of the machine could read it (``/proc``), and it would stay in the shell's history."""
+    from shlex import quote
+
     base = url.rstrip("/")
-    trust = {"twine": "", "uv": "", "poetry": "", "ci": ""}
-    if ca_file:
-        trust = {
-            "twine": f" --cert {ca_file}",
-            "uv": f"SSL_CERT_FILE={ca_file} ",
-            "poetry": f"\npoetry config certificates.{name}.cert {ca_file}",
-            "ci": f"\n    TWINE_CERT: {ca_file}",
-        }
     host = base.split("://", 1)[-1]
     scheme = base.split("://", 1)[0]
+    ca = quote(ca_file) if ca_file else ""
+    var = "PYPI_DESK_TOKEN"
+    setting = f"export {var}={quote(token)}   # or your CI's secret of that name"
+    trust_twine = f" --cert {ca}" if ca else ""
+    trust_env = f"SSL_CERT_FILE={ca} " if ca else ""
+    trust_pip = f" --cert {ca}" if ca else ""
+    poetry_trust = f"\npoetry config certificates.{name}.cert {ca}" if ca else ""
+    reach = ("A CI runner reaches this server only at an address it can resolve: set the name clients use "
+             "(Settings) first." if host.startswith(("127.", "localhost", "[::1]")) else "")  # fmt: skip
+    ci_trust = ("\n    TWINE_CERT: ca.pem   # the CA (Export CA certificate…), committed beside the workflow"
+                if ca else "")  # fmt: skip
     return [
-        Snippet("twine (environment variables)",
-                f"TWINE_USERNAME=__token__ TWINE_PASSWORD={token} \\\n  twine upload --repository-url {base}/"
-                f"{trust['twine']} dist/*"),
-        Snippet("uv publish", f"{trust['uv']}UV_PUBLISH_TOKEN={token} uv publish --publish-url {base}/ dist/*"),
-        Snippet("poetry",
-                f"poetry config repositories.{name} {base}/\npoetry config pypi-token.{name} {token}{trust['poetry']}\n"
-                f"poetry publish -r {name}"),
+        Snippet("The token, once (then each line below uses it)", setting),
+        Snippet("twine", f"TWINE_USERNAME=__token__ TWINE_PASSWORD=\"${var}\" twine upload --repository-url "
+                         f"{base}/{trust_twine} dist/*"),
+        Snippet("uv publish", f"{trust_env}UV_PUBLISH_TOKEN=\"${var}\" uv publish --publish-url {base}/ dist/*"),
+        Snippet("poetry", f"poetry config repositories.{name} {base}/{poetry_trust}\n"
+                          f"POETRY_PYPI_TOKEN_{name.upper()}=\"${var}\" poetry publish -r {name}"),
         Snippet("pip and uv: install with it (a read or publish token)",
-                f"pip install PACKAGE --index-url {scheme}://__token__:{token}@{host}/simple/",
-                "Or leave it out of the URL and put it in the keyring: pypi-desk token create … --keyring."),
-        Snippet("CI step (GitHub Actions; the token as the secret PYPI_DESK_TOKEN)",
+                f"PIP_INDEX_URL=\"{scheme}://__token__:${var}@{host}/simple/\" pip install{trust_pip} PACKAGE\n"
+                f"{trust_env}UV_INDEX_URL=\"{scheme}://__token__:${var}@{host}/simple/\" uv pip install PACKAGE",
+                "Or keep it in this computer's keyring: pypi-desk token create … --keyring."),
+        Snippet(f"CI step (GitHub Actions; the token as the secret {var})",
                 f"- name: Publish to {host}\n  env:\n    TWINE_USERNAME: __token__\n"
-                f"    TWINE_PASSWORD: ${{{{ secrets.PYPI_DESK_TOKEN }}}}{trust['ci']}\n"
-                f"  run: twine upload --repository-url {base}/ dist/*"),
+                f"    TWINE_PASSWORD: ${{{{ secrets.{var} }}}}{ci_trust}\n"
+                f"  run: twine upload --repository-url {base}/ dist/*", reach),
     ]  # fmt: skip

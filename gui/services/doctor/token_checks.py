@@ -20,10 +20,16 @@ def tokens(services: DeskServices) -> Finding:
         return Finding(name, Outcome.OK, "No API tokens.")
     used = services.packages.facts().token_use
     now = time.time()
+    users = {user.name for user in services.users.users()}
+    orphaned = [t for t in found if t.user not in users]
     never = [t for t in found if t.expires is None]
     expired = [t for t in found if t.expired(now)]
     idle = [t for t in found if not t.expired(now) and now - used.get(t.id, t.created) > STALE_DAYS * DAY]
     notes = []
+    if orphaned:
+        notes.append(
+            f"belong to a user who no longer exists (refused; revoke them): {', '.join(_named(t) for t in orphaned)}"
+        )
     if never:
         notes.append(f"never expire: {', '.join(_named(t) for t in never)}")
     if idle:

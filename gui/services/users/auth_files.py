@@ -8,6 +8,8 @@ file atomically (the server reads a whole old file or a whole new one). The stor
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,10 +104,15 @@ class FolderAuthFiles:
 
 
 def _read(path: Path) -> bytes | None:
+    """The file's bytes (None: there is none); a pipe or a device is refused, never waited on."""
     try:
-        return path.read_bytes()
+        handle = os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
     except FileNotFoundError:
         return None
+    with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise PasswordFileError(f"{path} is not a regular file (a pipe, a device or a folder): replace it.")
+        return handle.read()
 
 
 class VolumeAuthFiles:

@@ -108,6 +108,7 @@ class UserStore:
             if name in htpasswd.users():
                 raise UserError(f"User {name} exists already: choose another name, or change {name}'s password.")
             readers = self._readers()
+            self.token_store().drop_user_unlocked(name)  # tokens left under this name: never a newcomer's
             if role == READ:  # the role first: a reader is never, even for a moment, a publisher
                 self._save_readers(readers | {name})
             htpasswd.set_hash(name, SCHEMES[scheme].hash(password))
@@ -140,11 +141,12 @@ class UserStore:
         """Remove every line of the user (a name listed twice is gone after one remove)."""
         with self._locked():
             text = self._editable_text()
-            self._save(_rewritten(text, name, None, missing=f"There is no user {name}; nothing was removed."))
+            removed = _rewritten(text, name, None, missing=f"There is no user {name}; nothing was removed.")
+            self.token_store().drop_user_unlocked(name)  # first: a token never outlives its user
+            self._save(removed)
             readers = self._readers()
             if name in readers:
                 self._save_readers(readers - {name})
-            self.token_store().drop_user_unlocked(name)  # a token never outlives its user
 
     def token_store(self):  # -> TokenStore
         """The API tokens of these users (same files, same lock)."""

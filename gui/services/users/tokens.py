@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from gui.services.errors import PasswordFileError, UserError
-from gui.services.server.inside.tokens import PUBLISH, READ, Token, TokensError, digest_of, new_token, parse_tokens
+from gui.services.server.inside.tokens import (
+    MAX_FILE,
+    MAX_PROJECT_NAME,
+    MAX_PROJECTS,
+    MAX_TOKENS,
+    PUBLISH,
+    READ,
+    Token,
+    TokensError,
+    digest_of,
+    new_token,
+    parse_tokens,
+)
 from gui.services.server.inside.tokens import tokens_json as render
 from gui.services.users.auth_files import AuthFiles
 
@@ -44,7 +56,7 @@ def parse_expiry(text: str) -> int | None:
     if text in EXPIRY_DAYS:
         return EXPIRY_DAYS[text]
     days = text.removesuffix("d")
-    if days.isdigit() and 1 <= int(days) <= 3650:
+    if re.fullmatch(r"[0-9]{1,4}", days) and 1 <= int(days) <= 3650:
         return int(days)
     raise UserError(f"{text!r} is not an expiry: use 30d, 90d, 365d, a number of days such as 14d, or never.")
 
@@ -53,7 +65,7 @@ def check_token_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise UserError("Give the token a name that says what it is for, such as 'release job' or 'CI of app'.")
-    if len(name) > MAX_NAME or any(unicodedata.category(char).startswith("C") for char in name):
+    if len(name) > MAX_NAME or any(unicodedata.category(char)[0] in "CZ" and char != " " for char in name):
         raise UserError(f"A token's name is one line of at most {MAX_NAME} characters, without control characters.")
     return name
 
@@ -89,6 +101,8 @@ class TokenStore:
         """A new token for ``user``: to publish ``projects`` (none: all the user may), or only to read."""
         name = check_token_name(name)
         wanted = tuple(sorted({_project(p) for p in projects}))
+        if len(wanted) > MAX_PROJECTS:
+            raise UserError(f"A token names at most {MAX_PROJECTS} projects: make it for all the user may publish.")
         if read_only and wanted:
             raise UserError("A read-only token reads every project: leave the projects out, or untick read-only.")
         with self.files.locked():
@@ -99,6 +113,9 @@ class TokenStore:
                 raise UserError(f"{user} is a reader, so their tokens can only read: make a read-only token, or make "
                                 f"{user} a publisher first.")  # fmt: skip
             key, tokens = self._load()
+            if len(tokens) >= MAX_TOKENS:
+                raise UserError(f"This index has {len(tokens):,} tokens, the most it keeps: revoke old ones first "
+                                "(pypi-desk token list shows them, with when each was last used).")  # fmt: skip
             token_id, secret = new_token()
             now = time.time()
             token = Token(
@@ -119,6 +136,22 @@ class TokenStore:
             self._save(key, [t for t in tokens if t.id != found.id])
         return found
 
+    def revoke_secret(self, secret: str) -> Token | None:
+        """Revoke the token ``secret`` is (a token the app put into the keyring and now replaces); None when it
+        is no token of this index's."""
+        with self.files.locked():
+            key, tokens = self._load()
+            found = next((t for t in tokens if t.digest == digest_of(key, secret)), None)
+            if found is not None:
+                self._save(key, [t for t in tokens if t.id != found.id])
+        return found
+
+    def is_live(self, secret: str) -> bool:
+        """Whether ``secret`` is a token of this index's that has not been revoked."""
+        with self.files.reading():
+            key, tokens = self._load()
+        return any(t.digest == digest_of(key, secret) for t in tokens)
+
     def drop_user_unlocked(self, user: str) -> int:
         """Remove ``user``'s tokens; the caller holds the lock (a user's removal). Returns how many went."""
         if self.files.read_tokens() is None:
@@ -130,8 +163,11 @@ class TokenStore:
         return len(tokens) - len(kept)
 
     def _save(self, key: bytes, tokens: list[Token]) -> None:
+        data = render(key, tokens)
+        if len(data) > MAX_FILE // 2:
+            raise UserError("The tokens file would grow past what the server reads: revoke old tokens first.")
         try:
-            self.files.save_tokens(render(key, tokens))
+            self.files.save_tokens(data)
         except OSError as exc:
             raise PasswordFileError(
                 f"Cannot write the tokens file: {exc.strerror or exc}. Nothing was changed."
@@ -140,6 +176,6 @@ class TokenStore:
 
 def _project(name: str) -> str:
     """A project name as PEP 508 allows it, normalized (PEP 503)."""
-    if not _PROJECT.match(name.strip()):
+    if len(name.strip()) > MAX_PROJECT_NAME or not _PROJECT.match(name.strip()):
         raise UserError(f"{name!r} is not a project name: letters, digits, '.', '_' and '-', such as my-lib.")
     return canonicalize_name(name.strip())

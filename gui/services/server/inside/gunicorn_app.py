@@ -85,6 +85,23 @@ def _app_kwargs(config) -> dict:
     return {key: value for key, value in dict(config).items() if key not in derived}
 
 
+def _masking_logger():
+    """gunicorn's logger, with a user name that is a PyPI Desk token (``https://TOKEN@host/``, or the user and
+    password swapped) logged as its id only: the access log never holds a token."""
+    from gunicorn.glogging import Logger
+
+    if __package__:
+        from gui.services.server.inside.tokens import masked
+    else:
+        from tokens import masked
+
+    class MaskingLogger(Logger):
+        def _get_user(self, environ):
+            return masked(super()._get_user(environ))
+
+    return MaskingLogger
+
+
 def serve(args: list[str], own: dict[str, str]) -> str | None:
     """Run :func:`build_app` under gunicorn (gevent when the image has it) until stopped. Returns why the app
     did not build in the worker (the caller then serves the plain way), or None once stopped.
@@ -116,6 +133,7 @@ def serve(args: list[str], own: dict[str, str]) -> str | None:
                 "timeout": 600,  # a 500 MB upload on a slow line
             }.items():
                 self.cfg.set(key, value)
+            self.cfg.set("logger_class", _masking_logger())  # a token sent as a user name is never logged
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25: no socket file in the cwd
                 self.cfg.set("control_socket_disable", True)
             if "--certfile" in own:  # HTTPS, spoken by gunicorn itself

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import stat
 import threading
 
 ROLES_FORMAT = 1
@@ -81,6 +82,8 @@ class Readers:
             return frozenset()
         except OSError as exc:
             raise RolesError(f"{self.path} cannot be read ({exc.strerror})") from None
+        if not stat.S_ISREG(info.st_mode):  # a pipe would hang every request that waits on it
+            raise RolesError(f"{self.path} is not a regular file")
         with self._lock:
             if seen != self._seen:
                 try:
@@ -151,16 +154,16 @@ def role_auther(check_password, readers: Readers, current_request, tokens=None):
     With ``tokens`` (``tokens.Tokens``), ``__token__`` logs in with a token, which publishes only within its
     scope, and never more than its user's role allows."""
     if __package__:
-        from gui.services.server.inside.tokens import TOKEN_USER, may_publish
+        from gui.services.server.inside.tokens import TOKEN_USER, may_publish, refuse
     else:
-        from tokens import TOKEN_USER, may_publish
+        from tokens import TOKEN_USER, may_publish, refuse
 
     def auther(username: str, password: str) -> bool:
         token = None
         if username == TOKEN_USER and tokens is not None:
-            token = tokens.find(password)
+            token, why = tokens.check(password)
             if token is None:
-                return False
+                refuse(why)  # the client is told why, not just "Forbidden"
             username = token.user
         elif not check_password(username, password):
             return False
@@ -173,8 +176,9 @@ def role_auther(check_password, readers: Readers, current_request, tokens=None):
             print(f"pypi-desk: {exc}; nobody may publish until it is fixed ({username!r} refused)", flush=True)
             return False
         if is_reader:
-            by = f" ({token.describe()})" if token is not None else ""
-            print(f"pypi-desk: {username!r} is a reader and may not publish (upload or delete){by}", flush=True)
+            if token is not None:
+                refuse(f"{username!r} is a reader and may not publish (upload or delete) ({token.describe()})")
+            print(f"pypi-desk: {username!r} is a reader and may not publish (upload or delete)", flush=True)
             return False
         return token is None or may_publish(token, request)
 

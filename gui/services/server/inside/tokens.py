@@ -31,6 +31,9 @@ PUBLISH, READ = "publish", "read"
 _TOKEN = re.compile(r"^pypi-desk-([0-9a-f]{12})-([A-Za-z0-9_-]{43})$")
 _ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_TOKENS = 10_000
+MAX_FILE = 8 * 1024 * 1024  # the largest tokens file read (the app never writes one half as large)
+MAX_PROJECTS = 100  # a token's projects, at most
+MAX_PROJECT_NAME = 200
 
 
 class TokensError(ValueError):
@@ -69,6 +72,13 @@ class Token:
 def normalize(name: str) -> str:
     """PEP 503's normalized project name."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def masked(user: str | None) -> str | None:
+    """A user name as a log may show it: a token (or anything shaped like one) as ``pypi-desk-ID-…``."""
+    if user and user.startswith("pypi-desk-") and len(user) > len("pypi-desk-") + 12:
+        return user[: len("pypi-desk-") + 12] + "-…"
+    return user
 
 
 def new_token() -> tuple[str, str]:
@@ -131,15 +141,26 @@ class _Reread:
         self._value = empty
 
     def value(self):
+        """The parsed file; raises TokensError for a file that is not a regular one (a pipe is never waited on)
+        or is larger than any PyPI Desk writes."""
+        import stat
+
         try:
             info = os.stat(self.path)
         except FileNotFoundError:
             return self._empty
+        if not stat.S_ISREG(info.st_mode):
+            raise TokensError(f"{self.path} is not a regular file")
+        if info.st_size > MAX_FILE:
+            raise TokensError(f"{self.path} is larger than the {MAX_FILE // 2**20} MB a PyPI Desk file may be")
         seen = (info.st_mtime_ns, info.st_ino, info.st_size)
         with self._lock:
             if seen != self._seen:
-                with open(self.path, "rb") as handle:
-                    self._value = self._parse(handle.read(8 * 1024 * 1024), self.path)
+                handle = os.fdopen(os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
+                with handle:
+                    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped for a pipe since the stat
+                        raise TokensError(f"{self.path} is not a regular file")
+                    self._value = self._parse(handle.read(MAX_FILE), self.path)
                 self._seen = seen
             return self._value
 
@@ -159,33 +180,36 @@ class Tokens:
         self._on_use = on_use  # called with a token id when one is used (at most once a minute each)
         self._used: dict[str, float] = {}
 
-    def find(self, token: str) -> Token | None:
-        """The token's entry when it is valid now; None (and a line in the log saying why) otherwise."""
+    def find(self, token: str, quiet: bool = False) -> Token | None:
+        """The token's entry when it is valid now; None otherwise, with a line in the log saying why (unless
+        ``quiet``: the pages ask first, then pypiserver's own check asks again and says it once)."""
+        entry, why = self.check(token)
+        if why and not quiet:
+            print(f"pypi-desk: {why}", flush=True)
+        return entry
+
+    def check(self, token: str) -> tuple[Token | None, str]:
+        """(the valid token's entry, "") or (None, why it is refused: words for the log and the client)."""
         match = _TOKEN.match(token or "")
         if not match:
-            print("pypi-desk: a login as __token__ with something that is not a PyPI Desk token", flush=True)
-            return None
+            return None, "a login as __token__ with something that is not a PyPI Desk token was refused"
         try:
             key, tokens = self._file.value()
         except (TokensError, OSError) as exc:
-            print(f"pypi-desk: {exc}; no token is accepted until it is fixed", flush=True)
-            return None
+            return None, f"{exc}; no token is accepted until it is fixed"
         entry = tokens.get(match[1])
         if entry is None or not hmac.compare_digest(digest_of(key, token), entry.digest):
-            print(f"pypi-desk: an unknown or revoked token ({match[1]}) was refused", flush=True)
-            return None
+            return None, f"an unknown or revoked token ({match[1]}) was refused"
         if entry.expired():
-            print(f"pypi-desk: {entry.describe()} has expired and was refused", flush=True)
-            return None
+            return None, f"{entry.describe()} has expired and was refused"
         try:
             users = self._users.value() if self._users is not None else frozenset()
-        except OSError:
+        except (OSError, TokensError):
             users = frozenset()
         if entry.user not in users:
-            print(f"pypi-desk: {entry.describe()} was refused: that user no longer exists", flush=True)
-            return None
+            return None, f"{entry.describe()} was refused: that user no longer exists"
         self._note_use(entry.id)
-        return entry
+        return entry, ""
 
     def _note_use(self, token_id: str) -> None:
         now = time.time()
@@ -203,7 +227,7 @@ def token_logins(check_password, tokens: Tokens | None):
 
     def login(username: str, password: str) -> bool:
         if username == TOKEN_USER and tokens is not None:
-            return tokens.find(password) is not None
+            return tokens.find(password, quiet=True) is not None
         return check_password(username, password)
 
     return login
@@ -213,16 +237,22 @@ def may_publish(token: Token, request) -> bool:
     """Whether ``token`` may make this upload or removal (bottle's ``request``); says why not in the log.
     The user's own role is checked by the caller."""
     if token.scope == READ:
-        print(f"pypi-desk: {token.describe()} only reads; it may not upload or delete", flush=True)
-        return False
+        refuse(f"{token.describe()} only reads; it may not upload or delete")
     project = _project_of(request)
     project = normalize(project) if project else None
     if project is None or not token.covers(project):
-        print(f"pypi-desk: {token.describe()} may not publish {project or 'this'!r}: it is for "
-              f"{', '.join(token.projects)} only", flush=True)  # fmt: skip
-        return False
+        refuse(f"{token.describe()} may not publish {project or 'this'!r}: it is for {', '.join(token.projects)} only")
     print(f"pypi-desk: {token.describe()} publishes {project!r}", flush=True)
     return True
+
+
+def refuse(why: str):
+    """Log why a token was refused, and tell the client the same (a 403 with the reason, not bare "Forbidden");
+    called inside pypiserver's own check, where bottle turns the error into the answer."""
+    from pypiserver.bottle_wrapper import HTTPError
+
+    print(f"pypi-desk: {why}", flush=True)
+    raise HTTPError(403, f"Refused: {why}.")
 
 
 def _project_of(request) -> str | None:
