@@ -79,14 +79,18 @@ def make_index(folder: Path, files: int) -> list[str]:
     return [p.replace("_", "-") for p in projects]
 
 
+_METADATA_ATTRIBUTES = re.compile(rb' data-(?:dist-info|core)-metadata="[^"]*"')
+
+
 def pre_render(url: str, projects: list[str], root: Path, packages: Path) -> None:
-    """The app's own pages, saved as files, beside the packages: what a static server would serve."""
+    """The app's own pages, saved as files, beside the packages: what a static server would serve (without
+    the PEP 658 attributes: this baseline has no ``.metadata`` files; bench/resolve.py measures those)."""
     (root / "simple").mkdir(parents=True)
     (root / "simple" / "index.html").write_bytes(requests.get(f"{url}/simple/", timeout=60).content)
     for project in projects:
         page = root / "simple" / project / "index.html"
         page.parent.mkdir()
-        page.write_bytes(requests.get(f"{url}/simple/{project}/", timeout=60).content)
+        page.write_bytes(_METADATA_ATTRIBUTES.sub(b"", requests.get(f"{url}/simple/{project}/", timeout=60).content))
     (root / "packages").symlink_to(packages)
 
 

@@ -239,6 +239,18 @@ class FactsStore:
                  "FROM files")  # fmt: skip
         return self._guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query)}, {})
 
+    def upload_times(self) -> dict[str, tuple[float, str]]:
+        """Every file's (upload time, how it is known): what the server keeps in memory."""
+        query = "SELECT path, upload_time, time_source FROM files"
+        return self._guarded(lambda c: {row[0]: (row[1], row[2]) for row in c.execute(query)}, {})
+
+    def described(self, paths: list[str]) -> dict[str, FileFacts]:
+        """The stored facts of these files, those described already (a page's files: one query)."""
+        marks = ",".join("?" * len(paths))
+        query = ("SELECT path, upload_time, time_source, size, mtime_ns, digest, requires_python, metadata_sha256 "
+                 f"FROM files WHERE size IS NOT NULL AND path IN ({marks})")  # fmt: skip
+        return self._guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query, paths)}, {})
+
     def record(self, entries: list[tuple[str, str, str, float, str]]) -> None:
         """New files: (path, project, version, upload time, source); an existing row is replaced (a re-upload)."""
         if not entries:

@@ -16,6 +16,7 @@ import hashlib
 import os
 import threading
 import time
+from collections import OrderedDict
 
 from pypiserver.backend import digest_file
 from pypiserver.core import PkgFile
@@ -28,14 +29,19 @@ else:  # run as a script from this folder, inside the image or as the local proc
     from facts import FactsStore, FileFacts, version_key
 
 
+DESCRIBED_KEPT = 4096  # descriptions kept in memory (the hot pages'); the rest are one query away in the store
+
+
 class FileFactsCache:
-    """The store's facts of every file, in memory; a lock of its own (hashing happens outside it)."""
+    """Every file's upload time in memory, and the descriptions of the files asked for lately (the rest stay in
+    the store: 50,000 of them would cost 30 MB); a lock of its own (hashing happens outside it)."""
 
     def __init__(self, store: FactsStore | None, hash_algo: str | None) -> None:
         self.store = store
         self.hash_algo = hash_algo
         self._lock = threading.RLock()
-        self._files: dict[str, FileFacts] = store.all_files() if store else {}
+        self._files: dict[str, tuple[float, str]] = store.upload_times() if store else {}  # (time, source)
+        self._described: OrderedDict[str, FileFacts] = OrderedDict()  # the latest asked for, oldest first
         self._yanks: dict[tuple[str, str], str] = store.yanks() if store else {}
         # made anew (or by someone else, holding no file yet): the files found first predate it, and their own
         # modification times are the best upload times there are
@@ -55,7 +61,7 @@ class FileFactsCache:
                 when, source = now, "seen"
                 if first_read and self._rebuilt:
                     when, source = _mtime(package.fn, now), "file"
-                self._files[package.relfn_unix] = FileFacts(when, source)
+                self._files[package.relfn_unix] = (when, source)
                 new.append((package.relfn_unix, package.pkgname, package.version, when, source))
         if self.store is not None:
             self.store.record(new)
@@ -64,7 +70,8 @@ class FileFactsCache:
         """A file an upload just stored: its time is now, and known as an upload's."""
         now = time.time()
         with self._lock:
-            self._files[relfn_unix] = FileFacts(now, "upload")
+            self._files[relfn_unix] = (now, "upload")
+            self._described.pop(relfn_unix, None)
         if self.store is not None:
             self.store.record([(relfn_unix, name, version, now, "upload")])
 
@@ -72,6 +79,7 @@ class FileFactsCache:
         with self._lock:
             for package in packages:
                 self._files.pop(package.relfn_unix, None)
+                self._described.pop(package.relfn_unix, None)
                 self._metadata_seen.pop(package.relfn_unix, None)
         if self.store is not None:
             self.store.forget([package.relfn_unix for package in packages])
@@ -85,9 +93,9 @@ class FileFactsCache:
         if self.store.reopened:
             self.store.reopened = False
             with self._lock:  # times kept; each file described again at its next page
-                known = {path: FileFacts(f.upload_time, f.time_source) for path, f in self._files.items()}
-                self._files = known
-            self.store.record([(path, *_name_version(path), f.upload_time, f.time_source) for path, f in known.items()])
+                known = dict(self._files)
+                self._described.clear()
+            self.store.record([(path, *_name_version(path), when, source) for path, (when, source) in known.items()])
         yanks = self.store.yanks()
         with self._lock:
             changed, self._yanks = yanks != self._yanks, yanks
@@ -113,12 +121,27 @@ class FileFactsCache:
                 results.append(None)
                 continue
             with self._lock:
-                known = self._files.get(package.relfn_unix)
+                known = self._described.get(package.relfn_unix)
+                if known is not None:
+                    self._described.move_to_end(package.relfn_unix)
             if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
                 results.append(known)
                 continue
             results.append(None)
-            pending.append((len(results) - 1, package, info, known))
+            pending.append((len(results) - 1, package, info))
+        if not pending:
+            return results
+        stored = self.store.described([p.relfn_unix for _, p, _ in pending]) if self.store is not None else {}
+        still = []
+        for position, package, info in pending:
+            found = stored.get(package.relfn_unix)
+            if found is not None and (found.size, found.mtime_ns) == (info.st_size, info.st_mtime_ns):
+                results[position] = self._remember(package.relfn_unix, found)
+            else:
+                with self._lock:
+                    times = self._files.get(package.relfn_unix)
+                still.append((position, package, info, FileFacts(*times) if times else None))
+        pending = still
         if not pending:
             return results
         described = []
@@ -137,13 +160,22 @@ class FileFactsCache:
         kept = self._keep(described)
         with self._lock:
             for position, package, _known, facts, data in described:
-                self._files[package.relfn_unix] = facts
+                self._files[package.relfn_unix] = (facts.upload_time, facts.time_source)
+                self._remember(package.relfn_unix, facts)
                 if data is not None and not kept:  # served from memory until the store can keep it
                     self._metadata_seen[package.relfn_unix] = data
                 else:
                     self._metadata_seen.pop(package.relfn_unix, None)
                 results[position] = facts
         return results
+
+    def _remember(self, relfn_unix: str, facts: FileFacts) -> FileFacts:
+        with self._lock:
+            self._described[relfn_unix] = facts
+            self._described.move_to_end(relfn_unix)
+            while len(self._described) > DESCRIBED_KEPT:
+                self._described.popitem(last=False)
+        return facts
 
     def _keep(self, described: list) -> bool:
         """Write new descriptions to the store; False when it could not (a full disk)."""
