@@ -153,6 +153,7 @@ class FactsStore:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA cache_size=-512")  # 512 KB: pages are read once per file, then kept above
             connection.executescript(_SCHEMA)
             found = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if found is None:
@@ -203,6 +204,23 @@ class FactsStore:
             self._connection = self._connect(made=True)
             return default
 
+    def _carry_over(self) -> None:
+        """The file was deleted under the open connection (which still reads it): a new one is made from its
+        content; a file put in its place is opened as it is (a restore)."""
+        old, self._connection = self._connection, None
+        if not os.path.lexists(self.path) and old is not None:
+            try:
+                self.open()
+                old.backup(self._connection)
+                self._log("the index database was deleted while in use; made anew from the server's open copy")
+            except (sqlite3.Error, OSError) as exc:
+                self._log(f"the index database was deleted while in use and could not be made anew ({exc})")
+        else:
+            self._log("the index database was replaced while in use; the new one is used")
+        with contextlib.suppress(sqlite3.Error):
+            if old is not None:
+                old.close()
+
     def _complain(self, exc: Exception) -> None:
         """Say (once a minute at most) that a fact could not be written: the index serves on without it."""
         if time.monotonic() - self._complained > 60:
@@ -225,8 +243,7 @@ class FactsStore:
                 same = False
             if not same:
                 with self._lock:
-                    self.close()
-                    self._log("the index database was deleted or replaced while in use; made anew from what is known")
+                    self._carry_over()
                     self.reopened = True
         version = self._guarded(lambda c: c.execute("PRAGMA data_version").fetchone()[0], -1)
         changed, self._data_version = version != self._data_version, version
@@ -239,17 +256,26 @@ class FactsStore:
                  "FROM files")  # fmt: skip
         return self._guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query)}, {})
 
-    def upload_times(self) -> dict[str, tuple[float, str]]:
-        """Every file's (upload time, how it is known): what the server keeps in memory."""
-        query = "SELECT path, upload_time, time_source FROM files"
-        return self._guarded(lambda c: {row[0]: (row[1], row[2]) for row in c.execute(query)}, {})
+    def is_empty(self) -> bool:
+        return self._guarded(lambda c: c.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None, True)
 
-    def described(self, paths: list[str]) -> dict[str, FileFacts]:
-        """The stored facts of these files, those described already (a page's files: one query)."""
-        marks = ",".join("?" * len(paths))
-        query = ("SELECT path, upload_time, time_source, size, mtime_ns, digest, requires_python, metadata_sha256 "
-                 f"FROM files WHERE size IS NOT NULL AND path IN ({marks})")  # fmt: skip
-        return self._guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query, paths)}, {})
+    def known(self, paths: list[str]) -> set[str]:
+        """Which of these files the store has a row for (all of them read at once when asked about many)."""
+        if len(paths) > 5000:
+            return self._guarded(lambda c: {row[0] for row in c.execute("SELECT path FROM files")}, set()) & set(paths)
+        return set(self.rows(paths))
+
+    def rows(self, paths: list[str]) -> dict[str, FileFacts]:
+        """The stored facts of these files (a page's files: a query per 500); described or not."""
+        found: dict[str, FileFacts] = {}
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            query = ("SELECT path, upload_time, time_source, size, mtime_ns, digest, requires_python, metadata_sha256 "
+                     f"FROM files WHERE path IN ({','.join('?' * len(chunk))})")  # fmt: skip
+            found.update(
+                self._guarded(lambda c, q=query, p=chunk: {r[0]: FileFacts(*r[1:]) for r in c.execute(q, p)}, {})
+            )
+        return found
 
     def record(self, entries: list[tuple[str, str, str, float, str]]) -> None:
         """New files: (path, project, version, upload time, source); an existing row is replaced (a re-upload)."""

@@ -33,19 +33,19 @@ DESCRIBED_KEPT = 4096  # descriptions kept in memory (the hot pages'); the rest 
 
 
 class FileFactsCache:
-    """Every file's upload time in memory, and the descriptions of the files asked for lately (the rest stay in
-    the store: 50,000 of them would cost 30 MB); a lock of its own (hashing happens outside it)."""
+    """The descriptions of the files asked for lately, in memory; the rest stay in the store, one query away
+    (50,000 files' facts in memory cost 40 MB). A lock of its own (hashing happens outside it)."""
 
     def __init__(self, store: FactsStore | None, hash_algo: str | None) -> None:
         self.store = store
         self.hash_algo = hash_algo
         self._lock = threading.RLock()
-        self._files: dict[str, tuple[float, str]] = store.upload_times() if store else {}  # (time, source)
+        self._times: dict[str, tuple[float, str]] = {}  # (upload time, source): only without a store
         self._described: OrderedDict[str, FileFacts] = OrderedDict()  # the latest asked for, oldest first
         self._yanks: dict[tuple[str, str], str] = store.yanks() if store else {}
         # made anew (or by someone else, holding no file yet): the files found first predate it, and their own
         # modification times are the best upload times there are
-        self._rebuilt = bool(store and (store.made_anew or not self._files))
+        self._rebuilt = bool(store and (store.made_anew or store.is_empty()))
         self._metadata_seen: dict[str, bytes] = {}  # what the store could not keep (no store, a full disk)
         if store is not None:
             store.changed_elsewhere()  # the baseline: our own reads above are not a change
@@ -53,24 +53,28 @@ class FileFactsCache:
     def seen(self, packages: list[PkgFile], first_read: bool) -> None:
         """Files the index found; those the store does not know get a time (first seen, or their own)."""
         now = time.time()
+        paths = [package.relfn_unix for package in packages]
+        known = self.store.known(paths) if self.store is not None else set(self._times)
         new = []
-        with self._lock:
-            for package in packages:
-                if package.relfn_unix in self._files:
-                    continue
-                when, source = now, "seen"
-                if first_read and self._rebuilt:
-                    when, source = _mtime(package.fn, now), "file"
-                self._files[package.relfn_unix] = (when, source)
-                new.append((package.relfn_unix, package.pkgname, package.version, when, source))
+        for package in packages:
+            if package.relfn_unix in known:
+                continue
+            when, source = now, "seen"
+            if first_read and self._rebuilt:
+                when, source = _mtime(package.fn, now), "file"
+            new.append((package.relfn_unix, package.pkgname, package.version, when, source))
         if self.store is not None:
             self.store.record(new)
+        else:
+            with self._lock:
+                self._times.update((path, (when, source)) for path, _n, _v, when, source in new)
 
     def uploaded(self, relfn_unix: str, name: str, version: str) -> None:
         """A file an upload just stored: its time is now, and known as an upload's."""
         now = time.time()
         with self._lock:
-            self._files[relfn_unix] = (now, "upload")
+            if self.store is None:
+                self._times[relfn_unix] = (now, "upload")
             self._described.pop(relfn_unix, None)
         if self.store is not None:
             self.store.record([(relfn_unix, name, version, now, "upload")])
@@ -78,7 +82,7 @@ class FileFactsCache:
     def gone(self, packages: list[PkgFile]) -> None:
         with self._lock:
             for package in packages:
-                self._files.pop(package.relfn_unix, None)
+                self._times.pop(package.relfn_unix, None)
                 self._described.pop(package.relfn_unix, None)
                 self._metadata_seen.pop(package.relfn_unix, None)
         if self.store is not None:
@@ -92,10 +96,8 @@ class FileFactsCache:
             return False
         if self.store.reopened:
             self.store.reopened = False
-            with self._lock:  # times kept; each file described again at its next page
-                known = dict(self._files)
+            with self._lock:  # the store copied what it had; each file is looked up there again
                 self._described.clear()
-            self.store.record([(path, *_name_version(path), when, source) for path, (when, source) in known.items()])
         yanks = self.store.yanks()
         with self._lock:
             changed, self._yanks = yanks != self._yanks, yanks
@@ -131,16 +133,18 @@ class FileFactsCache:
             pending.append((len(results) - 1, package, info))
         if not pending:
             return results
-        stored = self.store.described([p.relfn_unix for _, p, _ in pending]) if self.store is not None else {}
+        stored = self.store.rows([p.relfn_unix for _, p, _ in pending]) if self.store is not None else {}
         still = []
         for position, package, info in pending:
             found = stored.get(package.relfn_unix)
             if found is not None and (found.size, found.mtime_ns) == (info.st_size, info.st_mtime_ns):
                 results[position] = self._remember(package.relfn_unix, found)
-            else:
+                continue
+            if found is None and self.store is None:
                 with self._lock:
-                    times = self._files.get(package.relfn_unix)
-                still.append((position, package, info, FileFacts(*times) if times else None))
+                    times = self._times.get(package.relfn_unix)
+                found = FileFacts(*times) if times else None
+            still.append((position, package, info, found))
         pending = still
         if not pending:
             return results
@@ -160,7 +164,6 @@ class FileFactsCache:
         kept = self._keep(described)
         with self._lock:
             for position, package, _known, facts, data in described:
-                self._files[package.relfn_unix] = (facts.upload_time, facts.time_source)
                 self._remember(package.relfn_unix, facts)
                 if data is not None and not kept:  # served from memory until the store can keep it
                     self._metadata_seen[package.relfn_unix] = data
@@ -212,10 +215,3 @@ def _mtime(path: str, default: float) -> float:
         return min(os.stat(path).st_mtime, default)
     except OSError:
         return default
-
-
-def _name_version(relfn_unix: str) -> tuple[str, str]:
-    """(name, version) of a known file, as pypiserver reads them from its name."""
-    from pypiserver.pkg_helpers import guess_pkgname_and_version
-
-    return guess_pkgname_and_version(os.path.basename(relfn_unix)) or (relfn_unix, "")
