@@ -11,7 +11,6 @@ manifest. A refused archive leaves no volume behind.
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import shlex
 import shutil
@@ -25,6 +24,7 @@ from gui.services.core import DeskServices
 from gui.services.errors import BackupError, DeskError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, SERVER_UID
+from gui.services.packages.index_facts import last_json
 from gui.services.server.inside import facts
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, PACKAGES, TLS, in_container
@@ -81,12 +81,10 @@ def backup_any(
 
 def _snapshot_said(output: str) -> dict:
     """What ``facts_main.py backup`` printed: {"copied": bool, "problem": text when damaged}."""
-    lines = [line for line in output.strip().splitlines() if line.startswith("{")]
     try:
-        said = json.loads(lines[-1]) if lines else {}
+        return last_json(output)
     except ValueError:
-        said = {}
-    return said if isinstance(said, dict) else {}
+        return {}
 
 
 def _engine_snapshot(services: DeskServices, why: Exception) -> tuple[Path | None, tuple[str, ...]]:

@@ -54,12 +54,19 @@ class IndexFacts:
         return self.yanks.get((canonicalize_name(project), facts_store.version_key(str(version))))
 
 
+def last_json(output: str) -> dict:
+    """What ``facts_main.py`` printed: its last JSON line (a helper's output may carry log lines before it);
+    {} when there is none. Raises ValueError for a line that is not JSON."""
+    lines = [line for line in output.strip().splitlines() if line.startswith("{")]
+    data = json.loads(lines[-1]) if lines else {}
+    return data if isinstance(data, dict) else {}
+
+
 def parse_dump(text: str) -> IndexFacts:
-    """``facts.py dump``'s JSON (its last line: a helper's output may carry log lines before it)."""
-    lines = [line for line in text.strip().splitlines() if line.startswith("{")]
-    if not lines:
+    """``facts_main.py dump``'s JSON."""
+    data = last_json(text)
+    if not data:
         return IndexFacts()
-    data = json.loads(lines[-1])
     files = {
         path: FileFact(float(when), str(source), requires)
         for path, (when, source, requires) in data.get("files", {}).items()
@@ -109,8 +116,7 @@ def set_yank(server: ServerService, name: str, version: str, reason: str | None)
 
 
 def _count(output: str) -> int:
-    lines = [line for line in output.strip().splitlines() if line.startswith("{")]
     try:
-        return int(json.loads(lines[-1])["files"])
-    except (IndexError, KeyError, ValueError, TypeError) as exc:
+        return int(last_json(output)["files"])
+    except (KeyError, ValueError, TypeError) as exc:
         raise DeskError(f"The index database did not say what it did: {output.strip()[-300:]}") from exc

@@ -108,11 +108,15 @@ def _wheel_metadata(path: str, filename: str) -> bytes | None:
         chosen = [info for info in candidates if _key(info.filename.split("/")[0][: -len(".dist-info")]) == wanted]
         if len(chosen) != 1 and len(candidates) == 1:
             chosen = candidates  # a name spelled otherwise in the folder: still the only one
-        limit = _limit(path)
-        if len(chosen) != 1 or chosen[0].file_size > limit:
-            return None
-        with wheel.open(chosen[0]) as handle:
-            data = handle.read(limit + 1)
+        return _only_member(wheel, chosen, _limit(path))
+
+
+def _only_member(archive: zipfile.ZipFile, found: list[zipfile.ZipInfo], limit: int) -> bytes | None:
+    """The one member found, read up to ``limit`` bytes; None for none, several, or one too large."""
+    if len(found) != 1 or found[0].file_size > limit:
+        return None
+    with archive.open(found[0]) as handle:
+        data = handle.read(limit + 1)
     return data if len(data) <= limit else None
 
 
@@ -125,12 +129,7 @@ def _sdist_pkg_info(path: str, filename: str) -> bytes | None:
     if filename.lower().endswith(".zip"):
         with zipfile.ZipFile(path) as archive:
             found = [i for i in archive.infolist() if i.filename.count("/") == 1 and i.filename.endswith("/PKG-INFO")]
-            limit = _limit(path)
-            if len(found) != 1 or found[0].file_size > limit:
-                return None
-            with archive.open(found[0]) as handle:
-                data = handle.read(limit + 1)
-        return data if len(data) <= limit else None
+            return _only_member(archive, found, _limit(path))
     budget = min(MAX_UNPACKED, UNPACKED_PER_FILE_BYTE * os.path.getsize(path) + METADATA_SLACK)
     with (
         gzip.open(path, "rb") as unpacked,

@@ -13,6 +13,7 @@ the log. The files themselves are never touched here. ``facts_main.py`` is its c
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sqlite3
@@ -66,6 +67,7 @@ def project_key(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@functools.lru_cache(maxsize=65536)  # asked for every file of every page; the same few versions
 def version_key(version: str) -> str:
     """PEP 440's canonical form, as PyPI keys a release: ``1.0``, ``1.0.0`` and ``1.0.0.0`` are all ``1``, so
     any spelling of a version names one release (text that is no version is kept as it is)."""
