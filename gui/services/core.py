@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from gui.services.clients.service import ClientService
     from gui.services.packages.service import PackageService
     from gui.services.server.service import ServerService
+    from gui.services.usage.service import UsageService
     from gui.services.users.store import UserStore
 
 
@@ -85,6 +86,12 @@ class DeskServices:
         from gui.services.packages.service import PackageService
 
         return PackageService(self.server, self.clients)
+
+    @functools.cached_property
+    def usage(self) -> UsageService:
+        from gui.services.usage.service import UsageService
+
+        return UsageService(self.server, self.packages)
 
     def remove_user(self, name: str) -> int:
         """Remove a user from the password file, then the keyring entries the app wrote for it on this

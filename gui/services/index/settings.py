@@ -63,6 +63,8 @@ class ServerSettings:
     tls_key: str = ""
     tls_ca: str = ""  # the CA clients must trust for your own certificate ("" = the system's)
     public_name: str = ""  # the host name clients use ("" = this computer, or the engine's machine)
+    usage_days: int = 90  # days each download's own record is kept (daily totals stay); 0 = record none
+    trash_days: int = 30  # days files removed by a cleanup stay in the trash, restorable
 
     def validate(self) -> None:
         """Raise :class:`SettingsError` naming the first bad value and what to use."""
@@ -101,6 +103,9 @@ class ServerSettings:
                     f"Fallback URL {self.fallback_url!r} is not an http(s) URL: use {DEFAULT_FALLBACK_URL}, "
                     "or leave it empty to serve only your own packages."
                 )
+        for name, top in (("usage_days", 3650), ("trash_days", 3650)):
+            if not 0 <= getattr(self, name) <= top:
+                raise SettingsError(f"{name} is {getattr(self, name)}: choose a number of days from 0 to {top}.")
         if self.runtime not in RUNTIMES:
             raise SettingsError(f"Unknown runtime {self.runtime!r}: use one of {', '.join(RUNTIMES)}.")
         if bool(self.tls_cert) != bool(self.tls_key):
@@ -236,6 +241,8 @@ _FIELD_TYPES: dict[str, type] = {
     "tls_key": str,
     "tls_ca": str,
     "public_name": str,
+    "usage_days": int,
+    "trash_days": int,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text in quotes", bool: "true or false (without quotes)"}
 

@@ -42,16 +42,32 @@ class FileFact:
 
 
 @dataclass(frozen=True)
+class FileUsage:
+    downloads: int = 0  # whole downloads ever recorded
+    last_download: float | None = None
+    last_user: str = ""
+
+
+NO_USAGE = FileUsage()
+
+
+@dataclass(frozen=True)
 class IndexFacts:
     files: dict[str, FileFact] = field(default_factory=dict)  # by path below packages/
     yanks: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, version): reason
     set_aside: tuple[str, ...] = ()  # damaged databases set aside (file names in packages/.pypi-desk/)
     token_use: dict[str, float] = field(default_factory=dict)  # token id: when the server last saw it used
     problem: str = ""  # why the database could not be read (then the rest is empty)
+    usage: dict[str, FileUsage] = field(default_factory=dict)  # by path below packages/ (files ever downloaded)
+    recent: dict[tuple[str, str], int] = field(default_factory=dict)  # (project, version key): downloads in 30 days
 
     def yank_reason(self, project: str, version: Version | str) -> str | None:
         """None when the release is not yanked; else its reason (maybe empty)."""
         return self.yanks.get((canonicalize_name(project), facts_store.version_key(str(version))))
+
+    def recent_downloads(self, project: str, version: Version | str) -> int:
+        """Whole downloads of a release in the last 30 days."""
+        return self.recent.get((canonicalize_name(project), facts_store.version_key(str(version))), 0)
 
 
 def last_json(output: str) -> dict:
@@ -73,7 +89,12 @@ def parse_dump(text: str) -> IndexFacts:
     }
     yanks = {(project, version): reason for project, version, reason in data.get("yanks", [])}
     token_use = {str(key): float(value) for key, value in data.get("token_use", {}).items()}
-    return IndexFacts(files, yanks, tuple(str(name) for name in data.get("set_aside", [])), token_use)
+    usage = {
+        str(path): FileUsage(int(n), float(last), str(user)) for path, (n, last, user) in data.get("usage", {}).items()
+    }
+    recent = {(str(project), str(version)): int(n) for project, version, n in data.get("releases", [])}
+    set_aside = tuple(str(name) for name in data.get("set_aside", []))
+    return IndexFacts(files, yanks, set_aside, token_use, usage=usage, recent=recent)
 
 
 def read_facts(server: ServerService) -> IndexFacts:

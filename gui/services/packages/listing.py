@@ -18,7 +18,7 @@ from typing import NamedTuple
 from packaging.version import Version
 
 from gui.services.packages.filenames import BadFilename, parse_filename
-from gui.services.packages.index_facts import IndexFacts
+from gui.services.packages.index_facts import NO_USAGE, FileUsage, IndexFacts
 from gui.services.server.inside.package_files import walk
 
 
@@ -79,6 +79,10 @@ class Listing:
 
     def yank_reason(self, project: str, version: Version) -> str | None:
         return self.facts.yank_reason(project, version)
+
+    def usage_of(self, file: PackageFile) -> FileUsage:
+        """Its downloads ever and the last one (as the server recorded them)."""
+        return self.facts.usage.get(file.relative_path.replace(os.sep, "/"), NO_USAGE)
 
     @property
     def file_count(self) -> int:

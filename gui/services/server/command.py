@@ -72,8 +72,9 @@ def pypiserver_args(
 
 
 def launcher_options(settings: ServerSettings, *, tls_dir: str, roles_file: str) -> list[str]:
-    """PyPI Desk's own launcher options (before pypiserver's arguments): TLS files, and the roles file."""
-    options = ["--roles", roles_file]
+    """PyPI Desk's own launcher options (before pypiserver's arguments): TLS files, the roles file, and how long
+    download records are kept (0: none recorded)."""
+    options = ["--roles", roles_file, "--usage-days", str(settings.usage_days)]
     if settings.https:
         options += ["--certfile", f"{tls_dir}/server.pem", "--keyfile", f"{tls_dir}/server-key.pem"]
     return options
@@ -86,6 +87,7 @@ def facts_script(packages_dir: str, args: list[str]) -> str:
 
     from gui.services.server.inside import LAUNCHER_DIR
 
-    source = "\n".join((LAUNCHER_DIR / name).read_text(encoding="utf-8") for name in ("facts.py", "facts_main.py"))
+    parts = ("facts.py", "usage.py", "trash.py", "facts_main.py")
+    source = "\n".join((LAUNCHER_DIR / name).read_text(encoding="utf-8") for name in parts)
     command = ["python3", "-c", source, args[0], packages_dir, *args[1:]]
     return " ".join(shlex.quote(part) for part in command)

@@ -149,6 +149,10 @@ class VolumeFiles:
             with tarfile.open(fileobj=spool) as archive:
                 yield archive
 
+    def export_folder(self, relative: str, out) -> bool:
+        """A tar of one path of the volume (its last name at the top), written to ``out``; False when missing."""
+        return self._download(relative, out)
+
     def _download(self, relative: str, out) -> bool:
         if not self.exists():  # a helper would create the volume just by mounting it
             return False

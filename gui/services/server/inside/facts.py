@@ -1,5 +1,6 @@
 """The index's facts in one embedded database: when each file arrived, its digest and core metadata, which
-releases are yanked and why (standard library only: the server, the app and helper containers use it).
+releases are yanked and why, what was downloaded (``usage.py``). Standard library only: the server, the app
+and helper containers use it.
 
 ``packages/.pypi-desk/index.sqlite3`` (a dot folder: no walk of the index lists it, and the
 server may write there in every runtime). SQLite in WAL mode: the server writes, the app
@@ -42,6 +43,19 @@ CREATE TABLE IF NOT EXISTS yanks (
     PRIMARY KEY (project, version)
 );
 CREATE TABLE IF NOT EXISTS token_use (id TEXT PRIMARY KEY, last_used REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS downloads (
+    at REAL NOT NULL, path TEXT NOT NULL, project TEXT NOT NULL, version TEXT NOT NULL,
+    user TEXT NOT NULL, client TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS downloads_by_time ON downloads (at);
+CREATE TABLE IF NOT EXISTS day_releases (day TEXT NOT NULL, project TEXT NOT NULL, version TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (day, project, version)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS day_users (day TEXT NOT NULL, project TEXT NOT NULL, user TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (day, project, user)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS day_clients (day TEXT NOT NULL, project TEXT NOT NULL, client TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (day, project, client)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_usage (path TEXT PRIMARY KEY, project TEXT NOT NULL, version TEXT NOT NULL,
+    downloads INTEGER NOT NULL, last_download REAL NOT NULL, last_user TEXT NOT NULL);
 """
 MAX_REASON = 1000
 
@@ -183,7 +197,7 @@ class FactsStore:
         self._log(f"the index database was damaged ({exc}); set aside as {os.path.basename(target)}, "
                   "made anew from the files (upload times are now the files' own times)")  # fmt: skip
 
-    def _guarded(self, work, default=None):
+    def guarded(self, work, default=None):
         """``work(connection)``; a database found damaged midway is set aside and made anew (the answer is then
         ``default``: the caller's next look fills it again)."""
         with self._lock:
@@ -247,7 +261,7 @@ class FactsStore:
                 with self._lock:
                     self._carry_over()
                     self.reopened = True
-        version = self._guarded(lambda c: c.execute("PRAGMA data_version").fetchone()[0], -1)
+        version = self.guarded(lambda c: c.execute("PRAGMA data_version").fetchone()[0], -1)
         changed, self._data_version = version != self._data_version, version
         return changed
 
@@ -256,15 +270,15 @@ class FactsStore:
     def all_files(self) -> dict[str, FileFacts]:
         query = ("SELECT path, upload_time, time_source, size, mtime_ns, digest, requires_python, metadata_sha256 "
                  "FROM files")  # fmt: skip
-        return self._guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query)}, {})
+        return self.guarded(lambda c: {row[0]: FileFacts(*row[1:]) for row in c.execute(query)}, {})
 
     def is_empty(self) -> bool:
-        return self._guarded(lambda c: c.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None, True)
+        return self.guarded(lambda c: c.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None, True)
 
     def known(self, paths: list[str]) -> set[str]:
         """Which of these files the store has a row for (all of them read at once when asked about many)."""
         if len(paths) > 5000:
-            return self._guarded(lambda c: {row[0] for row in c.execute("SELECT path FROM files")}, set()) & set(paths)
+            return self.guarded(lambda c: {row[0] for row in c.execute("SELECT path FROM files")}, set()) & set(paths)
         return set(self.rows(paths))
 
     def rows(self, paths: list[str]) -> dict[str, FileFacts]:
@@ -275,7 +289,7 @@ class FactsStore:
             query = ("SELECT path, upload_time, time_source, size, mtime_ns, digest, requires_python, metadata_sha256 "
                      f"FROM files WHERE path IN ({','.join('?' * len(chunk))})")  # fmt: skip
             found.update(
-                self._guarded(lambda c, q=query, p=chunk: {r[0]: FileFacts(*r[1:]) for r in c.execute(q, p)}, {})
+                self.guarded(lambda c, q=query, p=chunk: {r[0]: FileFacts(*r[1:]) for r in c.execute(q, p)}, {})
             )
         return found
 
@@ -285,31 +299,31 @@ class FactsStore:
             return
 
         def work(c: sqlite3.Connection) -> None:
-            with _transaction(c):
+            with transaction(c):
                 c.executemany(
                     "INSERT OR REPLACE INTO files (path, project, version, upload_time, time_source) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [(p, project_key(n), version_key(v), t, s) for p, n, v, t, s in entries],
                 )
 
-        self._guarded(work)
+        self.guarded(work)
 
     def describe_many(self, rows: list[tuple]) -> bool:
         """Files' digests and core metadata, as of their size and mtime: (path, size, mtime_ns, digest,
         requires_python, metadata, metadata_sha256) each, in one transaction; False when not written."""
 
         def work(c: sqlite3.Connection) -> bool:
-            with _transaction(c):
+            with transaction(c):
                 c.executemany(
                     "UPDATE files SET size=?, mtime_ns=?, digest=?, requires_python=?, metadata=?, metadata_sha256=? "
                     "WHERE path=?", [(*row[1:], row[0]) for row in rows],
                 )  # fmt: skip
             return True
 
-        return bool(rows) and self._guarded(work, False)
+        return bool(rows) and self.guarded(work, False)
 
     def metadata(self, path: str) -> bytes | None:
-        row = self._guarded(lambda c: c.execute("SELECT metadata FROM files WHERE path=?", (path,)).fetchone())
+        row = self.guarded(lambda c: c.execute("SELECT metadata FROM files WHERE path=?", (path,)).fetchone())
         return row[0] if row else None
 
     def forget(self, paths: list[str]) -> None:
@@ -318,26 +332,26 @@ class FactsStore:
             return
 
         def work(c: sqlite3.Connection) -> None:
-            with _transaction(c):
+            with transaction(c):
                 c.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
                 c.execute("DELETE FROM yanks WHERE NOT EXISTS (SELECT 1 FROM files f "
                           "WHERE f.project = yanks.project AND f.version = yanks.version)")  # fmt: skip
 
-        self._guarded(work)
+        self.guarded(work)
 
     # -- yanks -------------------------------------------------------------------------------
 
     def yanks(self) -> dict[tuple[str, str], str]:
         """(project, version): reason, the reason cleaned of control characters (it reaches terminals)."""
         query = "SELECT project, version, reason FROM yanks"
-        return self._guarded(lambda c: {(p, v): clean_reason(r) for p, v, r in c.execute(query)}, {})
+        return self.guarded(lambda c: {(p, v): clean_reason(r) for p, v, r in c.execute(query)}, {})
 
     def set_yank(self, project: str, version: str, reason: str | None) -> int:
         """Yank (``reason`` a text, maybe empty) or unyank (None) a release; returns how many files it has."""
         key = (project_key(project), version_key(version))
 
         def work(c: sqlite3.Connection) -> int:
-            with _transaction(c):
+            with transaction(c):
                 count = c.execute("SELECT count(*) FROM files WHERE project=? AND version=?", key).fetchone()[0]
                 if reason is None:
                     c.execute("DELETE FROM yanks WHERE project=? AND version=?", key)
@@ -346,17 +360,17 @@ class FactsStore:
                               (*key, clean_reason(reason), time.time()))  # fmt: skip
                 return count
 
-        return self._guarded(work, 0)
+        return self.guarded(work, 0)
 
     # -- tokens ------------------------------------------------------------------------------
 
     def token_used(self, token_id: str, when: float) -> None:
         """A token was used now (the server notes it at most once a minute per token)."""
-        self._guarded(lambda c: c.execute("INSERT OR REPLACE INTO token_use VALUES (?, ?)", (token_id, when)))
+        self.guarded(lambda c: c.execute("INSERT OR REPLACE INTO token_use VALUES (?, ?)", (token_id, when)))
 
     def token_uses(self) -> dict[str, float]:
         try:
-            return self._guarded(lambda c: dict(c.execute("SELECT id, last_used FROM token_use")), {})
+            return self.guarded(lambda c: dict(c.execute("SELECT id, last_used FROM token_use")), {})
         except sqlite3.OperationalError:  # read-only, a database from before tokens: none used yet
             return {}
 
@@ -393,7 +407,7 @@ def _regular(path: str) -> bool:
 
 
 @contextlib.contextmanager
-def _transaction(connection: sqlite3.Connection):
+def transaction(connection: sqlite3.Connection):
     connection.execute("BEGIN IMMEDIATE")
     try:
         yield

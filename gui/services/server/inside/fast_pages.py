@@ -9,8 +9,8 @@ HTML with PEP 592/658 attributes, or PEP 691/700 JSON); each file's facts (diges
 upload time) are kept with its size and mtime and checked with a ``stat`` per page, so a file
 replaced in place is described again. Known files and their ``.metadata`` are served
 straight from the disk and the index database, as a static server would (``static_files``:
-ETag, 304, ranges). Anything else (uploads, removals, ``/health``, redirects of unnormalized names,
-refusals) is pypiserver's own.
+ETag, 304, ranges); each whole download is counted (``usage.py``). Anything else (uploads, removals,
+``/health``, redirects of unnormalized names, refusals) is pypiserver's own.
 """
 
 from __future__ import annotations
@@ -28,16 +28,19 @@ from pypiserver.core import PkgFile
 from pypiserver.pkg_helpers import normalize_pkgname_for_url
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside import simple_pages, static_files
+    from gui.services.server.inside import simple_pages, static_files, usage
 else:  # run as a script from this folder, inside the image or as the local process
     import simple_pages
     import static_files
+    import usage
 
 if TYPE_CHECKING:  # the launcher hands the index in
     from fresh_index import FreshIndex
+    from usage import DownloadRecorder
 
 JSON_TYPE = simple_pages.JSON_TYPE
 METADATA_SUFFIX = ".metadata"
+TOKEN_USER = "__token__"
 
 
 class FastPages:
@@ -51,6 +54,8 @@ class FastPages:
         fallback_url: str | None,
         list_auther: Callable[[str, str], bool] | None,
         download_auther: Callable[[str, str], bool] | None = None,
+        recorder: DownloadRecorder | None = None,
+        token_owner: Callable[[str], str | None] | None = None,
     ) -> None:
         self._app = app
         self.index = index
@@ -58,6 +63,8 @@ class FastPages:
         self._list_auther = list_auther  # set when listing needs a password
         self._download_auther = download_auther  # set when downloading needs one
         self._index_pages: tuple[int, bytes, bytes] | None = None
+        self._recorder = recorder  # downloads counted (``usage.py``); None: not recorded
+        self._token_owner = token_owner  # a token's user, for the counts
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")  # decoded once already, by the WSGI server (PEP 3333)
@@ -93,18 +100,23 @@ class FastPages:
         return self._send(environ, start_response, page, wants_json)
 
     @staticmethod
-    def _allowed(environ: dict, auther: Callable[[str, str], bool] | None) -> bool:
-        """Whether the request passes the password check pypiserver would make (None: none needed)."""
-        if auther is None:
-            return True
+    def _login(environ: dict) -> tuple[str, str] | None:
+        """(user, password) of a Basic ``Authorization`` header; None without one."""
         header = environ.get("HTTP_AUTHORIZATION", "")
         if not header.lower().startswith("basic "):
-            return False
+            return None
         try:
             user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
-            return False
-        return bool(auther(user, password))
+            return None
+        return user, password
+
+    def _allowed(self, environ: dict, auther: Callable[[str, str], bool] | None) -> bool:
+        """Whether the request passes the password check pypiserver would make (None: none needed)."""
+        if auther is None:
+            return True
+        login = self._login(environ)
+        return login is not None and bool(auther(*login))
 
     def _download(self, environ: dict, start_response: Callable, relfn: str) -> Iterable[bytes]:
         """A known file straight from the disk, or its ``.metadata``; anything else (and any refusal) is
@@ -122,7 +134,31 @@ class FastPages:
         except OSError:
             return self._app(environ, start_response)  # gone, or unreadable: pypiserver says so
         kind = mimetypes.guess_type(relfn)[0] or "application/octet-stream"
-        return static_files.send_file(environ, start_response, handle, kind)
+        if self._recorder is None or environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ:
+            return static_files.send_file(environ, start_response, handle, kind)
+        answered = []
+
+        def noting_start_response(status: str, headers: list, *rest):
+            answered.append(status)
+            return start_response(status, headers, *rest)
+
+        body = static_files.send_file(environ, noting_start_response, handle, kind)
+        if answered and answered[0].startswith("200"):  # whole: not a 304
+            self._recorder.note(package.relfn_unix, package.pkgname, package.version, self._downloader(environ),
+                                usage.client_of(environ.get("HTTP_USER_AGENT", "")))  # fmt: skip
+        return body
+
+    def _downloader(self, environ: dict) -> str:
+        """Who downloads, as the counts name them: the user whose password was checked (a token's user); anonymous
+        when downloading needs no password (a name then sent is nobody's word)."""
+        login = self._login(environ) if self._download_auther is not None else None
+        if login is None:
+            return usage.ANONYMOUS
+        user, password = login
+        if user == TOKEN_USER:
+            owner = self._token_owner(password) if self._token_owner is not None else None
+            return owner or usage.ANONYMOUS
+        return user
 
     def _metadata(self, environ: dict, start_response: Callable, relfn: str) -> Iterable[bytes]:
         """PEP 658's ``FILE.metadata``: the wheel's METADATA (or a reliable sdist's PKG-INFO)."""

@@ -8,6 +8,7 @@ then asks it for ``/health``; when either fails, the master is told why and serv
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 
@@ -24,13 +25,14 @@ else:  # run as a script from this folder, inside the image or as the local proc
 def _page_modules():
     """The modules that import pypiserver (and bottle): only in the worker, or in the start check's child."""
     if __package__:
-        from gui.services.server.inside import facts, fast_pages, file_facts, fresh_index
+        from gui.services.server.inside import facts, fast_pages, file_facts, fresh_index, usage
     else:
         import facts
         import fast_pages
         import file_facts
         import fresh_index
-    return fast_pages, fresh_index, file_facts, facts
+        import usage
+    return fast_pages, fresh_index, file_facts, facts, usage
 
 
 def build_app(args: list[str], options: dict[str, str]):
@@ -40,11 +42,12 @@ def build_app(args: list[str], options: dict[str, str]):
     from pypiserver.bottle_wrapper import request
     from pypiserver.config import Config
 
-    fast_pages, fresh_index, file_facts, facts = _page_modules()
+    fast_pages, fresh_index, file_facts, facts, usage = _page_modules()
     config = Config.from_args(args)
     checked = roles.VerifiedLogins(config.auther, config.password_file)  # one bcrypt per login, not per page
     auther = logins = checked
     store = _facts_store(facts, str(config.package_root))
+    found = None
     if "--roles" in options:  # tokens.json lies beside roles.json
         on_use = store.token_used if store is not None else None
         found = tokens.Tokens(os.path.join(os.path.dirname(options["--roles"]), tokens.FILE_NAME),
@@ -64,7 +67,32 @@ def build_app(args: list[str], options: dict[str, str]):
     whole = uploads.WholeBodies(app)  # a POST reaches pypiserver only once all of it has arrived
     if "--roles" in options and not config.authenticate:  # no passwords: readers cannot be told apart
         whole = roles.NoPublishingWithoutPasswords(whole, roles.Readers(options["--roles"]))
-    return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther)
+    recorder = _recorder(usage, store, options)
+    return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther, recorder, _owner_of(found))
+
+
+def _recorder(usage, store, options: dict[str, str]):
+    """What counts downloads (``--usage-days N`` keeps raw events N days; 0: nothing is recorded), written once
+    more when the worker leaves."""
+    given = options.get("--usage-days", "")
+    keep_days = int(given) if given.isdigit() else usage.DEFAULT_KEEP_DAYS
+    if store is None or keep_days <= 0:
+        return None
+    recorder = usage.DownloadRecorder(store, keep_days)
+    atexit.register(recorder.close)
+    return recorder
+
+
+def _owner_of(found):
+    """A valid token's user (downloads are counted for them), or None."""
+    if found is None:
+        return None
+
+    def owner(token: str) -> str | None:
+        entry = found.find(token, quiet=True)
+        return entry.user if entry is not None else None
+
+    return owner
 
 
 def _facts_store(facts, packages_root: str):

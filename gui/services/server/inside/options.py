@@ -1,7 +1,8 @@
 """PyPI Desk's own launcher options, before pypiserver's arguments, and whether they need the launcher.
 
 ``--certfile FILE --keyfile FILE``: gunicorn speaks TLS itself. ``--roles FILE``: readers may
-list and download, not publish (``roles.py``). Plain pypiserver honours neither, so any doubt
+list and download, not publish (``roles.py``). ``--usage-days N``: downloads are recorded, raw
+events kept N days (0: none recorded; ``usage.py``). Plain pypiserver honours neither, so any doubt
 about them (a roles file that does not parse, cannot be read, or names a reader) means the
 server must not be served the plain way.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-OWN_OPTIONS = ("--certfile", "--keyfile", "--roles")
+OWN_OPTIONS = ("--certfile", "--keyfile", "--roles", "--usage-days")
 
 
 def split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:

@@ -1,0 +1,61 @@
+"""The index database's script (``server/inside/facts_main.py``) run for the usage area, in whatever runtime:
+in this process on a folder the app may read or write, else through the engine (a volume, or a folder
+only the container's user may write); either way the same JSON comes back."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from gui.services.errors import DeskError
+from gui.services.packages.index_facts import last_json
+from gui.services.server.inside import facts
+from gui.services.server.inside.trash import TrashError
+
+if TYPE_CHECKING:
+    from gui.services.server.service import ServerService
+
+log = logging.getLogger(__name__)
+
+
+def read(server: ServerService, args: list[str], here: Callable[[facts.FactsStore], object]) -> dict:
+    """``here(store)`` on a read-only store of a folder; the script with ``args`` in the engine otherwise (or
+    when this user may not read the database beside the container's writes). {} when there is no database."""
+    try:
+        if server.data_dir.is_volume:
+            if server.volume is None or not server.volume.exists():
+                return {}
+            return last_json(server.facts_command(args))
+        store = facts.FactsStore(str(server.data_dir.packages_dir), read_only=True)
+        try:
+            return json.loads(json.dumps(here(store)))  # the same types the script's JSON has
+        except sqlite3.OperationalError as exc:
+            if facts.is_damaged(exc) or server.status().runtime != "docker":
+                raise
+            return last_json(server.facts_command(args))
+        finally:
+            store.close()
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        raise DeskError(f"The index database cannot be read now ({exc}). The Doctor says more.") from exc
+
+
+def write(server: ServerService, args: list[str], here: Callable[[facts.FactsStore], object]) -> dict:
+    """``here(store)`` on the app's own folder (the local process's files); the script in the engine otherwise,
+    as the server's user (in the running server, or a one-shot container)."""
+    try:
+        if not server.data_dir.is_volume and server.status().runtime == "process":
+            store = facts.FactsStore(str(server.data_dir.packages_dir), strict=True)
+            try:
+                return json.loads(json.dumps(here(store)))
+            finally:
+                store.close()
+        return last_json(server.facts_command(args))
+    except TrashError as exc:
+        raise DeskError(str(exc)) from exc
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        raise DeskError(
+            f"The index could not be changed ({exc}). Nothing was removed that is not in the trash."
+        ) from exc

@@ -1,0 +1,185 @@
+"""Downloads counted by the real server in the real engine: pip, uv and a token's user, exactly once each;
+never a HEAD, a range, a 304, a metadata file or a refusal; 50 at once exactly; a kill loses at most the
+last second; a volume on another machine's engine counts as a folder does."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import pytest
+import requests
+
+from gui.services.core import DeskServices
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
+from tests.conftest import free_port
+from tests.helpers import make_wheel, remove_volume, unique_volume
+
+pytestmark = [pytest.mark.docker]
+UV = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+WHEEL = "usage_demo-1.0-py3-none-any.whl"
+
+
+def upload(url: str, user: str, password: str, *files: Path) -> None:
+    twine = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar", "--repository-url", f"{url}/"]
+    done = subprocess.run([*twine, "-u", user, "-p", password, *map(str, files)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def with_login(url: str, user: str, password: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{user}:{password}@{rest}"
+
+
+def pip_install(url: str, target: Path, requirement: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-cache-dir", "--no-deps", "--quiet", "--target", str(target),
+         "--index-url", f"{url}/simple/", requirement], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def uv_install(url: str, target: Path, requirement: str) -> None:
+    done = subprocess.run(
+        [UV, "pip", "install", "--no-cache", "--no-deps", "--target", str(target), "--index-url", f"{url}/simple/",
+         requirement], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def settled_total(services: DeskServices, expected: int, timeout: float = 20.0) -> int:
+    """The recorded total once it reaches ``expected`` (the server writes once a second), or what it is then."""
+    deadline = time.monotonic() + timeout
+    total = -1
+    while time.monotonic() < deadline:
+        total = services.usage.figures(30).total
+        if total >= expected:
+            return total
+        time.sleep(0.2)
+    return total
+
+
+@pytest.fixture(scope="module")
+def index(docker_client, tmp_path_factory):
+    """Downloads need a password; alice and bob publish, a read token of carol's installs."""
+    folder = tmp_path_factory.mktemp("usage")
+    data_dir = open_data_dir(folder / "server")
+    services = DeskServices.open(data_dir)
+    data_dir.ensure()
+    for name in ("alice", "bob", "carol"):
+        services.users.add(name, f"{name}-Pa55word")
+    url = services.server.save_and_start(ServerSettings(port=free_port(), runtime="docker", auth="download,update")).url
+    wheel = make_wheel(folder / "dist", "usage_demo", "1.0", b"VALUE = 1\n")
+    upload(url, "alice", "alice-Pa55word", wheel)
+    yield services, url, folder
+    services.server.stop()
+    services.close()
+
+
+def test_each_real_download_counts_once_by_user_and_client_and_nothing_else_counts(index, tmp_path):
+    services, url, _ = index
+    file_url = f"{url}/packages/{WHEEL}"
+    alice = ("alice", "alice-Pa55word")
+    # None of these is a download:
+    assert requests.head(file_url, auth=alice, timeout=10).status_code == 200
+    ranged = requests.get(file_url, auth=alice, headers={"Range": "bytes=0-9"}, timeout=10)
+    assert ranged.status_code == 206
+    etag = requests.head(file_url, auth=alice, timeout=10).headers["ETag"]
+    assert requests.get(file_url, auth=alice, headers={"If-None-Match": etag}, timeout=10).status_code == 304
+    assert requests.get(file_url, timeout=10).status_code == 401
+    assert requests.get(file_url, auth=("alice", "wrong"), timeout=10).status_code in (401, 403)
+    assert requests.get(file_url + ".metadata", auth=alice, timeout=10).status_code == 200
+
+    pip_install(with_login(url, *alice), tmp_path / "pip", "usage-demo")
+    uv_install(with_login(url, "bob", "bob-Pa55word"), tmp_path / "uv", "usage-demo")
+    reader = services.users.token_store().create("carol", "ci install", read_only=True, expires_days=30)
+    with concurrent.futures.ThreadPoolExecutor(50) as pool:  # 50 clients at once, as carol's token
+        answers = list(
+            pool.map(lambda _: requests.get(file_url, auth=("__token__", reader.secret), timeout=60), range(50))
+        )
+    assert [a.status_code for a in answers] == [200] * 50
+
+    assert settled_total(services, 52) == 52
+    figures = services.usage.figures(30)
+    assert dict(figures.users) == {"carol": 50, "alice": 1, "bob": 1}
+    assert dict(figures.clients) == {"other": 50, "pip": 1, "uv": 1}
+    assert figures.projects == (("usage-demo", 52),)
+    assert figures.versions == (("usage-demo", "1.0", 52),)
+    assert figures.per_day[-1][1] == 52
+    listing = services.packages.listing()
+    file = listing.projects[0].versions[0].files[0]
+    assert listing.usage_of(file).downloads == 52
+    assert listing.facts.recent_downloads("usage-demo", "1.0") == 52
+    assert listing.usage_of(file).last_user == "carol"
+    assert reader.secret not in "\n".join(services.server.logs())
+
+
+def test_a_kill_under_load_loses_at_most_the_last_second(index, docker_client):
+    services, url, _ = index
+    before = services.usage.figures(30).total
+    file_url = f"{url}/packages/{WHEEL}"
+    finished: list[float] = []
+    stop = time.monotonic() + 3.0
+
+    def load() -> None:
+        with requests.Session() as session:
+            while time.monotonic() < stop + 5:
+                try:
+                    answer = session.get(file_url, auth=("bob", "bob-Pa55word"), timeout=5)
+                except requests.RequestException:
+                    return
+                if answer.status_code == 200:
+                    finished.append(time.monotonic())
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        running = [pool.submit(load) for _ in range(8)]
+        while time.monotonic() < stop:
+            time.sleep(0.05)
+        container = docker_client.containers.get(services.data_dir.container_name)
+        killed_at = time.monotonic()
+        container.kill()  # SIGKILL: no worker exit, no last write
+        for future in running:
+            future.result()
+    completed = [t for t in finished if t <= killed_at]
+    assert len(completed) > 20  # there was load
+    recorded = services.usage.figures(30).total - before  # read from the killed server's folder
+    services.server.start(services.server.load_settings())
+    in_last_second = len([t for t in completed if t > killed_at - 1.5])  # a write takes a moment too
+    assert len(completed) - in_last_second <= recorded <= len(finished) + 8
+
+
+def test_a_stop_writes_what_is_left(index, tmp_path):
+    services, url, _ = index
+    before = settled_total(services, 0)
+    pip_install(with_login(url, "alice", "alice-Pa55word"), tmp_path / "pip", "usage-demo")
+    services.server.stop()  # before the next write: the worker writes on its way out
+    assert services.usage.figures(30).total == before + 1
+    services.server.start(services.server.load_settings())
+
+
+@pytest.mark.usefixtures("docker_client")
+def test_a_volume_on_another_machines_engine_counts_downloads(second_engine, tmp_path):
+    volume = unique_volume("usage")
+    services = DeskServices.open(engine=second_engine, volume=volume)
+    try:
+        services.users.add("dana", "dana-Pa55word")
+        settings = ServerSettings(port=free_port(), runtime="docker", auth="download,update", usage_days=7)
+        url = services.server.save_and_start(settings).url
+        upload(url, "dana", "dana-Pa55word", make_wheel(tmp_path / "dist", "usage_demo", "1.0", b"VALUE = 1\n"))
+        pip_install(with_login(url, "dana", "dana-Pa55word"), tmp_path / "pip", "usage-demo")
+        uv_install(with_login(url, "dana", "dana-Pa55word"), tmp_path / "uv", "usage-demo")
+        assert settled_total(services, 2) == 2
+        figures = services.usage.figures(90, project="Usage_Demo")
+        assert dict(figures.users) == {"dana": 2} and dict(figures.clients) == {"pip": 1, "uv": 1}
+        services.server.stop()
+        assert services.usage.figures(30).total == 2  # read from the stopped volume by a helper
+    finally:
+        services.server.stop()
+        services.close()
+        remove_volume(docker.DockerClient(base_url=second_engine), volume)
