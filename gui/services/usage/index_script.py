@@ -45,6 +45,8 @@ def read(server: ServerService, args: list[str], here: Callable[[facts.FactsStor
 def write(server: ServerService, args: list[str], here: Callable[[facts.FactsStore], object]) -> dict:
     """``here(store)`` on the app's own folder (the local process's files); the script in the engine otherwise,
     as the server's user (in the running server, or a one-shot container)."""
+    if not server.data_dir.is_volume and not server.data_dir.packages_dir.is_dir():
+        raise DeskError(f"{server.data_dir.packages_dir} does not exist: this index holds nothing to clean up yet.")
     try:
         if not server.data_dir.is_volume and server.status().runtime == "process":
             store = facts.FactsStore(str(server.data_dir.packages_dir), strict=True)

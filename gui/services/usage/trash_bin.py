@@ -61,12 +61,15 @@ def entries(server: ServerService) -> list[TrashEntry]:
 
 def restore(server: ServerService, entry: str) -> tuple[list[str], list[str]]:
     """Put an entry's files back; (restored, taken: left in the trash because another file is in its place)."""
+    _check(entry)
     raw = index_script.write(server, ["restore", entry], lambda store: trash.restore(store, entry))
     return list(raw.get("restored", [])), list(raw.get("taken", []))
 
 
 def empty(server: ServerService, entry: str | None = None) -> list[str]:
     """Empty one entry for good, or every entry older than the trash's days; returns the entries emptied."""
+    if entry is not None:
+        _check(entry)
     what = entry if entry is not None else str(server.load_settings().trash_days)
     days = None if entry is not None else server.load_settings().trash_days
     raw = index_script.write(
@@ -119,6 +122,13 @@ def _write_entry(server: ServerService, entry: str, out) -> None:
             f"{exc.filename} belongs to the container's user and cannot be read here; choose the trash instead, "
             "or make the files readable."
         ) from exc
+
+
+def _check(entry: str) -> None:
+    try:
+        trash.check_entry(entry)
+    except trash.TrashError as exc:
+        raise DeskError(f"{exc}; 'pypi-desk trash list' names them.") from exc
 
 
 def _root(store: facts.FactsStore) -> str:

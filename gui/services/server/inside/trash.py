@@ -34,10 +34,14 @@ def trash_dir(root: str) -> str:
     return os.path.join(root, FOLDER, TRASH)
 
 
-def _entry_dir(root: str, entry: str) -> str:
+def check_entry(entry: str) -> str:
     if not _ENTRY.match(entry or ""):
         raise TrashError(f"{entry!r} is not a trash entry (they are named like 20261203T071500-a1b2c3)")
-    return os.path.join(trash_dir(root), entry)
+    return entry
+
+
+def _entry_dir(root: str, entry: str) -> str:
+    return os.path.join(trash_dir(root), check_entry(entry))
 
 
 def _checked(path: str) -> str:
@@ -170,6 +174,8 @@ def restore(store: FactsStore, entry: str) -> dict:
 def purge(root: str, keep_days: int | None, now: float | None = None, entry: str | None = None) -> list[str]:
     """Empty the entries older than ``keep_days`` (or the one ``entry``); returns their names."""
     now = now if now is not None else time.time()
+    if entry is not None and not os.path.isdir(_entry_dir(root, entry)):
+        raise TrashError(f"There is no trash entry {entry}: it was restored or emptied already.")
     gone = []
     for found in entries(root):
         if (entry is not None and found["entry"] == entry) or (
