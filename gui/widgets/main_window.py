@@ -33,6 +33,7 @@ from gui.widgets.notices import tell
 from gui.widgets.packages_tab import PackagesTab
 from gui.widgets.server_bar import ServerBar
 from gui.widgets.settings_form import SettingsForm
+from gui.widgets.usage_tab import UsageTab
 from gui.widgets.users_tab import UsersTab
 from gui.workers.server_monitor import ServerMonitor
 from gui.workers.service_worker import ServiceWorker
@@ -65,9 +66,11 @@ class MainWindow(QMainWindow):
         self.client_tab = ClientTab(self.worker, services.clients)
         self.packages_tab = PackagesTab(self.worker, self.transfers, services)
         self.doctor_tab = DoctorTab(self.worker, lambda: diagnose(self.services))
+        self.usage_tab = UsageTab(self.worker, services)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.settings_form, "Server")
         self.tabs.addTab(self.packages_tab, "Packages")
+        self.tabs.addTab(self.usage_tab, "Usage")
         self.tabs.addTab(self.users_tab, "Users")
         self.tabs.addTab(self.client_tab, "Client setup")
         self.tabs.addTab(self.doctor_tab, "Doctor")
@@ -108,8 +111,10 @@ class MainWindow(QMainWindow):
         )
         self.settings_form.changed.connect(self._settings_edited)
         self.log_pane.save_requested.connect(self._save_log)
-        for tab in (self.users_tab, self.client_tab, self.packages_tab):
+        for tab in (self.users_tab, self.client_tab, self.packages_tab, self.usage_tab):
             tab.message.connect(self.log_pane.append_message)
+        self.packages_tab.listing_shown.connect(self.usage_tab.set_listing)
+        self.usage_tab.project_chosen.connect(self.select_project)
         self.users_tab.model.modelReset.connect(self._users_changed)
         self.users_tab.client_setup_requested.connect(self._set_up_client)
         self.packages_tab.start_server_requested.connect(self.start_server)
@@ -124,15 +129,21 @@ class MainWindow(QMainWindow):
     # -- state ------------------------------------------------------------------
 
     def show_tab(self, name: str) -> None:
-        """Bring a tab to the front: ``server``, ``packages``, ``users``, ``client`` or ``doctor``."""
+        """Bring a tab to the front: ``server``, ``packages``, ``usage``, ``users``, ``client`` or ``doctor``."""
         tab = {
             "server": self.settings_form,
             "packages": self.packages_tab,
+            "usage": self.usage_tab,
             "users": self.users_tab,
             "client": self.client_tab,
             "doctor": self.doctor_tab,
         }[name]
         self.tabs.setCurrentWidget(tab)
+
+    def select_project(self, name: str) -> None:
+        """Show a project in the Packages tab (a chart's bar was clicked)."""
+        self.show_tab("packages")
+        self.packages_tab.select_project(name)
 
     @property
     def phase(self) -> Phase:
@@ -156,6 +167,7 @@ class MainWindow(QMainWindow):
         self.users_tab.set_services(self.services)
         self.client_tab.set_clients(self.services.clients)
         self.packages_tab.set_services(self.services)
+        self.usage_tab.set_services(self.services)
         self.doctor_tab.clear()
         self.monitor.set_service(server)
 

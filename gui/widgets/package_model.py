@@ -23,22 +23,36 @@ def when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
+def last_downloaded(seconds: float | None) -> str:
+    return when(seconds) if seconds else "never"
+
+
+def project_usage(listing: Listing, project: ProjectGroup) -> tuple[int, float | None]:
+    """(downloads in the last 30 days, the last download) of a project, as the server recorded them."""
+    downloads = sum(listing.facts.recent_downloads(project.name, v.version) for v in project.versions)
+    times = [listing.usage_of(f).last_download for v in project.versions for f in v.files]
+    found = [t for t in times if t is not None]
+    return downloads, max(found) if found else None
+
+
 class ProjectTableModel(RowTableModel):
     """One row per project; ``rows`` are the names. ``UserRole`` gives the ProjectGroup."""
 
-    HEADERS = ("Project", "Versions", "Latest", "Size", "Last upload")
+    HEADERS = ("Project", "Versions", "Latest", "Size", "Last upload", "Downloads (30 d)", "Last downloaded")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.listing = Listing((), ())
         self._lowered: list[str] = []
         self._row_of: dict[str, int] = {}
+        self._usage: list[tuple[int, float | None]] = []  # per row: downloads in 30 days, last download
 
     def set_listing(self, listing: Listing) -> None:
         self.listing = listing
         names = [project.name for project in listing.projects]
         self._lowered = [name.lower() for name in names]
         self._row_of = {name: row for row, name in enumerate(names)}
+        self._usage = [project_usage(listing, project) for project in listing.projects]
         self.set_rows(names)
 
     def lowered_names(self) -> list[str]:
@@ -54,10 +68,13 @@ class ProjectTableModel(RowTableModel):
         project = self.listing.projects[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return project
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 3):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 3, 5):
             return _RIGHT
         if role != _DISPLAY:
             return None
+        if column >= 5:
+            downloads, last = self._usage[index.row()]
+            return f"{downloads:,}" if column == 5 else last_downloaded(last)
         if column == 1:
             return str(len(project.versions))
         if column == 2:
@@ -70,7 +87,7 @@ class ProjectTableModel(RowTableModel):
 class VersionTreeModel(QAbstractItemModel):
     """One project's versions (top level) and their files. ``UserRole`` gives the VersionGroup or PackageFile."""
 
-    HEADERS = ("Version / file", "Kind", "Size", "Uploaded")
+    HEADERS = ("Version / file", "Kind", "Size", "Uploaded", "Downloads (30 d)", "Last downloaded")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -127,7 +144,7 @@ class VersionTreeModel(QAbstractItemModel):
         item = self._item(index)
         if role == Qt.ItemDataRole.UserRole:
             return item
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 2:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (2, 4):
             return _RIGHT
         version = item if isinstance(item, VersionGroup) else None
         yanked = self.yank_reason(version) if version is not None else None
@@ -148,6 +165,11 @@ class VersionTreeModel(QAbstractItemModel):
         if column == 2:
             return human_size(item.size)
         files = version.files if version is not None else (item,)
+        if column == 4:
+            return f"{self.listing.facts.recent_downloads(self.project.name, version.version):,}" if version else ""
+        if column == 5:
+            times = [t for t in (self.listing.usage_of(f).last_download for f in files) if t is not None]
+            return last_downloaded(max(times) if times else None)
         uploaded, source = max(self.listing.upload_of(f) for f in files)
         return when(uploaded) + ("" if source == "upload" else f" ({SHORT_SOURCES[source]})")
 
@@ -156,7 +178,9 @@ class VersionTreeModel(QAbstractItemModel):
             if yanked is None:
                 return None
             return "Yanked: pip and uv skip it unless it is pinned with ==." + (f" Reason: {yanked}" if yanked else "")
-        return f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}."
+        used = self.listing.usage_of(item)
+        by = f", the last by {used.last_user}" if used.last_user else ""
+        return f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}. Downloaded {used.downloads:,} times{by}."
 
 
 class ProjectFilterProxy(QSortFilterProxyModel):

@@ -77,7 +77,7 @@ class PackagesTab(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 6)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 65), (2, 80), (3, 70), (4, 120)):  # fixed: measuring 5,000 rows would be slow
+        for column, width in ((1, 65), (2, 80), (3, 70), (4, 120), (5, 95), (6, 120)):  # fixed: measuring is slow
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width)
         self.versions = VersionTreeModel(self)
@@ -88,7 +88,7 @@ class PackagesTab(QWidget):
         detail_header = self.detail.header()
         detail_header.setStretchLastSection(False)
         detail_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 140), (2, 70), (3, 120)):
+        for column, width in ((1, 140), (2, 70), (3, 120), (4, 95), (5, 120)):
             detail_header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             detail_header.resizeSection(column, width)
         self.upload_button = QPushButton("Upload…")
@@ -181,6 +181,18 @@ class PackagesTab(QWidget):
         self.totals_label.setText(listing.summary())
         self._selection_changed()
         self.listing_shown.emit(listing)
+
+    def select_project(self, name: str) -> bool:
+        """Select a project by its name (the filter is cleared when it hides it); False when it is not hosted."""
+        row = self.model.row_of(name)
+        if row is None:
+            return False
+        if not self.proxy.mapFromSource(self.model.index(row, 0)).isValid():
+            self.filter_edit.clear()
+        shown = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.view.selectRow(shown.row())
+        self.view.scrollTo(shown)
+        return True
 
     def selected_project(self) -> ProjectGroup | None:
         rows = self.view.selectionModel().selectedRows()
