@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,37 @@ def hosted(folder: Path) -> list[Path]:
     """What a packages folder holds besides the index database's own folder (``.pypi-desk``); other dot
     names (a partial upload) are listed, so a test sees them."""
     return sorted(path for path in folder.iterdir() if path.name != ".pypi-desk")
+
+
+DAY = 86400
+OLD = time.time() - 400 * DAY  # an upload time over a year ago
+
+
+def wheel_path(name: str, version: str) -> str:
+    return f"{name}-{version}-py3-none-any.whl"
+
+
+def seed_usage_index(data_dir) -> None:
+    """alpha 1.0, 2.0 (old) and 3.0; beta 1.0; gamma 1.0 (old) and 2.0; delta 1.0 (old, its only version).
+    Downloads: alpha 3.0 ten times by alice with pip today, beta three times by bob with uv, alpha 1.0 once
+    200 days ago."""
+    from gui.services.core import DeskServices
+    from gui.services.index.settings import ServerSettings
+    from gui.services.server.inside import facts, usage
+
+    data_dir.ensure()
+    DeskServices.open(data_dir).server.save_settings(ServerSettings(runtime="process"))
+    packages = data_dir.packages_dir
+    releases = [("alpha", "1.0"), ("alpha", "2.0"), ("alpha", "3.0"), ("beta", "1.0"), ("gamma", "1.0"),
+                ("gamma", "2.0"), ("delta", "1.0")]  # fmt: skip
+    for name, version in releases:
+        make_wheel(packages, name, version, b"x" * 5000)
+    store = facts.FactsStore(str(packages))
+    old = {("alpha", "1.0"), ("alpha", "2.0"), ("gamma", "1.0"), ("delta", "1.0")}
+    store.record([(wheel_path(n, v), n, v, OLD if (n, v) in old else time.time(), "upload") for n, v in releases])
+    now = time.time()
+    events = [(now, wheel_path("alpha", "3.0"), "alpha", "3.0", "alice", "pip")] * 10
+    events += [(now, wheel_path("beta", "1.0"), "beta", "1.0", "bob", "uv")] * 3
+    events += [(now - 200 * DAY, wheel_path("alpha", "1.0"), "alpha", "1.0", "alice", "pip")]
+    assert usage.record_downloads(store, events)
+    store.close()

@@ -18,12 +18,14 @@ import requests
 from gui.services.core import DeskServices
 from gui.services.index.datadir import open_data_dir
 from gui.services.index.settings import ServerSettings
+from gui.services.usage.prune import PruneRules
 from tests.conftest import free_port
 from tests.helpers import make_wheel, remove_volume, unique_volume
 
 pytestmark = [pytest.mark.docker]
 UV = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
 WHEEL = "usage_demo-1.0-py3-none-any.whl"
+JSON = {"Accept": "application/vnd.pypi.simple.v1+json"}
 
 
 def upload(url: str, user: str, password: str, *files: Path) -> None:
@@ -163,6 +165,29 @@ def test_a_stop_writes_what_is_left(index, tmp_path):
     services.server.start(services.server.load_settings())
 
 
+def upload_times(url: str) -> dict[str, str]:
+    page = requests.get(f"{url}/simple/usage-demo/", headers=JSON, auth=("alice", "alice-Pa55word"), timeout=10)
+    return {file["filename"]: file["upload-time"] for file in page.json()["files"]}
+
+
+def test_a_cleanup_through_the_running_server_moves_the_preview_and_restores_it(index):
+    services, url, folder = index
+    older = [make_wheel(folder / "old", "usage_demo", version, b"old\n") for version in ("0.1", "0.2")]
+    upload(url, "bob", "bob-Pa55word", *older)
+    before = upload_times(url)
+    plan = services.usage.plan(PruneRules(unused_for=1, keep=1))  # never downloaded, not the newest
+    assert sorted(item.filename for item in plan.items) == sorted(wheel.name for wheel in older)
+    result = services.usage.apply(plan)
+    assert sorted(result.moved) == sorted(item.path for item in plan.items) and result.entry
+    assert set(upload_times(url)) == {WHEEL}  # the server serves them no more
+    [entry] = services.usage.trash()
+    assert entry.entry == result.entry and sorted(entry.files) == sorted(result.moved)
+    restored, taken = services.usage.restore(entry.entry)
+    assert sorted(restored) == sorted(result.moved) and taken == []
+    assert upload_times(url) == before  # the same upload times as before the cleanup
+    assert services.usage.trash() == []
+
+
 @pytest.mark.usefixtures("docker_client")
 def test_a_volume_on_another_machines_engine_counts_downloads(second_engine, tmp_path):
     volume = unique_volume("usage")
@@ -177,8 +202,13 @@ def test_a_volume_on_another_machines_engine_counts_downloads(second_engine, tmp
         assert settled_total(services, 2) == 2
         figures = services.usage.figures(90, project="Usage_Demo")
         assert dict(figures.users) == {"dana": 2} and dict(figures.clients) == {"pip": 1, "uv": 1}
+        upload(url, "dana", "dana-Pa55word", make_wheel(tmp_path / "old", "usage_demo", "0.9", b"old\n"))
         services.server.stop()
         assert services.usage.figures(30).total == 2  # read from the stopped volume by a helper
+        result = services.usage.apply(services.usage.plan(PruneRules(unused_for=1, keep=1)))  # by a helper too
+        assert result.moved == ("usage_demo-0.9-py3-none-any.whl",)
+        assert "usage_demo-0.9-py3-none-any.whl" not in {path for path, *_ in services.server.volume.package_entries()}
+        assert services.usage.restore(result.entry) == (["usage_demo-0.9-py3-none-any.whl"], [])
     finally:
         services.server.stop()
         services.close()

@@ -52,6 +52,14 @@ def _checked(path: str) -> str:
     return path
 
 
+def _within(root: str, path: str) -> bool:
+    """Whether ``root/path`` is there through no link (a linked folder could lead anywhere)."""
+    folder = os.path.dirname(path)
+    return os.path.realpath(os.path.join(root, folder)) == os.path.normpath(
+        os.path.join(os.path.realpath(root), folder)
+    )
+
+
 def move_to_trash(store: FactsStore, paths: list[str], now: float | None = None) -> dict:
     """Move these files (paths below packages/) into a new trash entry, with their facts; returns
     {"entry", "moved": [paths], "missing": [paths], "bytes"}."""
@@ -60,7 +68,6 @@ def move_to_trash(store: FactsStore, paths: list[str], now: float | None = None)
     now = now if now is not None else time.time()
     entry = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{os.urandom(3).hex()}"
     folder = _entry_dir(root, entry)
-    os.makedirs(os.path.join(folder, "files"), mode=0o755)
     known = store.rows(paths)
     described = []
     for path in paths:
@@ -70,11 +77,14 @@ def move_to_trash(store: FactsStore, paths: list[str], now: float | None = None)
             continue
         if not os.path.isfile(os.path.join(root, path)) or os.path.islink(os.path.join(root, path)):
             continue
+        if not _within(root, path):
+            raise TrashError(f"{path!r} lies in a linked folder, not in the index")
         fact = known.get(path)
         name, version = _project_of(store, path)
         described.append({"path": path, "size": info.st_size, "project": name, "version": version,
                           "upload_time": fact.upload_time if fact else info.st_mtime,
                           "time_source": fact.time_source if fact else "file"})  # fmt: skip
+    os.makedirs(os.path.join(folder, "files"), mode=0o755)
     _write_manifest(folder, {"made": now, "files": described})
     moved, missing, size = [], [p for p in paths if p not in {d["path"] for d in described}], 0
     for item in described:
@@ -164,6 +174,9 @@ def restore(store: FactsStore, entry: str) -> dict:
         store.record([(path, str(item.get("project", "")), str(item.get("version", "")),
                        float(item.get("upload_time", time.time())), str(item.get("time_source", "file")))])  # fmt: skip
         os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not _within(root, path):
+            taken.append(path)
+            continue
         os.rename(source, target)
         restored.append(path)
     if not taken:

@@ -1,0 +1,86 @@
+"""Cleanup rules on a listing: the preview names exactly what goes, the keep-N floor and the only version
+always stay, patterns narrow it, yanked releases go first when asked, durations parse or say what to type."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from packaging.version import Version
+
+from gui.services.errors import DeskError
+from gui.services.packages.index_facts import FileFact, FileUsage, IndexFacts
+from gui.services.packages.listing import PackageFile, group
+from gui.services.usage.prune import PruneRules, parse_days, plan_prune
+
+NOW = time.time()
+DAY = 86400
+
+
+def listing(releases: dict[tuple[str, str], tuple[int, int | None]], yanked=()):
+    """{(project, version): (uploaded days ago, last downloaded days ago or None)}."""
+    files, facts, usage = [], {}, {}
+    for (name, version), (age, unused) in releases.items():
+        path = f"{name}-{version}-py3-none-any.whl"
+        files.append(PackageFile(path, path, name, name, Version(version), version, "wheel", "py3-none-any", 1000,
+                                 NOW))  # fmt: skip
+        facts[path] = FileFact(NOW - age * DAY, "upload")
+        if unused is not None:
+            usage[path] = FileUsage(5, NOW - unused * DAY, "alice")
+    found = group(files)
+    return dataclasses.replace(found, facts=IndexFacts(files=facts, usage=usage,
+                                                       yanks={(n, v): "" for n, v in yanked}))  # fmt: skip
+
+
+def going(plan) -> list[tuple[str, str]]:
+    return sorted({(item.project, item.version) for item in plan.items})
+
+
+def test_old_and_unused_releases_go_but_the_newest_k_stay():
+    index = listing({("app", f"1.{n}"): (400 - n, None) for n in range(6)})
+    plan = plan_prune(index, PruneRules(older_than=180, unused_for=90, keep=3), NOW)
+    assert going(plan) == [("app", "1.0"), ("app", "1.1"), ("app", "1.2")]
+    assert plan.size == 3000 and plan.releases == 3
+
+
+def test_a_recent_download_or_a_recent_upload_keeps_a_release():
+    index = listing({("app", "1.0"): (400, 10), ("app", "1.1"): (100, None), ("app", "1.2"): (400, 200),
+                     ("app", "2.0"): (1, 1)})  # fmt: skip
+    plan = plan_prune(index, PruneRules(older_than=180, unused_for=90, keep=1), NOW)
+    assert going(plan) == [("app", "1.2")]
+
+
+def test_the_only_version_never_goes_even_with_keep_zero():
+    index = listing({("solo", "1.0"): (900, None), ("pair", "1.0"): (900, None), ("pair", "2.0"): (900, None)})
+    plan = plan_prune(index, PruneRules(older_than=1, keep=0), NOW)
+    assert going(plan) == [("pair", "1.0")]  # the newest of each stays when all would go
+
+
+def test_patterns_narrow_the_projects():
+    index = listing({("corp-a", "1.0"): (900, None), ("corp-a", "2.0"): (1, None), ("other", "1.0"): (900, None),
+                     ("other", "2.0"): (1, None)})  # fmt: skip
+    plan = plan_prune(index, PruneRules(older_than=30, keep=1, patterns=("corp-*",)), NOW)
+    assert going(plan) == [("corp-a", "1.0")]
+
+
+def test_yanked_releases_do_not_count_among_those_kept():
+    releases = {("app", "1.0"): (900, None), ("app", "2.0"): (900, None), ("app", "3.0"): (900, None)}
+    index = listing(releases, yanked=[("app", "3")])
+    assert going(plan_prune(index, PruneRules(older_than=30, keep=1), NOW)) == [("app", "1.0"), ("app", "2.0")]
+    first = plan_prune(index, PruneRules(older_than=30, keep=1, yanked_first=True), NOW)
+    assert going(first) == [("app", "1.0"), ("app", "3.0")]
+    alone = plan_prune(index, PruneRules(keep=1, yanked_first=True), NOW)  # only "yanked first": the yanked only
+    assert going(alone) == [("app", "3.0")] and all(item.yanked for item in alone.items)
+
+
+def test_a_rule_is_needed_and_bad_values_say_what_to_type():
+    with pytest.raises(DeskError, match="at least one rule"):
+        PruneRules(keep=3).validate()
+    with pytest.raises(DeskError, match="0 or more"):
+        PruneRules(older_than=1, keep=-1).validate()
+    with pytest.raises(DeskError, match="180d"):
+        parse_days("six months", "--older-than")
+    assert (parse_days("180d", "x"), parse_days("26w", "x"), parse_days("1y", "x"), parse_days("90", "x")) == (
+        180, 182, 365, 90,
+    )  # fmt: skip

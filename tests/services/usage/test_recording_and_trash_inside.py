@@ -1,0 +1,126 @@
+"""What runs inside the server: the client named from a User-Agent; the recorder keeps what it could not write
+and writes it once it can; day totals and raw events; the trash refuses paths outside the index, keeps a
+file whose place was taken, restores upload times, empties by age."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from gui.services.server.inside import facts, trash, usage
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    opened = facts.FactsStore(str(tmp_path))
+    opened.open()
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("agent", "client"),
+    [
+        ('pip/24.2 {"ci":null,"cpu":"x86_64"}', "pip"),
+        ("uv/0.4.18", "uv"),
+        ("poetry/1.8.3 (python 3.12)", "poetry"),
+        ("python-requests/2.32.3", "other"),
+        ("", "other"),
+        ("pipx/1.0", "other"),
+    ],
+)
+def test_the_client_comes_from_the_user_agent(agent, client):
+    assert usage.client_of(agent) == client
+
+
+def test_the_recorder_writes_once_a_second_and_keeps_what_it_could_not_write(store, monkeypatch):
+    recorder = usage.DownloadRecorder(store, keep_days=90, interval=3600)  # written by hand here
+    for _ in range(3):
+        recorder.note("app-1.0.tar.gz", "App", "1.0.0", "alice", "pip")
+    monkeypatch.setattr(usage, "record_downloads", lambda *_args: False)  # a full disk, a lock held too long
+    recorder.flush()
+    assert usage.figures(store, 1)["total"] == 0
+    monkeypatch.undo()
+    recorder.note("app-1.0.tar.gz", "app", "1.0", "bob", "uv")
+    recorder.close()
+    figures = usage.figures(store, 1)
+    assert figures["total"] == 4 and figures["versions"] == [["app", "1", 4]]
+    assert figures["users"] == [["alice", 3], ["bob", 1]]
+    assert usage.file_usage(store)["app-1.0.tar.gz"][0] == 4
+
+
+def test_raw_events_are_trimmed_but_day_totals_stay(store):
+    old = time.time() - 100 * 86400
+    usage.record_downloads(
+        store, [(old, "a-1.whl", "a", "1", "u", "pip"), (time.time(), "a-1.whl", "a", "1", "u", "pip")]
+    )
+    usage.trim(store, keep_days=90)
+    raw = store.guarded(lambda c: c.execute("SELECT count(*) FROM downloads").fetchone()[0])
+    assert raw == 1 and usage.figures(store, 365)["total"] == 2
+
+
+def test_a_database_from_before_downloads_reads_as_none_recorded(tmp_path):
+    folder = tmp_path / ".pypi-desk"
+    folder.mkdir()
+    with sqlite3.connect(folder / facts.NAME) as old:
+        old.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                          "INSERT INTO meta VALUES ('schema', '1');")  # fmt: skip
+    reader = facts.FactsStore(str(tmp_path), read_only=True)
+    try:
+        assert usage.figures(reader, 30)["total"] == 0 and usage.file_usage(reader) == {}
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("path", ["../outside.whl", "/etc/passwd", ".pypi-desk/index.sqlite3", "a/../../b.whl", ""])
+def test_the_trash_takes_only_files_of_the_index(store, path):
+    with pytest.raises(trash.TrashError):
+        trash.move_to_trash(store, [path])
+
+
+def test_an_entry_name_is_checked_before_any_path_is_made(store, tmp_path):
+    for name in ("../../etc", "20261203T071500-a1b2c3/../x", "x"):
+        with pytest.raises(trash.TrashError):
+            trash.restore(store, name)
+        with pytest.raises(trash.TrashError):
+            trash.purge(str(tmp_path), None, entry=name)
+
+
+def test_a_restore_leaves_a_file_whose_place_was_taken_and_keeps_its_time(store, tmp_path):
+    (tmp_path / "sub").mkdir()
+    for name in ("sub/app-1.0.tar.gz", "app-2.0.tar.gz"):
+        (tmp_path / name).write_bytes(b"old")
+    store.record([("sub/app-1.0.tar.gz", "app", "1.0", 1000.0, "upload")])
+    moved = trash.move_to_trash(store, ["sub/app-1.0.tar.gz", "app-2.0.tar.gz", "gone-1.0.tar.gz"])
+    assert moved["moved"] == ["sub/app-1.0.tar.gz", "app-2.0.tar.gz"] and moved["missing"] == ["gone-1.0.tar.gz"]
+    assert not (tmp_path / "app-2.0.tar.gz").exists()
+    (tmp_path / "app-2.0.tar.gz").write_bytes(b"new")  # uploaded again meanwhile
+    store.forget(["sub/app-1.0.tar.gz"])  # what the server does when it sees the file gone
+    outcome = trash.restore(store, moved["entry"])
+    assert outcome == {"restored": ["sub/app-1.0.tar.gz"], "taken": ["app-2.0.tar.gz"]}
+    assert (tmp_path / "app-2.0.tar.gz").read_bytes() == b"new"  # never overwritten
+    assert store.rows(["sub/app-1.0.tar.gz"])["sub/app-1.0.tar.gz"].upload_time == 1000.0
+    [entry] = trash.entries(str(tmp_path))
+    assert [f["path"] for f in entry["files"]] == ["app-2.0.tar.gz"]  # still restorable once its place is free
+
+
+def test_entries_older_than_the_trash_days_are_emptied(store, tmp_path):
+    (tmp_path / "app-1.0.tar.gz").write_bytes(b"x")
+    made = trash.move_to_trash(store, ["app-1.0.tar.gz"], now=time.time() - 40 * 86400)["entry"]
+    assert trash.purge(str(tmp_path), keep_days=60) == []
+    assert trash.purge(str(tmp_path), keep_days=30) == [made]
+    assert not os.path.exists(os.path.join(trash.trash_dir(str(tmp_path)), made))
+
+
+def test_a_file_reached_through_a_linked_folder_is_not_taken(store, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "secret-1.0.tar.gz").write_bytes(b"keep me")
+    (tmp_path / "linked").symlink_to(outside)
+    with pytest.raises(trash.TrashError, match="linked folder"):
+        trash.move_to_trash(store, ["linked/secret-1.0.tar.gz"])
+    assert (outside / "secret-1.0.tar.gz").read_bytes() == b"keep me"

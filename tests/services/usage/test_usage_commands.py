@@ -1,0 +1,83 @@
+"""`pypi-desk stats`, `prune` and `trash` on a folder whose database holds recorded downloads: the same figures
+as the charts, a dry run that removes nothing, no removal without --yes when nobody can be asked, an archive
+that holds exactly the preview, the trash listed and restored."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+import pytest
+
+from gui.cli import main
+from tests.helpers import seed_usage_index, wheel_path
+
+GOING = sorted([wheel_path("alpha", "1.0"), wheel_path("alpha", "2.0"), wheel_path("gamma", "1.0")])
+
+
+@pytest.fixture
+def seeded(data_dir):
+    seed_usage_index(data_dir)
+    return data_dir
+
+
+RULES = ["prune", "--older-than", "1y", "--unused-for", "90d", "--keep", "1"]
+
+
+def run(seeded, capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(seeded.root), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_stats_prints_the_charts_figures(seeded, capsys):
+    code, out, _ = run(seeded, capsys, "stats", "--json", "--days", "365")
+    figures = json.loads(out)
+    assert code == 0 and figures["total"] == 14
+    assert figures["projects"] == [["alpha", 11], ["beta", 3]] and figures["clients"] == [["pip", 11], ["uv", 3]]
+    assert figures["versions"][0] == ["alpha", "3.0", 10]
+    code, out, _ = run(seeded, capsys, "stats", "--project", "Beta")
+    assert code == 0 and "Downloads, beta, last 30 days (UTC): 3" in out and "bob" in out
+
+
+def test_prune_previews_asks_and_archives_exactly_the_preview(seeded, capsys, tmp_path, monkeypatch):
+    code, out, _ = run(seeded, capsys, *RULES, "--dry-run")
+    assert code == 0 and all(name in out for name in GOING) and "3 files of 3 versions" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # not a terminal: nobody to ask
+    code, _, err = run(seeded, capsys, *RULES)
+    assert code == 1 and "--yes" in err
+    assert all((seeded.packages_dir / name).exists() for name in GOING)
+
+    archive = tmp_path / "old.tar.gz"
+    code, out, _ = run(seeded, capsys, *RULES, "--archive", str(archive), "--yes")
+    assert code == 0 and f"into {archive}" in out
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert sorted(n.split("/files/", 1)[1] for n in names if "/files/" in n and n.endswith(".whl")) == GOING
+    assert any(n.endswith("manifest.json") for n in names)
+    assert not any((seeded.packages_dir / name).exists() for name in GOING)
+    assert run(seeded, capsys, "trash", "list")[1].strip() == "The trash is empty."  # archived: not kept twice
+    code, _, err = run(seeded, capsys, *RULES, "--archive", str(archive), "--yes")
+    assert code == 0  # nothing matches any more: the existing archive is not touched
+    assert archive.stat().st_size > 0
+
+
+def test_the_trash_lists_restores_and_empties(seeded, capsys):
+    code, out, _ = run(seeded, capsys, *RULES, "--yes")
+    assert code == 0
+    entry = out.split("pypi-desk trash restore ")[1].split()[0]
+    code, out, _ = run(seeded, capsys, "trash", "list")
+    assert entry in out and all(name in out for name in GOING)
+    assert run(seeded, capsys, "trash", "restore", entry)[0] == 0
+    assert all((seeded.packages_dir / name).exists() for name in GOING)
+    code, _, err = run(seeded, capsys, "trash", "restore", entry)
+    assert code == 1 and "no trash entry" in err
+    code, _, err = run(seeded, capsys, "trash", "empty", "../../etc")
+    assert code == 1 and "not a trash entry" in err
+
+
+@pytest.mark.parametrize("bad", [["--older-than", "soon"], ["--keep", "-1", "--older-than", "1d"], []])
+def test_bad_rules_say_what_to_type(seeded, capsys, bad):
+    code, _, err = run(seeded, capsys, "prune", *bad, "--dry-run")
+    assert code == 1 and err.startswith("pypi-desk: ")
