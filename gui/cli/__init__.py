@@ -21,7 +21,7 @@ from gui.services.server.command import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-TABS = ("server", "packages", "users", "client", "doctor")
+TABS = ("server", "packages", "usage", "users", "client", "doctor")
 
 
 def _window_options(parser: argparse.ArgumentParser) -> None:

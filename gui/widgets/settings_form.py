@@ -86,6 +86,11 @@ class SettingsForm(QWidget):
         for runtime, label in RUNTIMES.items():
             self.runtime_combo.addItem(label, runtime)
         self.https_box = QCheckBox("Secure connection (HTTPS)")
+        self.usage_days_spin = QSpinBox(minimum=0, maximum=3650, value=90, suffix=" days")
+        self.usage_days_spin.setSpecialValueText("off: downloads are not recorded")
+        self.usage_days_spin.setToolTip("How long each download's own record is kept; the daily counts stay")
+        self.trash_days_spin = QSpinBox(minimum=0, maximum=3650, value=30, suffix=" days")
+        self.trash_days_spin.setToolTip("How long files a cleanup removed stay in the trash, restorable")
         self.names_edit = QLineEdit(placeholderText="more names or addresses, comma-separated")
         self.names_edit.setToolTip(
             "The certificate names localhost, 127.0.0.1, ::1, this computer's host name and its LAN addresses; "
@@ -124,6 +129,8 @@ class SettingsForm(QWidget):
         form.addRow("Fallback index:", self.fallback_edit)
         form.addRow("Run in:", self.runtime_combo)
         form.addRow("Image:", self.image_edit)
+        form.addRow("Download records:", self.usage_days_spin)
+        form.addRow("Trash keeps files:", self.trash_days_spin)
         form.addRow("", self.https_box)
         self.https_form = QFormLayout()
         self.https_form.addRow("Also named:", self.names_edit)
@@ -163,6 +170,8 @@ class SettingsForm(QWidget):
             self.cert_edit.textChanged,
             self.key_edit.textChanged,
             self.ca_edit.textChanged,
+            self.usage_days_spin.valueChanged,
+            self.trash_days_spin.valueChanged,
         ):
             signal.connect(self._on_edit)
         self.set_values(ServerSettings())
@@ -194,6 +203,8 @@ class SettingsForm(QWidget):
         self.cert_edit.setText(settings.tls_cert)
         self.key_edit.setText(settings.tls_key)
         self.ca_edit.setText(settings.tls_ca)
+        self.usage_days_spin.setValue(settings.usage_days)
+        self.trash_days_spin.setValue(settings.trash_days)
         self._loading = False
         self._on_edit()
 
@@ -214,6 +225,8 @@ class SettingsForm(QWidget):
             tls_key=self.key_edit.text().strip(),
             tls_ca=self.ca_edit.text().strip(),
             public_name=self.public_name_edit.text().strip(),
+            usage_days=self.usage_days_spin.value(),
+            trash_days=self.trash_days_spin.value(),
         )
 
     def validate(self) -> str | None:
@@ -255,6 +268,8 @@ class SettingsForm(QWidget):
             self.cert_edit,
             self.key_edit,
             self.ca_edit,
+            self.usage_days_spin,
+            self.trash_days_spin,
             *self._choose_buttons,
         ):
             widget.setEnabled(editable)
