@@ -6,8 +6,9 @@ an upload with a wrong password and with the right one, install lookups), then r
 each tab of the real window offscreen: Server and log, Users, Packages, Client setup showing
 the preview of the setup for a new user (twine, pip and uv; the password in a GNOME Keyring
 started for the purpose), and Doctor's checks. Stops the server. Then the team's HTTPS settings,
-Engine and storage… with two docker contexts, and last the first run: a new data folder with no
-Docker engine answering.
+Engine and storage… with two docker contexts, the Usage tab (on an index whose two months of
+downloads are written into its database for the picture, with the server's own code), and last
+the first run: a new data folder with no Docker engine answering.
 
     .venv/bin/python docs/make_screenshots.py
 """
@@ -150,6 +151,40 @@ def render_engine(services: DeskServices, scratch: Path) -> None:
         del os.environ["DOCKER_CONFIG"]
 
 
+def render_usage(scratch: Path) -> None:
+    """The Usage tab on an index with eight projects and two months of recorded downloads (skewed as real use
+    is: a few projects most of it), written with the server's own recorder code."""
+    import random
+    import time
+
+    from gui.services.server.inside import facts, usage
+
+    services = DeskServices.open(scratch / "usage", pypirc=scratch / "usage-home" / ".pypirc")
+    services.data_dir.ensure()
+    names = ["requests-corp", "billing", "auth-client", "data-tools", "legacy-utils", "ml-models", "web-kit"]
+    chance = random.Random(7)
+    for name in names:
+        for version in ("1.0", "1.1", "2.0"):
+            make_wheel(services.data_dir.packages_dir, name, version, b"x" * chance.randint(1000, 200_000))
+    store = facts.FactsStore(str(services.data_dir.packages_dir))
+    now, events = time.time(), []
+    for _ in range(6000):
+        name = names[min(int(chance.expovariate(0.6)), len(names) - 1)]
+        version = chance.choice(("1.0", "1.1", "2.0"))
+        wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+        when = now - chance.random() ** 1.5 * 60 * 86400
+        user = chance.choice(["alice", "bob", "ci-bot", "carol"])
+        events.append((when, wheel, name, version, user, chance.choice(["pip", "pip", "uv", "poetry", "other"])))
+    usage.record_downloads(store, events)
+    store.close()
+    window, settle = open_window(services)
+    window.resize(1200, 900)
+    window.show_tab("usage")
+    settle(1000)
+    window.grab().save(str(OUT / "usage.png"))
+    window.close()
+
+
 def render_first_run(scratch: Path) -> None:
     """A new data folder on a machine where no Docker engine answers."""
     os.environ["DOCKER_HOST"] = f"unix://{scratch / 'no-engine.sock'}"
@@ -184,9 +219,20 @@ def main() -> None:
             service.stop()
         render_https(services)
         render_engine(services, Path(scratch))
+        render_usage(Path(scratch))
         render_first_run(Path(scratch))
         keyring_service.stop()
-    for name in ("server", "packages", "users", "client-setup", "doctor", "server-https", "engine", "first-run"):
+    for name in (
+        "server",
+        "packages",
+        "users",
+        "client-setup",
+        "doctor",
+        "server-https",
+        "engine",
+        "usage",
+        "first-run",
+    ):
         print(f"wrote {OUT / name}.png")
 
 

@@ -187,6 +187,13 @@ def test_a_cleanup_through_the_running_server_moves_the_preview_and_restores_it(
     assert upload_times(url) == before  # the same upload times as before the cleanup
     assert services.usage.trash() == []
 
+    services.server.stop()  # a cleanup by a one-shot container (as root), a restore by the server's own user
+    again = services.usage.apply(services.usage.plan(PruneRules(unused_for=1, keep=1)))
+    services.server.start(services.server.load_settings())
+    restored, taken = services.usage.restore(again.entry)
+    assert sorted(restored) == sorted(again.moved) and taken == []
+    assert upload_times(url) == before
+
 
 @pytest.mark.usefixtures("docker_client")
 def test_a_volume_on_another_machines_engine_counts_downloads(second_engine, tmp_path):
@@ -213,3 +220,19 @@ def test_a_volume_on_another_machines_engine_counts_downloads(second_engine, tmp
         services.server.stop()
         services.close()
         remove_volume(docker.DockerClient(base_url=second_engine), volume)
+
+
+def test_the_local_process_counts_downloads_too(tmp_path):
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    services.data_dir.ensure()
+    services.users.add("erin", "erin-Pa55word")
+    settings = ServerSettings(port=free_port(), runtime="process", auth="download,update")
+    url = services.server.save_and_start(settings).url
+    try:
+        upload(url, "erin", "erin-Pa55word", make_wheel(tmp_path / "dist", "usage_demo", "1.0", b"VALUE = 1\n"))
+        uv_install(with_login(url, "erin", "erin-Pa55word"), tmp_path / "uv", "usage-demo")
+        assert settled_total(services, 1) == 1
+        assert dict(services.usage.figures(30).users) == {"erin": 1}
+    finally:
+        services.server.stop()
+        services.close()

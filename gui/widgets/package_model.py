@@ -45,14 +45,14 @@ class ProjectTableModel(RowTableModel):
         self.listing = Listing((), ())
         self._lowered: list[str] = []
         self._row_of: dict[str, int] = {}
-        self._usage: list[tuple[int, float | None]] = []  # per row: downloads in 30 days, last download
+        self._usage: dict[int, tuple[int, float | None]] = {}  # by row, once shown: downloads in 30 days, last
 
     def set_listing(self, listing: Listing) -> None:
         self.listing = listing
         names = [project.name for project in listing.projects]
         self._lowered = [name.lower() for name in names]
         self._row_of = {name: row for row, name in enumerate(names)}
-        self._usage = [project_usage(listing, project) for project in listing.projects]
+        self._usage = {}
         self.set_rows(names)
 
     def lowered_names(self) -> list[str]:
@@ -73,7 +73,10 @@ class ProjectTableModel(RowTableModel):
         if role != _DISPLAY:
             return None
         if column >= 5:
-            downloads, last = self._usage[index.row()]
+            row = index.row()
+            if row not in self._usage:  # the rows on screen only: 5,000 projects are not summed each listing
+                self._usage[row] = project_usage(self.listing, project)
+            downloads, last = self._usage[row]
             return f"{downloads:,}" if column == 5 else last_downloaded(last)
         if column == 1:
             return str(len(project.versions))
@@ -178,9 +181,11 @@ class VersionTreeModel(QAbstractItemModel):
             if yanked is None:
                 return None
             return "Yanked: pip and uv skip it unless it is pinned with ==." + (f" Reason: {yanked}" if yanked else "")
+        said = f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}."
         used = self.listing.usage_of(item)
-        by = f", the last by {used.last_user}" if used.last_user else ""
-        return f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}. Downloaded {used.downloads:,} times{by}."
+        if used.downloads:
+            said += f" Downloaded {used.downloads:,} times, the last by {used.last_user}."
+        return said
 
 
 class ProjectFilterProxy(QSortFilterProxyModel):

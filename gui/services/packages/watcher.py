@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from gui.services.packages.listing import Listing, PackageFile, describe_file, g
 from gui.services.server.inside.facts import FOLDER as FACTS_FOLDER
 
 SETTLE_SECONDS = 0.2  # a burst of events (an upload writes, renames) becomes one new listing
+#: The server writes the index database once a second while files are downloaded: the facts (upload times,
+#: yanks, download counts) are read again at most this often when nothing else changed.
+FACTS_SETTLE_SECONDS = 5.0
 
 
 class PackageWatcher(FileSystemEventHandler):
@@ -40,6 +44,7 @@ class PackageWatcher(FileSystemEventHandler):
         self._unrecognized: set[str] = set()
         self._dirty: set[str] = set()
         self._timer: threading.Timer | None = None
+        self._due = 0.0  # when the pending timer fires (monotonic)
         self._observer: Observer | None = None
 
     def start(self) -> Listing:
@@ -82,10 +87,16 @@ class PackageWatcher(FileSystemEventHandler):
                     self._facts_dirty = True  # the server wrote the index database: upload times, yanks
                 else:
                     self._dirty.add(path)
-            if self._timer is None:
-                self._timer = threading.Timer(SETTLE_SECONDS, self._settle)
-                self._timer.daemon = True
-                self._timer.start()
+            delay = SETTLE_SECONDS if self._dirty else FACTS_SETTLE_SECONDS
+            due = time.monotonic() + delay
+            if self._timer is not None and self._due <= due:
+                return
+            if self._timer is not None:  # a file changed: sooner than the facts alone would wait
+                self._timer.cancel()
+            self._due = due
+            self._timer = threading.Timer(delay, self._settle)
+            self._timer.daemon = True
+            self._timer.start()
 
     def _settle(self) -> None:
         with self._lock:

@@ -42,8 +42,8 @@ def test_container_runs_the_full_command_with_folder_mounts(runtime, data_dir, p
     runtime.start(ServerSettings(port=port))
     attrs = docker_client.containers.get(data_dir.container_name).attrs
     command = attrs["Config"]["Cmd"]
-    assert command[:2] == ["--roles", "/data/auth/roles.json"]  # the launcher's own options first
-    assert command[2:7] == ["run", "-p", "8080", "--server", "gunicorn"]  # the image's default is replaced whole
+    assert command[:4] == ["--roles", "/data/auth/roles.json", "--usage-days", "90"]  # the launcher's own first
+    assert command[4:9] == ["run", "-p", "8080", "--server", "gunicorn"]  # the image's default is replaced whole
     assert "/data/tls" not in {m["Destination"] for m in attrs["Mounts"]}  # HTTPS off: no certificate mounted
     mounts = {m["Destination"]: m for m in attrs["Mounts"]}
     assert mounts["/data/auth"]["Source"] == str(data_dir.auth_dir) and not mounts["/data/auth"]["RW"]

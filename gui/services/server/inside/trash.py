@@ -84,12 +84,12 @@ def move_to_trash(store: FactsStore, paths: list[str], now: float | None = None)
         described.append({"path": path, "size": info.st_size, "project": name, "version": version,
                           "upload_time": fact.upload_time if fact else info.st_mtime,
                           "time_source": fact.time_source if fact else "file"})  # fmt: skip
-    os.makedirs(os.path.join(folder, "files"), mode=0o755)
+    _make_folders(root, os.path.join(folder, "files"))
     _write_manifest(folder, {"made": now, "files": described})
     moved, missing, size = [], [p for p in paths if p not in {d["path"] for d in described}], 0
     for item in described:
         target = os.path.join(folder, "files", item["path"])
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        _make_folders(root, os.path.dirname(target))
         try:
             os.rename(os.path.join(root, item["path"]), target)
         except FileNotFoundError:
@@ -113,12 +113,30 @@ def _project_of(store: FactsStore, path: str) -> tuple[str, str]:
     return project_key(parts[0]), version_key(parts[1] if len(parts) > 1 else "")
 
 
+def _make_folders(root: str, folder: str) -> None:
+    """``folder`` (below ``root``) and its missing parents, owned as ``root`` is when made by root (a one-shot
+    container or a volume's helper): the server's own user moves the files back later."""
+    missing = []
+    here = folder
+    while not os.path.isdir(here) and here != root:
+        missing.append(here)
+        here = os.path.dirname(here)
+    os.makedirs(folder, mode=0o755, exist_ok=True)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        owner = os.stat(root)
+        for made in missing:
+            os.chown(made, owner.st_uid, owner.st_gid)
+
+
 def _write_manifest(folder: str, manifest: dict) -> None:
     temporary = os.path.join(folder, f".{MANIFEST}.{os.getpid()}")
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(manifest, handle)
         handle.flush()
         os.fsync(handle.fileno())
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            owner = os.stat(folder)
+            os.fchown(handle.fileno(), owner.st_uid, owner.st_gid)
     os.replace(temporary, os.path.join(folder, MANIFEST))
 
 
@@ -173,7 +191,7 @@ def restore(store: FactsStore, entry: str) -> dict:
             continue
         store.record([(path, str(item.get("project", "")), str(item.get("version", "")),
                        float(item.get("upload_time", time.time())), str(item.get("time_source", "file")))])  # fmt: skip
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        _make_folders(root, os.path.dirname(target))
         if not _within(root, path):
             taken.append(path)
             continue
