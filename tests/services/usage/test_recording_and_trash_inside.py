@@ -58,7 +58,8 @@ def test_raw_events_are_trimmed_but_day_totals_stay(store):
     usage.record_downloads(
         store, [(old, "a-1.whl", "a", "1", "u", "pip"), (time.time(), "a-1.whl", "a", "1", "u", "pip")]
     )
-    usage.trim(store, keep_days=90)
+    assert usage.trim(store, keep_days=1000, batch=1) is False  # nothing that old: done
+    assert usage.trim(store, keep_days=90, batch=1) is True  # one deleted, perhaps more left: again next write
     raw = store.guarded(lambda c: c.execute("SELECT count(*) FROM downloads").fetchone()[0])
     assert raw == 1 and usage.figures(store, 365)["total"] == 2
 
@@ -124,3 +125,31 @@ def test_a_file_reached_through_a_linked_folder_is_not_taken(store, tmp_path):
     with pytest.raises(trash.TrashError, match="linked folder"):
         trash.move_to_trash(store, ["linked/secret-1.0.tar.gz"])
     assert (outside / "secret-1.0.tar.gz").read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("days", [1, 7, 30, 31, 60, 90, 365, 400])
+def test_figures_read_from_days_and_months_equal_a_count_of_the_raw_events(store, days):
+    import calendar
+    import collections
+    import random
+
+    now = calendar.timegm((2026, 3, 1, 0, 30, 0))  # just after a month's end
+    chance = random.Random(days)
+    events = [(now - chance.random() * 420 * 86400, f"p{n}-1.whl", f"p{n}", chance.choice(["1", "2"]),
+               chance.choice(["ann", "bo"]), chance.choice(usage.CLIENTS))
+              for n in (chance.randrange(5) for _ in range(3000))]  # fmt: skip
+    usage.record_downloads(store, events)
+    since = usage.day_of(now - (days - 1) * 86400)
+    kept = [e for e in events if usage.day_of(e[0]) >= since]
+    figures = usage.figures(store, days, now=now, top=100)
+
+    def counted(*fields: int) -> list[list]:
+        found = collections.Counter(tuple(e[f] for f in fields) for e in kept)
+        return sorted([*key, n] for key, n in found.items())
+
+    assert figures["total"] == len(kept)
+    assert sorted(figures["projects"]) == counted(2)
+    assert sorted(figures["versions"]) == counted(2, 3)
+    assert sorted(figures["users"]) == counted(4) and sorted(figures["clients"]) == counted(5)
+    one = usage.figures(store, days, project="P1", now=now, top=100)
+    assert one["total"] == sum(e[2] == "p1" for e in kept) == sum(n for _, n in one["per_day"])

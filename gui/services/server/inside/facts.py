@@ -48,15 +48,24 @@ CREATE TABLE IF NOT EXISTS downloads (
     user TEXT NOT NULL, client TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS downloads_by_time ON downloads (at);
-CREATE TABLE IF NOT EXISTS day_releases (day TEXT NOT NULL, project TEXT NOT NULL, version TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (day, project, version)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS day_users (day TEXT NOT NULL, project TEXT NOT NULL, user TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (day, project, user)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS day_clients (day TEXT NOT NULL, project TEXT NOT NULL, client TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (day, project, client)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS file_usage (path TEXT PRIMARY KEY, project TEXT NOT NULL, version TEXT NOT NULL,
     downloads INTEGER NOT NULL, last_download REAL NOT NULL, last_user TEXT NOT NULL);
 """
+#: Download totals by day and by month (``usage.py``): a year's figures read a few months' rows, not a year of days.
+#: Each: its own columns after the project, and whether it is keyed by project first, with a row of project "" for
+#: all projects together (then one project's figures, and all projects', are each one range of the key).
+ROLLUPS = {"projects": ((), True), "releases": (("version",), False), "users": (("user",), True),
+           "clients": (("client",), True)}  # fmt: skip
+ALL_PROJECTS = ""
+_SCHEMA += "".join(
+    f"CREATE TABLE IF NOT EXISTS {period}_{name} ({period} TEXT NOT NULL, project TEXT NOT NULL, "
+    + "".join(f"{column} TEXT NOT NULL, " for column in extra)
+    + f"count INTEGER NOT NULL, PRIMARY KEY ({', '.join(('project', period) if first else (period, 'project'))}"
+    + "".join(f", {column}" for column in extra)
+    + ")) WITHOUT ROWID;\n"
+    for name, (extra, first) in ROLLUPS.items()
+    for period in ("day", "month")
+)
 MAX_REASON = 1000
 
 

@@ -3,8 +3,9 @@
 The server notes each whole download of a known file (a ``GET`` answered ``200``: never a ``HEAD``,
 a ``Range`` request, a ``304``, a refusal or a ``.metadata`` file) in memory, with who asked and with
 what client; :class:`DownloadRecorder` writes what was noted once a second, in one transaction, into
-the index database (``facts.py``'s tables ``downloads``, ``day_releases``, ``day_users``,
-``day_clients`` and ``file_usage``), and once more when the worker leaves. A request never waits
+the index database (``facts.py``'s tables: ``downloads``, the raw events; totals by day and by
+month of each project, release, user and client; ``file_usage``), and once more when the worker
+leaves. A request never waits
 for the disk: a kill loses at most the last second. Raw events are kept ``keep_days`` days; the
 daily totals and each file's count and last download are kept for good (a few rows a day).
 Days are UTC days.
@@ -17,9 +18,16 @@ import threading
 import time
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside.facts import FactsStore, project_key, transaction, version_key
+    from gui.services.server.inside.facts import (
+        ALL_PROJECTS,
+        ROLLUPS,
+        FactsStore,
+        project_key,
+        transaction,
+        version_key,
+    )
 elif "FactsStore" not in globals():  # run from this folder (with python3 -c, facts.py's source comes first)
-    from facts import FactsStore, project_key, transaction, version_key
+    from facts import ALL_PROJECTS, ROLLUPS, FactsStore, project_key, transaction, version_key
 
 CLIENTS = ("pip", "uv", "poetry", "other")
 ANONYMOUS = "anonymous"  # no password was asked for (or none was checked) to download
@@ -27,14 +35,13 @@ DEFAULT_KEEP_DAYS = 90
 FLUSH_SECONDS = 1.0
 TRIM_SECONDS = 3600.0
 MAX_PENDING = 200_000  # a database that cannot be written for long: the oldest notes go, the server serves on
-_UPSERTS = (
-    "INSERT INTO day_releases VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (day, project, version) DO UPDATE SET count = count + excluded.count",
-    "INSERT INTO day_users VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (day, project, user) DO UPDATE SET count = count + excluded.count",
-    "INSERT INTO day_clients VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (day, project, client) DO UPDATE SET count = count + excluded.count",
-)
+TRIM_BATCH = 20_000  # old raw events deleted per write: a lowered usage_days never stalls the server long
+_UPSERTS = {
+    (period, name): f"INSERT INTO {period}_{name} VALUES ({', '.join('?' * (len(extra) + 3))}) "
+    f"ON CONFLICT ({', '.join((period, 'project', *extra))}) DO UPDATE SET count = count + excluded.count"
+    for name, (extra, _first) in ROLLUPS.items()
+    for period in ("day", "month")
+}
 _FILE_UPSERT = (
     "INSERT INTO file_usage VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
     "downloads = downloads + excluded.downloads, "
@@ -63,12 +70,16 @@ def record_downloads(store: FactsStore, events: list[tuple[float, str, str, str,
         return True
     rows = [(at, path, project_key(project), version_key(version), user, client)
             for at, path, project, version, user, client in events]  # fmt: skip
-    totals: list[collections.Counter] = [collections.Counter() for _ in _UPSERTS]
+    totals: dict[tuple[str, str], collections.Counter] = {key: collections.Counter() for key in _UPSERTS}
     files: dict[str, list] = {}
     for at, path, project, version, user, client in rows:
         day = day_of(at)
-        for counter, key in zip(totals, (version, user, client), strict=True):
-            counter[(day, project, key)] += 1
+        extras = {"projects": (), "releases": (version,), "users": (user,), "clients": (client,)}
+        for (period, name), counter in totals.items():
+            when = day if period == "day" else day[:7]
+            counter[(when, project, *extras[name])] += 1
+            if ROLLUPS[name][1]:  # and the row of all projects together
+                counter[(when, ALL_PROJECTS, *extras[name])] += 1
         entry = files.setdefault(path, [path, project, version, 0, at, user])
         entry[3] += 1
         if at >= entry[4]:
@@ -77,18 +88,19 @@ def record_downloads(store: FactsStore, events: list[tuple[float, str, str, str,
     def work(c: sqlite3.Connection) -> bool:
         with transaction(c):
             c.executemany("INSERT INTO downloads VALUES (?, ?, ?, ?, ?, ?)", rows)
-            for statement, counter in zip(_UPSERTS, totals, strict=True):
-                c.executemany(statement, [(*key, count) for key, count in counter.items()])
+            for key, statement in _UPSERTS.items():
+                c.executemany(statement, [(*row, count) for row, count in totals[key].items()])
             c.executemany(_FILE_UPSERT, [tuple(entry) for entry in files.values()])
         return True
 
     return bool(store.guarded(work, False))
 
 
-def trim(store: FactsStore, keep_days: int, now: float | None = None) -> None:
-    """Raw events older than ``keep_days`` go (the daily totals stay)."""
+def trim(store: FactsStore, keep_days: int, now: float | None = None, batch: int = TRIM_BATCH) -> bool:
+    """Raw events older than ``keep_days`` go, ``batch`` at a time (the totals stay); True when some are left."""
     cutoff = (now if now is not None else time.time()) - keep_days * 86400
-    store.guarded(lambda c: c.execute("DELETE FROM downloads WHERE at < ?", (cutoff,)))
+    sql = "DELETE FROM downloads WHERE rowid IN (SELECT rowid FROM downloads WHERE at < ? LIMIT ?)"
+    return store.guarded(lambda c: c.execute(sql, (cutoff, batch)).rowcount, 0) >= batch
 
 
 class DownloadRecorder:
@@ -137,9 +149,8 @@ class DownloadRecorder:
         if not written:
             self._pending.extendleft(reversed(taken))
             self._say("the index database cannot be written now; downloads are kept in memory until it can")
-        if time.time() - self._trimmed > TRIM_SECONDS:
-            self._trimmed = time.time()
-            trim(self.store, self.keep_days)
+        if time.time() - self._trimmed > TRIM_SECONDS and not trim(self.store, self.keep_days):
+            self._trimmed = time.time()  # all old events gone: again in an hour (else a batch more next second)
 
     def _say(self, line: str) -> None:
         if time.monotonic() - self._complained > 60:
@@ -157,34 +168,75 @@ class DownloadRecorder:
 
 def _has_usage(c: sqlite3.Connection) -> bool:
     """A database from before downloads were recorded, read-only, has no such tables: nothing recorded."""
-    return c.execute("SELECT 1 FROM sqlite_master WHERE name='day_releases'").fetchone() is not None
+    return c.execute("SELECT 1 FROM sqlite_master WHERE name='month_clients'").fetchone() is not None
+
+
+class Span:
+    """The days ``since`` to ``today``, read as whole months from the month tables and the days at either end
+    from the day tables (a year is eleven months' rows and some days', not 365 days')."""
+
+    def __init__(self, days: int, now: float | None = None) -> None:
+        now = now if now is not None else time.time()
+        self.since = day_of(now - (days - 1) * 86400)
+        today = day_of(now)
+        first = self.since[:7] if self.since.endswith("-01") else _next_month(self.since[:7])
+        last = _previous_month(today[:7])
+        self.months = (first, last) if first <= last else None
+        self.day_ranges = (
+            [(self.since, f"{first}-01"), (f"{today[:7]}-01", "9")] if self.months else [(self.since, "9")]
+        )
+
+    def rows(self, name: str, columns: str, where: str, args: list) -> tuple[str, list]:
+        """A query of (``columns``, count) rows over the span (``where``: more conditions), and its arguments."""
+        parts, values = [], []
+        for start, end in self.day_ranges:
+            parts.append(f"SELECT {columns}, count FROM day_{name} WHERE day >= ? AND day < ?{where}")
+            values += [start, end, *args]
+        if self.months:
+            parts.append(f"SELECT {columns}, count FROM month_{name} WHERE month >= ? AND month <= ?{where}")
+            values += [*self.months, *args]
+        return " UNION ALL ".join(parts), values
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def _previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}"
 
 
 def figures(store: FactsStore, days: int, project: str | None = None, now: float | None = None, top: int = 20) -> dict:
     """The Usage view's and ``stats``'s figures for the last ``days`` days (today included), all projects or one:
     downloads per day, top projects, top versions, by user, by client."""
-    since = day_of((now if now is not None else time.time()) - (days - 1) * 86400)
-    where, args = "day >= ?", [since]
-    if project:
-        where, args = where + " AND project = ?", [since, project_key(project)]
+    span = Span(days, now)
+    key = project_key(project) if project else None
+    empty = {"days": days, "since": span.since, "project": key, "total": 0, "per_day": [], "projects": [],
+             "versions": [], "users": [], "clients": []}  # fmt: skip
 
-    empty = {"days": days, "since": since, "project": project_key(project) if project else None, "total": 0,
-             "per_day": [], "projects": [], "versions": [], "users": [], "clients": []}  # fmt: skip
-
-    def query(c: sqlite3.Connection, table: str, columns: str, limit: int | None = None) -> list[list]:
-        order = "day" if columns == "day" else f"n DESC, {columns}"
-        tail = f" LIMIT {int(limit)}" if limit else ""
-        sql = f"SELECT {columns}, SUM(count) AS n FROM {table} WHERE {where} GROUP BY {columns} ORDER BY {order}{tail}"
-        return [list(row) for row in c.execute(sql, args)]
+    def ranked(c: sqlite3.Connection, name: str, columns: str, limit: int) -> list[list]:
+        if key:
+            where, args = " AND project = ?", [key]
+        elif ROLLUPS[name][1]:  # keyed by project: all projects' own row, or every project's but that one
+            where, args = (" AND project != ?" if columns == "project" else " AND project = ?"), [ALL_PROJECTS]
+        else:
+            where, args = "", []
+        rows, values = span.rows(name, columns, where, args)
+        sql = f"SELECT {columns}, SUM(count) AS n FROM ({rows}) GROUP BY {columns} ORDER BY n DESC, {columns} LIMIT ?"
+        return [list(row) for row in c.execute(sql, [*values, limit])]
 
     def work(c: sqlite3.Connection) -> dict:
         if not _has_usage(c):
             return empty
-        per_day = query(c, "day_releases", "day")
+        per_day = [list(row) for row in c.execute(
+            "SELECT day, count FROM day_projects WHERE project = ? AND day >= ? ORDER BY day",
+            (key or ALL_PROJECTS, span.since))]  # fmt: skip
         return {**empty, "total": sum(n for _, n in per_day), "per_day": per_day,
-                "projects": query(c, "day_releases", "project", top),
-                "versions": query(c, "day_releases", "project, version", top),
-                "users": query(c, "day_users", "user", top), "clients": query(c, "day_clients", "client")}  # fmt: skip
+                "projects": ranked(c, "projects", "project", top),
+                "versions": ranked(c, "releases", "project, version", top),
+                "users": ranked(c, "users", "user", top), "clients": ranked(c, "clients", "client", 100)}  # fmt: skip
 
     return store.guarded(work, empty)
 
