@@ -168,5 +168,6 @@ def seed_usage_index(data_dir) -> None:
     events = [(now, wheel_path("alpha", "3.0"), "alpha", "3.0", "alice", "pip")] * 10
     events += [(now, wheel_path("beta", "1.0"), "beta", "1.0", "bob", "uv")] * 3
     events += [(now - 200 * DAY, wheel_path("alpha", "1.0"), "alpha", "1.0", "alice", "pip")]
+    usage.mark_recording(store, now - 500 * DAY)
     assert usage.record_downloads(store, events)
     store.close()

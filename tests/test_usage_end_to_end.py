@@ -175,7 +175,7 @@ def test_a_cleanup_through_the_running_server_moves_the_preview_and_restores_it(
     older = [make_wheel(folder / "old", "usage_demo", version, b"old\n") for version in ("0.1", "0.2")]
     upload(url, "bob", "bob-Pa55word", *older)
     before = upload_times(url)
-    plan = services.usage.plan(PruneRules(unused_for=1, keep=1))  # never downloaded, not the newest
+    plan = services.usage.plan(PruneRules(older_than=0, keep=1))  # not the newest
     assert sorted(item.filename for item in plan.items) == sorted(wheel.name for wheel in older)
     result = services.usage.apply(plan)
     assert sorted(result.moved) == sorted(item.path for item in plan.items) and result.entry
@@ -188,7 +188,7 @@ def test_a_cleanup_through_the_running_server_moves_the_preview_and_restores_it(
     assert services.usage.trash() == []
 
     services.server.stop()  # a cleanup by a one-shot container (as root), a restore by the server's own user
-    again = services.usage.apply(services.usage.plan(PruneRules(unused_for=1, keep=1)))
+    again = services.usage.apply(services.usage.plan(PruneRules(older_than=0, keep=1)))
     services.server.start(services.server.load_settings())
     restored, taken = services.usage.restore(again.entry)
     assert sorted(restored) == sorted(again.moved) and taken == []
@@ -212,7 +212,7 @@ def test_a_volume_on_another_machines_engine_counts_downloads(second_engine, tmp
         upload(url, "dana", "dana-Pa55word", make_wheel(tmp_path / "old", "usage_demo", "0.9", b"old\n"))
         services.server.stop()
         assert services.usage.figures(30).total == 2  # read from the stopped volume by a helper
-        result = services.usage.apply(services.usage.plan(PruneRules(unused_for=1, keep=1)))  # by a helper too
+        result = services.usage.apply(services.usage.plan(PruneRules(older_than=0, keep=1)))  # by a helper too
         assert result.moved == ("usage_demo-0.9-py3-none-any.whl",)
         assert "usage_demo-0.9-py3-none-any.whl" not in {path for path, *_ in services.server.volume.package_entries()}
         assert services.usage.restore(result.entry) == (["usage_demo-0.9-py3-none-any.whl"], [])
@@ -236,3 +236,48 @@ def test_the_local_process_counts_downloads_too(tmp_path):
     finally:
         services.server.stop()
         services.close()
+
+
+def test_a_cleanup_of_thousands_of_files_runs_through_the_engine(index, tmp_path):
+    """Far more paths than one shell argument holds (128 KB): the script runs once per chunk, one trash entry."""
+    services = index[0]
+    packages = services.data_dir.packages_dir
+    wheel = make_wheel(tmp_path, "bulk_project_with_a_rather_long_name", "0.0.1", b"x")
+    names = [f"bulk_project_with_a_rather_long_name-0.0.{n}-py3-none-any.whl" for n in range(1, 2501)]
+    for name in names:
+        shutil.copyfile(wheel, packages / name)
+    plan = services.usage.plan(PruneRules(older_than=0, keep=1, patterns=("bulk-*",)))
+    assert len(plan.items) == 2499
+    result = services.usage.apply(plan)
+    assert len(result.moved) == 2499 and result.entry
+    assert [path.name for path in packages.glob("bulk_*")] == [names[-1]]
+    restored, taken = services.usage.restore(result.entry)
+    assert len(restored) == 2499 and taken == []
+    assert len(list(packages.glob("bulk_*"))) == 2500
+    services.usage.apply(services.usage.plan(PruneRules(older_than=0, keep=0, patterns=("bulk-*",))))
+    services.usage.empty_trash()
+
+
+def test_a_held_database_lock_never_holds_up_requests(index):
+    """Someone holds the index database's write lock (an admin's sqlite3 session): the server serves on, keeps
+    the downloads in memory and writes them once it can."""
+    import sqlite3
+
+    services, url, _ = index
+    before = settled_total(services, 0)
+    holder = sqlite3.connect(services.data_dir.packages_dir / ".pypi-desk" / "index.sqlite3", timeout=10)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        slowest = 0.0
+        for _ in range(6):
+            began = time.monotonic()
+            answer = requests.get(f"{url}/packages/{WHEEL}", auth=("alice", "alice-Pa55word"), timeout=30)
+            requests.get(f"{url}/simple/usage-demo/", auth=("alice", "alice-Pa55word"), timeout=30)
+            slowest = max(slowest, time.monotonic() - began)
+            assert answer.status_code == 200
+            time.sleep(0.5)  # across the server's once-a-second writes
+        assert slowest < 1.0, f"a request waited {slowest:.1f} s for the lock"
+    finally:
+        holder.rollback()
+        holder.close()
+    assert settled_total(services, before + 6) == before + 6

@@ -62,7 +62,8 @@ def _stats(services: DeskServices, args: argparse.Namespace) -> int:
     if busiest is not None and busiest[1]:
         print(f"  busiest day {busiest[0].isoformat()}: {busiest[1]:,}")
     versions = [(f"{name} {version}", count) for name, version, count in figures.versions]
-    for title, rows in (("Projects", figures.projects), ("Versions", versions), ("Users", figures.users),
+    users = [(name or "(anonymous)", count) for name, count in figures.users]
+    for title, rows in (("Projects", figures.projects), ("Versions", versions), ("Users", users),
                         ("Clients", figures.clients)):  # fmt: skip
         if rows:
             print(f"{title}:")

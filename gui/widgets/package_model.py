@@ -184,7 +184,7 @@ class VersionTreeModel(QAbstractItemModel):
         said = f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}."
         used = self.listing.usage_of(item)
         if used.downloads:
-            said += f" Downloaded {used.downloads:,} times, the last by {used.last_user}."
+            said += f" Downloaded {used.downloads:,} times, the last by {used.last_user or 'someone anonymous'}."
         return said
 
 

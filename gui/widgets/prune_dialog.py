@@ -226,6 +226,10 @@ class PruneDialog(QDialog):
 
     def _failed(self, error: Exception) -> None:
         self.preview_button.setEnabled(True)
+        if self.plan is not None and not self.apply_button.isEnabled():  # a cleanup failed midway: see it anew
+            self.plan = None
+            self.model.set_rows([])
+            self.summary_label.setText("Preview again to see what is left.")
         self._update_apply()
         self._show_error(str(error))
 

@@ -21,6 +21,7 @@ from gui.workers.service_worker import ServiceWorker
 
 ALL_PROJECTS = "All projects"
 SHOWN_ROWS = 10  # bars a chart shows (``pypi-desk stats`` prints 20)
+ANONYMOUS_LABEL = "(anonymous)"  # downloads no password was asked for
 
 
 class UsageTab(QWidget):
@@ -138,7 +139,7 @@ class UsageTab(QWidget):
         self.top_projects.set_rows([(name, count, name) for name, count in figures.projects[:shown]])
         self.top_versions.set_rows([(f"{name} {v}", count, name) for name, v, count in figures.versions[:shown]])
         self.storage.set_rows([(name, size, name) for name, size in figures.storage[:shown]], "no packages")
-        self.users.set_rows([(name, count, None) for name, count in figures.users[:shown]])
+        self.users.set_rows([(name or ANONYMOUS_LABEL, count, None) for name, count in figures.users[:shown]])
         self.clients.set_rows([(name, count, None) for name, count in figures.clients])
         self.summary_label.setText(f"{figures.total:,} downloads in {figures.days} days")
         self.figures_shown.emit(figures)
@@ -151,6 +152,9 @@ class UsageTab(QWidget):
     # -- cleanup ----------------------------------------------------------------
 
     def open_prune(self) -> None:
+        if self.prune_dialog is not None and self.prune_dialog.isVisible():
+            self.prune_dialog.raise_()
+            return
         server = self._services.server
         self._worker.submit(lambda: server.load_settings().trash_days, self._show_prune, self._failed)
 
@@ -160,6 +164,9 @@ class UsageTab(QWidget):
         self.prune_dialog.open()
 
     def open_trash(self) -> None:
+        if self.trash_dialog is not None and self.trash_dialog.isVisible():
+            self.trash_dialog.raise_()
+            return
         self.trash_dialog = TrashDialog(self._worker, self._services.usage, self)
         self.trash_dialog.restored.connect(self._changed)
         self.trash_dialog.open()

@@ -282,7 +282,8 @@ def settings_with_text(settings: ServerSettings, changes: list[str]) -> ServerSe
             try:
                 typed[key] = int(text)
             except ValueError:
-                raise SettingsError(f"{key} must be a whole number, such as 8080; {text!r} is not.") from None
+                example = getattr(ServerSettings(), key)
+                raise SettingsError(f"{key} must be a whole number, such as {example}; {text!r} is not.") from None
         elif wanted is bool:
             if text.lower() not in _ON + _OFF:
                 raise SettingsError(f"{key} is on or off; {text!r} is neither.")

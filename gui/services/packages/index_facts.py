@@ -60,6 +60,7 @@ class IndexFacts:
     problem: str = ""  # why the database could not be read (then the rest is empty)
     usage: dict[str, FileUsage] = field(default_factory=dict)  # by path below packages/ (files ever downloaded)
     recent: dict[tuple[str, str], int] = field(default_factory=dict)  # (project, version key): downloads in 30 days
+    recording_since: float | None = None  # when the server began to record downloads (None: it never did)
 
     def yank_reason(self, project: str, version: Version | str) -> str | None:
         """None when the release is not yanked; else its reason (maybe empty)."""
@@ -94,7 +95,9 @@ def parse_dump(text: str) -> IndexFacts:
     }
     recent = {(str(project), str(version)): int(n) for project, version, n in data.get("releases", [])}
     set_aside = tuple(str(name) for name in data.get("set_aside", []))
-    return IndexFacts(files, yanks, set_aside, token_use, usage=usage, recent=recent)
+    since = data.get("recording_since")
+    return IndexFacts(files, yanks, set_aside, token_use, usage=usage, recent=recent,
+                      recording_since=float(since) if isinstance(since, (int, float)) else None)  # fmt: skip
 
 
 def read_facts(server: ServerService) -> IndexFacts:

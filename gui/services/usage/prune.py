@@ -73,6 +73,7 @@ class PruneItem:
     uploaded: float
     last_download: float | None
     yanked: bool
+    mtime: float  # the file's modification time when previewed: a file changed since is not removed
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def plan_prune(listing: Listing, rules: PruneRules, now: float | None = None) ->
     """The files these rules remove from this listing (nothing is touched)."""
     rules.validate()
     now = time.time() if now is None else now
+    if rules.unused_for is not None:
+        _check_downloads_known(listing, rules.unused_for, now)
     items: list[PruneItem] = []
     for project in listing.projects:
         if rules.patterns and not any(fnmatch.fnmatchcase(project.name, p.strip().lower()) for p in rules.patterns):
@@ -111,17 +114,35 @@ def plan_prune(listing: Listing, rules: PruneRules, now: float | None = None) ->
             for file in version.files:
                 items.append(PruneItem(
                     file.relative_path.replace("\\", "/"), file.filename, project.name, str(version.version),
-                    file.size, listing.upload_of(file)[0], last, version.version in yanked,
+                    file.size, listing.upload_of(file)[0], last, version.version in yanked, file.uploaded,
                 ))  # fmt: skip
     return PrunePlan(rules, tuple(items))
+
+
+def _check_downloads_known(listing: Listing, days: int, now: float) -> None:
+    """A rule on downloads needs the server's records: readable, and kept long enough to say anything."""
+    if listing.facts.problem:
+        raise DeskError(
+            f"The index database cannot be read ({listing.facts.problem}), so nobody can say what was downloaded: "
+            "nothing was removed. Run the Doctor, or leave out the rule on downloads."
+        )
+    if listing.facts.recording_since is None:
+        raise DeskError(
+            "This index has no record of downloads yet (the server records them from its first start with this "
+            "version, unless usage_days is 0): a rule on downloads would remove what is in use. Leave it out, or "
+            f"run it once downloads have been recorded for {days} days."
+        )
 
 
 def _expired(listing: Listing, version: VersionGroup, rules: PruneRules, now: float) -> bool:
     uploaded = max(listing.upload_of(file)[0] for file in version.files)
     if rules.older_than is not None and now - uploaded < rules.older_than * DAY:
         return False
-    last = _last_download(listing, version)
-    return rules.unused_for is None or last is None or now - last >= rules.unused_for * DAY
+    if rules.unused_for is None:
+        return True
+    # never downloaded, or not since: as far as the records go back (a download before them is unknown)
+    seen = max(_last_download(listing, version) or 0.0, listing.facts.recording_since or 0.0)
+    return now - seen >= rules.unused_for * DAY
 
 
 def _last_download(listing: Listing, version: VersionGroup) -> float | None:

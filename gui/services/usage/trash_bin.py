@@ -4,6 +4,7 @@ cleanup removed, restorable in one action for ``trash_days`` days, or written in
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import tarfile
 import tempfile
@@ -28,19 +29,46 @@ class TrashEntry:
     expires: float  # when it is emptied for good
 
 
+#: The files named in one run of the script: one command-line argument of the engine's shell holds at most 128 KB.
+CHUNK_BYTES = 48_000
+
+
 @dataclass(frozen=True)
 class Moved:
     entry: str | None
     moved: tuple[str, ...]
     missing: tuple[str, ...]  # gone before the move (removed meanwhile by someone else)
+    changed: tuple[str, ...]  # replaced or rewritten since the preview: left where they are
     size: int
 
 
-def move_to_trash(server: ServerService, paths: list[str]) -> Moved:
-    if not paths:
-        return Moved(None, (), (), 0)
-    raw = index_script.write(server, ["trash", *paths], lambda store: trash.move_to_trash(store, paths))
-    return Moved(raw.get("entry"), tuple(raw.get("moved", ())), tuple(raw.get("missing", ())), int(raw.get("bytes", 0)))
+def move_to_trash(server: ServerService, files: list[tuple[str, int, float]]) -> Moved:
+    """Files (path below packages/, size and modification time as previewed) into one new trash entry; a run of
+    the script per few hundred, each adding to the entry the first one made."""
+    entry, moved, missing, changed, size = None, [], [], [], 0
+    for chunk in _chunks([[path, size, mtime] for path, size, mtime in files]):
+        given = json.dumps(chunk)
+        raw = index_script.write(server, ["trash", entry or "new", given],
+                                 lambda store, e=entry, c=chunk: trash.move_to_trash(store, c, e))  # fmt: skip
+        entry = raw.get("entry") or entry
+        moved += raw.get("moved", [])
+        missing += raw.get("missing", [])
+        changed += raw.get("changed", [])
+        size += int(raw.get("bytes", 0))
+    return Moved(entry if moved else None, tuple(moved), tuple(missing), tuple(changed), size)
+
+
+def _chunks(items: list[list]) -> list[list[list]]:
+    chunks: list[list[list]] = [[]]
+    used = 0
+    for item in items:
+        cost = len(json.dumps(item)) + 2
+        if chunks[-1] and used + cost > CHUNK_BYTES:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(item)
+        used += cost
+    return [chunk for chunk in chunks if chunk]
 
 
 def entries(server: ServerService) -> list[TrashEntry]:

@@ -18,8 +18,9 @@ NOW = time.time()
 DAY = 86400
 
 
-def listing(releases: dict[tuple[str, str], tuple[int, int | None]], yanked=()):
-    """{(project, version): (uploaded days ago, last downloaded days ago or None)}."""
+def listing(releases: dict[tuple[str, str], tuple[int, int | None]], yanked=(), recording_days: float | None = 1000):
+    """{(project, version): (uploaded days ago, last downloaded days ago or None)}; downloads recorded for
+    ``recording_days`` days (None: never)."""
     files, facts, usage = [], {}, {}
     for (name, version), (age, unused) in releases.items():
         path = f"{name}-{version}-py3-none-any.whl"
@@ -29,7 +30,8 @@ def listing(releases: dict[tuple[str, str], tuple[int, int | None]], yanked=()):
         if unused is not None:
             usage[path] = FileUsage(5, NOW - unused * DAY, "alice")
     found = group(files)
-    return dataclasses.replace(found, facts=IndexFacts(files=facts, usage=usage,
+    since = NOW - recording_days * DAY if recording_days is not None else None
+    return dataclasses.replace(found, facts=IndexFacts(files=facts, usage=usage, recording_since=since,
                                                        yanks={(n, v): "" for n, v in yanked}))  # fmt: skip
 
 
@@ -84,3 +86,15 @@ def test_a_rule_is_needed_and_bad_values_say_what_to_type():
     assert (parse_days("180d", "x"), parse_days("26w", "x"), parse_days("1y", "x"), parse_days("90", "x")) == (
         180, 182, 365, 90,
     )  # fmt: skip
+
+
+def test_a_rule_on_downloads_needs_records_that_go_back_far_enough():
+    releases = {("app", "1.0"): (900, None), ("app", "2.0"): (900, None), ("app", "3.0"): (1, 1)}
+    with pytest.raises(DeskError, match="no record of downloads"):
+        plan_prune(listing(releases, recording_days=None), PruneRules(unused_for=90, keep=1), NOW)
+    damaged = dataclasses.replace(listing(releases), facts=IndexFacts(problem="file is not a database"))
+    with pytest.raises(DeskError, match="cannot be read"):
+        plan_prune(damaged, PruneRules(unused_for=90, keep=1), NOW)
+    recent = listing(releases, recording_days=30)  # never downloaded in 30 days: unknown before that
+    assert plan_prune(recent, PruneRules(unused_for=90, keep=1), NOW).items == ()
+    assert going(plan_prune(recent, PruneRules(unused_for=20, keep=1), NOW)) == [("app", "1.0"), ("app", "2.0")]

@@ -153,3 +153,45 @@ def test_figures_read_from_days_and_months_equal_a_count_of_the_raw_events(store
     assert sorted(figures["users"]) == counted(4) and sorted(figures["clients"]) == counted(5)
     one = usage.figures(store, days, project="P1", now=now, top=100)
     assert one["total"] == sum(e[2] == "p1" for e in kept) == sum(n for _, n in one["per_day"])
+
+
+def test_a_file_changed_since_the_preview_stays_and_an_entry_grows_by_chunks(store, tmp_path):
+    for name in ("a-1.0.tar.gz", "b-1.0.tar.gz", "c-1.0.tar.gz"):
+        (tmp_path / name).write_bytes(b"seen")
+    seen = {name: [name, 4, os.stat(tmp_path / name).st_mtime] for name in ("a-1.0.tar.gz", "b-1.0.tar.gz")}
+    (tmp_path / "b-1.0.tar.gz").write_bytes(b"uploaded again, bigger")
+    first = trash.move_to_trash(store, [seen["a-1.0.tar.gz"], seen["b-1.0.tar.gz"]])
+    assert first["moved"] == ["a-1.0.tar.gz"] and first["changed"] == ["b-1.0.tar.gz"]
+    more = trash.move_to_trash(store, ["c-1.0.tar.gz"], entry=first["entry"])  # the next chunk, the same entry
+    assert more["entry"] == first["entry"]
+    [entry] = trash.entries(str(tmp_path))
+    assert sorted(f["path"] for f in entry["files"]) == ["a-1.0.tar.gz", "c-1.0.tar.gz"]
+    assert (tmp_path / "b-1.0.tar.gz").read_bytes() == b"uploaded again, bigger"
+
+
+DAMAGED_MANIFESTS = [b"{trunc", b'{"files": {"a": 1}}', b"[1, 2]", b'{"made": 1e308, "files": [1]}',
+                     b'{"made": NaN, "files": [{"path": "x-1.0.tar.gz", "size": "big"}]}']  # fmt: skip
+
+
+@pytest.mark.parametrize("manifest", DAMAGED_MANIFESTS)
+def test_an_entry_whose_manifest_is_damaged_still_lists_and_restores_its_files(store, tmp_path, manifest):
+    (tmp_path / "x-1.0.tar.gz").write_bytes(b"keep me")
+    made = trash.move_to_trash(store, ["x-1.0.tar.gz"])["entry"]
+    (Path(trash.trash_dir(str(tmp_path))) / made / trash.MANIFEST).write_bytes(manifest)
+    [entry] = trash.entries(str(tmp_path))
+    assert [f["path"] for f in entry["files"]] == ["x-1.0.tar.gz"] and entry["bytes"] == 7
+    assert trash.restore(store, made) == {"restored": ["x-1.0.tar.gz"], "taken": []}
+    assert (tmp_path / "x-1.0.tar.gz").read_bytes() == b"keep me"
+
+
+def test_a_link_inside_the_trash_is_never_followed(store, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    (outside / "evil-1.0.tar.gz").write_bytes(b"not the index's")
+    (tmp_path / "x-1.0.tar.gz").write_bytes(b"x")
+    made = trash.move_to_trash(store, ["x-1.0.tar.gz"])["entry"]
+    files = Path(trash.trash_dir(str(tmp_path))) / made / trash.FILES
+    (files / "sub").symlink_to(outside)
+    assert [f["path"] for f in trash.entries(str(tmp_path))[0]["files"]] == ["x-1.0.tar.gz"]
+    assert trash.restore(store, made)["restored"] == ["x-1.0.tar.gz"]
+    assert (outside / "evil-1.0.tar.gz").exists() and not (tmp_path / "sub").exists()

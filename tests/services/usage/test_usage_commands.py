@@ -81,3 +81,37 @@ def test_the_trash_lists_restores_and_empties(seeded, capsys):
 def test_bad_rules_say_what_to_type(seeded, capsys, bad):
     code, _, err = run(seeded, capsys, "prune", *bad, "--dry-run")
     assert code == 1 and err.startswith("pypi-desk: ")
+
+
+def test_only_what_the_preview_showed_goes_and_never_a_projects_last_version(seeded, tmp_path):
+    from gui.services.core import DeskServices
+    from gui.services.usage.prune import PruneRules
+
+    usage = DeskServices.open(seeded).usage
+    plan = usage.plan(PruneRules(older_than=365, keep=1))  # alpha 1.0, 2.0 and gamma 1.0
+    packages = seeded.packages_dir
+    (packages / wheel_path("alpha", "1.0")).write_bytes(b"uploaded again meanwhile")  # changed since the preview
+    (packages / wheel_path("gamma", "2.0")).unlink()  # gamma 1.0 is now gamma's only version
+    result = usage.apply(plan)
+    assert result.moved == (wheel_path("alpha", "2.0"),)
+    assert result.changed == (wheel_path("alpha", "1.0"),) and result.kept == (wheel_path("gamma", "1.0"),)
+    assert (packages / wheel_path("alpha", "1.0")).read_bytes() == b"uploaded again meanwhile"
+    assert (packages / wheel_path("gamma", "1.0")).exists()
+    assert "changed since the preview" in result.summary() and "only version" in result.summary()
+
+
+@pytest.mark.parametrize("where", ["missing/folder/old.tar.gz", "old.zip", "PACKAGES/served.tar.gz"])
+def test_a_bad_archive_is_refused_before_anything_moves(seeded, capsys, tmp_path, where):
+    target = str(seeded.packages_dir / "served.tar.gz") if where.startswith("PACKAGES") else str(tmp_path / where)
+    code, _, err = run(seeded, capsys, *RULES, "--archive", target, "--yes")
+    assert code == 1 and err.startswith("pypi-desk: ")
+    assert all((seeded.packages_dir / name).exists() for name in GOING)
+    assert run(seeded, capsys, "trash", "list")[1].strip() == "The trash is empty."
+
+
+def test_no_rule_on_downloads_while_none_are_recorded(seeded, capsys):
+    assert run(seeded, capsys, "settings", "set", "usage_days=0")[0] == 0
+    code, _, err = run(seeded, capsys, *RULES, "--dry-run")
+    assert code == 1 and "usage_days is 0" in err
+    code, _, err = run(seeded, capsys, "settings", "set", "usage_days=abc")
+    assert code == 1 and "such as 90" in err

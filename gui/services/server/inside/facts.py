@@ -174,7 +174,10 @@ class FactsStore:
         raise sqlite3.OperationalError(f"{self.path} cannot be read")
 
     def _connect(self, made: bool) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        # Someone waits for the app's and the script's writes; the server's would hold up every request (gevent: one
+        # thread), so it waits a moment only, and a write it could not make is made later or logged.
+        wait = 10 if self.strict else 0.05
+        connection = sqlite3.connect(self.path, timeout=wait, isolation_level=None, check_same_thread=False)
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")

@@ -6,7 +6,7 @@ joined in front, so nothing of PyPI Desk's needs to be in the container).
     yank PACKAGES PROJECT VERSION [REASON] / unyank PACKAGES PROJECT VERSION
     backup PACKAGES NAME                  a consistent copy at .pypi-desk/NAME (SQLite's backup API)
     stats PACKAGES DAYS [PROJECT]         the Usage view's figures (``usage.figures``)
-    trash PACKAGES PATH...                files into a new trash entry (``trash.py``)
+    trash PACKAGES ENTRY|new JSON         files ([[path, size, mtime], ...]) into a trash entry (``trash.py``)
     trash-list PACKAGES / restore PACKAGES ENTRY / purge PACKAGES DAYS|ENTRY
 """
 
@@ -33,7 +33,8 @@ def dump(store: FactsStore) -> dict:
     yanks = [[project, version, reason] for (project, version), reason in store.yanks().items()]
     return {"files": files, "yanks": yanks, "token_use": store.token_uses(),
             "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path))),
-            "usage": usage.file_usage(store), "releases": usage.release_downloads(store)}  # fmt: skip
+            "usage": usage.file_usage(store), "releases": usage.release_downloads(store),
+            "recording_since": usage.recording_since(store)}  # fmt: skip
 
 
 def set_aside(packages_root: str) -> list[str]:
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> int:
             reason = (argv[4] if len(argv) > 4 else "") if command == "yank" else None
             count = store.set_yank(argv[2], argv[3], reason)
             print(json.dumps({"files": count}))
-    except trash.TrashError as exc:
+    except (trash.TrashError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except (sqlite3.Error, OSError) as exc:  # one line the app shows, not a traceback
@@ -90,7 +91,10 @@ def _usage_command(store: FactsStore, root: str, command: str, args: list[str]) 
     if command == "stats":
         return usage.figures(store, int(args[0]), args[1] if len(args) > 1 else None)
     if command == "trash":
-        return trash.move_to_trash(store, args)
+        wanted = json.loads(args[1])
+        if not isinstance(wanted, list):
+            raise trash.TrashError("trash: give the files as a JSON list")
+        return trash.move_to_trash(store, wanted, None if args[0] == "new" else args[0])
     if command == "trash-list":
         return {"entries": trash.entries(root)}
     if command == "restore":

@@ -134,7 +134,7 @@ class FastPages:
         except OSError:
             return self._app(environ, start_response)  # gone, or unreadable: pypiserver says so
         kind = mimetypes.guess_type(relfn)[0] or "application/octet-stream"
-        if self._recorder is None or environ.get("REQUEST_METHOD") != "GET" or "HTTP_RANGE" in environ:
+        if self._recorder is None or environ.get("REQUEST_METHOD") != "GET":
             return static_files.send_file(environ, start_response, handle, kind)
         answered = []
 
@@ -143,7 +143,7 @@ class FastPages:
             return start_response(status, headers, *rest)
 
         body = static_files.send_file(environ, noting_start_response, handle, kind)
-        if answered and answered[0].startswith("200"):  # whole: not a 304
+        if answered and answered[0].startswith("200"):  # the whole file: not a 206 (a range), 304 or 416
             self._recorder.note(package.relfn_unix, package.pkgname, package.version, self._downloader(environ),
                                 usage.client_of(environ.get("HTTP_USER_AGENT", "")))  # fmt: skip
         return body

@@ -5,12 +5,16 @@ command line).
 ``packages/.pypi-desk/trash/ENTRY/`` holds ``manifest.json`` (written first, whole, before any file
 moves: what each file was, its upload time and how it is known) and ``files/`` (the files, moved
 there by a rename on the same disk). A dot folder: no walk of the index lists it, so nothing in
-the trash is served. A restore moves each file back where it was, unless another file took its
-place meanwhile (then it stays in the trash and is named), and records its upload time again; its
-download counts were never taken away (they are kept by path).
+the trash is served. A cleanup names each file with the size and modification time its preview
+saw: a file changed since stays. A restore moves each file back where it was, unless another file
+took its place meanwhile (then it stays in the trash and is named), and records its upload time
+again; its download counts were never taken away (they are kept by path). A file in an entry
+that its manifest does not name (a damaged manifest) is listed and restored all the same. No path
+through a link is followed, in the index or in the trash.
 """
 
 import json
+import math
 import os
 import re
 import shutil
@@ -23,6 +27,7 @@ elif "FactsStore" not in globals():  # run from this folder (with python3 -c, fa
 
 TRASH = "trash"
 MANIFEST = "manifest.json"
+FILES = "files"
 _ENTRY = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{6}$")
 
 
@@ -40,55 +45,80 @@ def check_entry(entry: str) -> str:
     return entry
 
 
+def new_entry(now: float | None = None) -> str:
+    return (
+        f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now if now is not None else time.time()))}-{os.urandom(3).hex()}"
+    )
+
+
 def _entry_dir(root: str, entry: str) -> str:
     return os.path.join(trash_dir(root), check_entry(entry))
 
 
-def _checked(path: str) -> str:
+def _checked(path: object) -> str:
     """A path below packages/ as the index names it (``a/b.whl``); anything else is refused."""
-    parts = path.split("/")
+    parts = path.split("/") if isinstance(path, str) else [""]
     if not path or path.startswith("/") or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
         raise TrashError(f"{path!r} is not a file of the index")
     return path
 
 
-def _within(root: str, path: str) -> bool:
-    """Whether ``root/path`` is there through no link (a linked folder could lead anywhere)."""
-    folder = os.path.dirname(path)
-    return os.path.realpath(os.path.join(root, folder)) == os.path.normpath(
-        os.path.join(os.path.realpath(root), folder)
-    )
+def _no_links(base: str, path: str) -> bool:
+    """Whether no part of ``base/path`` that exists is a link (a linked folder could lead anywhere)."""
+    here = base
+    for part in path.split("/"):
+        here = os.path.join(here, part)
+        if os.path.islink(here):
+            return False
+        if not os.path.exists(here):
+            return True
+    return True
 
 
-def move_to_trash(store: FactsStore, paths: list[str], now: float | None = None) -> dict:
-    """Move these files (paths below packages/) into a new trash entry, with their facts; returns
-    {"entry", "moved": [paths], "missing": [paths], "bytes"}."""
+def move_to_trash(store: FactsStore, wanted: list, entry: str | None = None, now: float | None = None) -> dict:
+    """Move files into a trash entry (a new one, or ``entry`` to add to one this cleanup made). ``wanted``: paths
+    below packages/, or [path, size, mtime] as the preview saw them (a file changed since stays). Returns
+    {"entry", "moved", "missing", "changed": [paths], "bytes"}."""
     root = os.path.dirname(os.path.dirname(store.path))
-    paths = [_checked(p) for p in dict.fromkeys(paths)]
-    now = now if now is not None else time.time()
-    entry = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now))}-{os.urandom(3).hex()}"
+    expected = {}
+    for item in wanted:
+        path = _checked(item if isinstance(item, str) else item[0] if isinstance(item, list) and item else None)
+        expected[path] = None if isinstance(item, str) else [*item[1:3], None, None][:2]
+    entry = check_entry(entry) if entry else new_entry(now)
     folder = _entry_dir(root, entry)
-    known = store.rows(paths)
-    described = []
-    for path in paths:
+    known = store.rows(list(expected))
+    described, missing, changed = [], [], []
+    for path, seen in expected.items():
+        whole = os.path.join(root, path)
+        if not _no_links(root, path):
+            raise TrashError(f"{path!r} lies in a linked folder, or is a link: not a file of the index")
         try:
-            info = os.lstat(os.path.join(root, path))
+            info = os.lstat(whole)
         except FileNotFoundError:
+            missing.append(path)
             continue
-        if not os.path.isfile(os.path.join(root, path)) or os.path.islink(os.path.join(root, path)):
+        if not os.path.isfile(whole):
+            missing.append(path)
             continue
-        if not _within(root, path):
-            raise TrashError(f"{path!r} lies in a linked folder, not in the index")
+        if seen is not None and not _same(info, seen):
+            changed.append(path)  # replaced or rewritten since the preview: not what was shown
+            continue
         fact = known.get(path)
         name, version = _project_of(store, path)
         described.append({"path": path, "size": info.st_size, "project": name, "version": version,
                           "upload_time": fact.upload_time if fact else info.st_mtime,
                           "time_source": fact.time_source if fact else "file"})  # fmt: skip
-    _make_folders(root, os.path.join(folder, "files"))
-    _write_manifest(folder, {"made": now, "files": described})
-    moved, missing, size = [], [p for p in paths if p not in {d["path"] for d in described}], 0
+    if not described:
+        return {"entry": entry if os.path.isdir(folder) else None, "moved": [], "missing": missing,
+                "changed": changed, "bytes": 0}  # fmt: skip
+    _make_folders(root, os.path.join(folder, FILES))
+    manifest = _manifest(folder) if os.path.exists(os.path.join(folder, MANIFEST)) else {"made": now or time.time()}
+    listed = {f["path"]: f for f in manifest.get("files", [])}
+    listed.update((f["path"], f) for f in described)
+    _write_manifest(folder, {"made": manifest["made"], "files": list(listed.values())})  # before any file moves
+    moved, size = [], 0
     for item in described:
-        target = os.path.join(folder, "files", item["path"])
+        target = os.path.join(folder, FILES, item["path"])
         _make_folders(root, os.path.dirname(target))
         try:
             os.rename(os.path.join(root, item["path"]), target)
@@ -97,9 +127,14 @@ def move_to_trash(store: FactsStore, paths: list[str], now: float | None = None)
             continue
         moved.append(item["path"])
         size += item["size"]
-    if not moved:
-        shutil.rmtree(folder, ignore_errors=True)
-    return {"entry": entry if moved else None, "moved": moved, "missing": missing, "bytes": size}
+    return {"entry": entry, "moved": moved, "missing": missing, "changed": changed, "bytes": size}
+
+
+def _same(info: os.stat_result, seen: list) -> bool:
+    size, mtime = seen
+    if isinstance(size, int) and size != info.st_size:
+        return False
+    return not isinstance(mtime, (int, float)) or abs(info.st_mtime - mtime) < 0.001
 
 
 def _project_of(store: FactsStore, path: str) -> tuple[str, str]:
@@ -141,18 +176,52 @@ def _write_manifest(folder: str, manifest: dict) -> None:
 
 
 def _manifest(folder: str) -> dict:
+    """The entry's manifest as far as it can be trusted: {"made": a time, "files": [each well-formed file]}."""
     try:
         with open(os.path.join(folder, MANIFEST), encoding="utf-8") as handle:
-            manifest = json.load(handle)
-    except (OSError, ValueError):
-        return {"made": 0.0, "files": []}
-    files = [f for f in manifest.get("files", []) if isinstance(f, dict) and isinstance(f.get("path"), str)]
-    return {"made": float(manifest.get("made", 0.0)), "files": files}
+            raw = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        raw = {}
+    raw = raw if isinstance(raw, dict) else {}
+    made = raw.get("made")
+    files = []
+    for item in raw.get("files") if isinstance(raw.get("files"), list) else []:
+        try:
+            path = _checked(item.get("path"))
+            size = int(item.get("size", 0))
+            uploaded = float(item.get("upload_time", 0.0))
+        except (AttributeError, TypeError, ValueError, TrashError):
+            continue
+        if math.isfinite(uploaded) and abs(uploaded) < 1e11:
+            files.append({**item, "path": path, "size": size, "upload_time": uploaded})
+    plausible = isinstance(made, (int, float)) and 0 < made < time.time() + 86400  # else: the entry's own name
+    return {"made": float(made) if plausible else 0.0, "files": files}
+
+
+def _held(folder: str) -> dict[str, int]:
+    """The files an entry holds now (path below packages/: size), found on disk; links are not followed."""
+    base = os.path.join(folder, FILES)
+    found = {}
+    for parent, folders, names in os.walk(base):
+        folders[:] = [f for f in folders if not os.path.islink(os.path.join(parent, f))]
+        for name in names:
+            whole = os.path.join(parent, name)
+            if os.path.isfile(whole) and not os.path.islink(whole):
+                found[os.path.relpath(whole, base).replace(os.sep, "/")] = os.lstat(whole).st_size
+    return found
+
+
+def _files_of(folder: str) -> list[dict]:
+    """An entry's files: those its manifest names, then any it holds that the manifest does not."""
+    held = _held(folder)
+    listed = [f for f in _manifest(folder)["files"] if f["path"] in held]
+    named = {f["path"] for f in listed}
+    return listed + [{"path": path, "size": size} for path, size in sorted(held.items()) if path not in named]
 
 
 def entries(root: str) -> list[dict]:
-    """Each trash entry, newest first: {"entry", "made", "files": [{path, size, project, version, upload_time}],
-    "bytes"}; only the files still in it."""
+    """Each trash entry, newest first: {"entry", "made", "files": [{path, size, ...}], "bytes"}; only the files
+    still in it."""
     try:
         names = sorted((n for n in os.listdir(trash_dir(root)) if _ENTRY.match(n)), reverse=True)
     except OSError:
@@ -160,10 +229,11 @@ def entries(root: str) -> list[dict]:
     found = []
     for name in names:
         folder = os.path.join(trash_dir(root), name)
-        manifest = _manifest(folder)
-        files = [f for f in manifest["files"] if os.path.isfile(os.path.join(folder, "files", f["path"]))]
-        found.append({"entry": name, "made": manifest["made"] or _made_of(name), "files": files,
-                      "bytes": sum(int(f.get("size", 0)) for f in files)})  # fmt: skip
+        if os.path.islink(folder) or not os.path.isdir(folder):
+            continue
+        files = _files_of(folder)
+        found.append({"entry": name, "made": _manifest(folder)["made"] or _made_of(name), "files": files,
+                      "bytes": sum(f["size"] for f in files)})  # fmt: skip
     return found
 
 
@@ -175,29 +245,29 @@ def _made_of(entry: str) -> float:
 
 def restore(store: FactsStore, entry: str) -> dict:
     """Move an entry's files back, with their upload times; {"restored": [paths], "taken": [paths whose place
-    another file took: left in the trash]}. The entry goes once it is empty."""
+    another file took, or that lie behind a link: left in the trash]}. The entry goes once it holds nothing."""
     root = os.path.dirname(os.path.dirname(store.path))
     folder = _entry_dir(root, entry)
-    if not os.path.isdir(folder):
+    if os.path.islink(folder) or not os.path.isdir(folder):
         raise TrashError(f"There is no trash entry {entry}: it was restored or emptied already.")
     restored, taken = [], []
-    for item in _manifest(folder)["files"]:
-        path = _checked(item["path"])
-        source, target = os.path.join(folder, "files", path), os.path.join(root, path)
-        if not os.path.isfile(source):
-            continue
-        if os.path.lexists(target):
+    for item in _files_of(folder):
+        path = item["path"]
+        source, target = os.path.join(folder, FILES, path), os.path.join(root, path)
+        if not _no_links(os.path.join(folder, FILES), path) or not _no_links(root, path) or os.path.lexists(target):
             taken.append(path)
             continue
-        store.record([(path, str(item.get("project", "")), str(item.get("version", "")),
-                       float(item.get("upload_time", time.time())), str(item.get("time_source", "file")))])  # fmt: skip
+        uploaded, source_of_time = item.get("upload_time"), str(item.get("time_source", "file"))
+        if not isinstance(uploaded, float):
+            uploaded, source_of_time = os.lstat(source).st_mtime, "file"
+        project, version = item.get("project"), item.get("version")
+        if not isinstance(project, str) or not isinstance(version, str):
+            project, version = _project_of(store, path)
+        store.record([(path, project, version, uploaded, source_of_time)])
         _make_folders(root, os.path.dirname(target))
-        if not _within(root, path):
-            taken.append(path)
-            continue
         os.rename(source, target)
         restored.append(path)
-    if not taken:
+    if not _held(folder):
         shutil.rmtree(folder, ignore_errors=True)
     return {"restored": restored, "taken": taken}
 
@@ -212,6 +282,14 @@ def purge(root: str, keep_days: int | None, now: float | None = None, entry: str
         if (entry is not None and found["entry"] == entry) or (
             entry is None and keep_days is not None and now - found["made"] > keep_days * 86400
         ):
-            shutil.rmtree(_entry_dir(root, found["entry"]), ignore_errors=True)
+            _remove(_entry_dir(root, found["entry"]))
             gone.append(found["entry"])
     return gone
+
+
+def _remove(folder: str) -> None:
+    """An entry emptied for good (a link in it is removed, never followed)."""
+    if os.path.islink(folder):
+        os.unlink(folder)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)

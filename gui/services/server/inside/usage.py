@@ -30,7 +30,8 @@ elif "FactsStore" not in globals():  # run from this folder (with python3 -c, fa
     from facts import ALL_PROJECTS, ROLLUPS, FactsStore, project_key, transaction, version_key
 
 CLIENTS = ("pip", "uv", "poetry", "other")
-ANONYMOUS = "anonymous"  # no password was asked for (or none was checked) to download
+ANONYMOUS = ""  # no password was asked for (or none was checked) to download: no user name can be empty
+SINCE = "downloads_since"  # meta: when recording began (no download before it is known)
 DEFAULT_KEEP_DAYS = 90
 FLUSH_SECONDS = 1.0
 TRIM_SECONDS = 3600.0
@@ -96,6 +97,25 @@ def record_downloads(store: FactsStore, events: list[tuple[float, str, str, str,
     return bool(store.guarded(work, False))
 
 
+def mark_recording(store: FactsStore, now: float | None = None) -> None:
+    """Say when recording began (kept once set): "not downloaded for M days" is known only after M days of it."""
+    when = str(now if now is not None else time.time())
+    store.guarded(lambda c: c.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (SINCE, when)))
+
+
+def recording_since(store: FactsStore) -> float | None:
+    """When the server began to record downloads here; None when it never did."""
+
+    def work(c: sqlite3.Connection) -> float | None:
+        row = c.execute("SELECT value FROM meta WHERE key=?", (SINCE,)).fetchone()
+        try:
+            return float(row[0]) if row else None
+        except ValueError:
+            return None
+
+    return store.guarded(work, None)
+
+
 def trim(store: FactsStore, keep_days: int, now: float | None = None, batch: int = TRIM_BATCH) -> bool:
     """Raw events older than ``keep_days`` go, ``batch`` at a time (the totals stay); True when some are left."""
     cutoff = (now if now is not None else time.time()) - keep_days * 86400
@@ -117,6 +137,7 @@ class DownloadRecorder:
         self._stop = threading.Event()
         self._trimmed = 0.0
         self._complained = 0.0
+        mark_recording(store)
 
     def note(self, path: str, project: str, version: str, user: str, client: str) -> None:
         self._pending.append((time.time(), path, project, version, user, client))
