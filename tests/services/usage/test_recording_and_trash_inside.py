@@ -195,3 +195,10 @@ def test_a_link_inside_the_trash_is_never_followed(store, tmp_path):
     assert [f["path"] for f in trash.entries(str(tmp_path))[0]["files"]] == ["x-1.0.tar.gz"]
     assert trash.restore(store, made)["restored"] == ["x-1.0.tar.gz"]
     assert (outside / "evil-1.0.tar.gz").exists() and not (tmp_path / "sub").exists()
+
+
+def test_anonymous_downloads_stay_apart_from_a_user_named_anonymous(store):
+    now = time.time()
+    usage.record_downloads(store, [(now, "a-1.whl", "a", "1", usage.ANONYMOUS, "pip"),
+                                   (now, "a-1.whl", "a", "1", "anonymous", "pip")])  # fmt: skip
+    assert sorted(usage.figures(store, 1)["users"]) == [["", 1], ["anonymous", 1]]
