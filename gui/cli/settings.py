@@ -9,6 +9,10 @@ if TYPE_CHECKING:
     from gui.services.core import DeskServices
 
 
+#: Settings the app itself reads when it needs them, not the server: a change needs no restart.
+APP_ONLY = ("trash_days",)
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
     settings = commands.add_parser("settings", help="show or change the server's settings")
     actions = settings.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -52,6 +56,6 @@ def _set(services: DeskServices, args: argparse.Namespace) -> int:
         print("Nothing changed.")
     for warning in after.warnings():
         print(f"warning: {warning}")
-    if changed and server.status().running:
+    if any(key not in APP_ONLY for key, _ in changed) and server.status().running:
         print("The server runs with the old settings: stop it and start it again to use these.")
     return 0

@@ -58,11 +58,13 @@ def _stats(services: DeskServices, args: argparse.Namespace) -> int:
         return 0
     scope = f"{figures.project}, " if figures.project else ""
     print(f"Downloads, {scope}last {figures.days} days (UTC): {figures.total:,}")
+    if not figures.recording:
+        print("  Downloads are not being recorded on this index (usage_days is 0).")
     busiest = max(figures.per_day, key=lambda row: row[1], default=None)
     if busiest is not None and busiest[1]:
         print(f"  busiest day {busiest[0].isoformat()}: {busiest[1]:,}")
     versions = [(f"{name} {version}", count) for name, version, count in figures.versions]
-    users = [(name or "(anonymous)", count) for name, count in figures.users]
+    users = [(name or "no password asked", count) for name, count in figures.users]
     for title, rows in (("Projects", figures.projects), ("Versions", versions), ("Users", users),
                         ("Clients", figures.clients)):  # fmt: skip
         if rows:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QSortFilterProxyModel, Qt
@@ -21,6 +22,11 @@ SHORT_SOURCES = {"upload": "", "seen": "first seen", "file": "file time"}
 
 def when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+
+
+def plain(text: str) -> str:
+    """A tooltip shown as the text it is: a user name or a reason with markup in it is never drawn as markup."""
+    return f"<p>{html.escape(text)}</p>"
 
 
 def last_downloaded(seconds: float | None) -> str:
@@ -180,12 +186,15 @@ class VersionTreeModel(QAbstractItemModel):
         if isinstance(item, VersionGroup):
             if yanked is None:
                 return None
-            return "Yanked: pip and uv skip it unless it is pinned with ==." + (f" Reason: {yanked}" if yanked else "")
+            return plain(
+                "Yanked: pip and uv skip it unless it is pinned with ==." + (f" Reason: {yanked}" if yanked else "")
+            )
         said = f"Upload time: {TIME_SOURCES[self.listing.upload_of(item)[1]]}."
         used = self.listing.usage_of(item)
         if used.downloads:
-            said += f" Downloaded {used.downloads:,} times, the last by {used.last_user or 'someone anonymous'}."
-        return said
+            times = "once" if used.downloads == 1 else f"{used.downloads:,} times"
+            said += f" Downloaded {times}, the last time by {used.last_user or 'someone no password was asked of'}."
+        return plain(said)
 
 
 class ProjectFilterProxy(QSortFilterProxyModel):

@@ -7,17 +7,13 @@ from __future__ import annotations
 import datetime
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
 
 from gui.services.packages.listing import human_size
 
-MAX_LABEL = 28
 DAY_SECONDS = 86400
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+LABEL_WIDTHS = (60, 170)  # the names' column of a ranked chart, in pixels: at least, at most
 
 
 class _Chart(pg.PlotWidget):
@@ -59,7 +55,6 @@ class RankedBars(_Chart):
         self._keys: list[str | None] = []
         self.rows: list[tuple[str, int]] = []  # (label, value), as drawn
         self.getPlotItem().invertY(True)
-        self.getAxis("left").setWidth(150)
         self.getAxis("bottom").setStyle(showValues=not sizes)
         self.scene().sigMouseClicked.connect(self._clicked)
 
@@ -68,6 +63,7 @@ class RankedBars(_Chart):
         self.clear()
         self.rows = [(label, value) for label, value, _ in rows]
         self._keys = [key for _, _, key in rows]
+        self.getAxis("bottom").setStyle(showValues=bool(rows) and not self._sizes)
         if not rows:
             self.getAxis("left").setTicks([[]])
             self.addItem(pg.TextItem(empty, color=self._text, anchor=(0.5, 0.5)))
@@ -77,8 +73,7 @@ class RankedBars(_Chart):
         values = [value for _, value, _ in rows]
         self.addItem(pg.BarGraphItem(x0=0, y=list(range(len(rows))), height=0.7, width=values,
                                      brush=self.bar_colour, pen=None))  # fmt: skip
-        labels = [(row, _short(label)) for row, (label, _, _) in enumerate(rows)]
-        self.getAxis("left").setTicks([labels, []])
+        self._label_rows([label for label, _, _ in rows])
         top = max(values) or 1
         for row, value in enumerate(values):
             text = human_size(value) if self._sizes else f"{value:,}"
@@ -87,6 +82,16 @@ class RankedBars(_Chart):
             self.addItem(tag)
         self.setXRange(0, top * (1.4 if self._sizes else 1.25), padding=0)
         self.setYRange(-0.6, len(rows) - 0.4, padding=0)
+
+    def _label_rows(self, labels: list[str]) -> None:
+        """Each row's name beside it, shortened in the middle when it is long: pyqtgraph leaves out a label that
+        does not fit its axis, so the axis is made as wide as the longest (within LABEL_WIDTHS)."""
+        axis = self.getAxis("left")
+        metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
+        least, most = LABEL_WIDTHS
+        shown = [metrics.elidedText(label, Qt.TextElideMode.ElideMiddle, most - 16) for label in labels]
+        axis.setWidth(max(least, min(most, max(metrics.horizontalAdvance(text) for text in shown) + 16)))
+        axis.setTicks([list(enumerate(shown)), []])
 
     def _clicked(self, event) -> None:
         point = self._view_point(event)

@@ -21,7 +21,7 @@ from gui.workers.service_worker import ServiceWorker
 
 ALL_PROJECTS = "All projects"
 SHOWN_ROWS = 10  # bars a chart shows (``pypi-desk stats`` prints 20)
-ANONYMOUS_LABEL = "(anonymous)"  # downloads no password was asked for
+ANONYMOUS_LABEL = "no password asked"  # downloads by nobody in particular (a user name has no spaces)
 
 
 class UsageTab(QWidget):
@@ -141,11 +141,15 @@ class UsageTab(QWidget):
         self.storage.set_rows([(name, size, name) for name, size in figures.storage[:shown]], "no packages")
         self.users.set_rows([(name or ANONYMOUS_LABEL, count, None) for name, count in figures.users[:shown]])
         self.clients.set_rows([(name, count, None) for name, count in figures.clients])
-        self.summary_label.setText(f"{figures.total:,} downloads in {figures.days} days")
+        said = f"{figures.total:,} downloads in {figures.days} days"
+        if not figures.recording:
+            said += ": downloads are not being recorded (Download records is off in the Server tab)"
+        self.summary_label.setText(said)
         self.figures_shown.emit(figures)
 
     def _failed(self, error: Exception) -> None:
         self.refresh_button.setEnabled(True)
+        self.prune_button.setEnabled(True)
         self.error_label.setText(str(error))
         self.error_label.show()
 
@@ -155,10 +159,12 @@ class UsageTab(QWidget):
         if self.prune_dialog is not None and self.prune_dialog.isVisible():
             self.prune_dialog.raise_()
             return
+        self.prune_button.setEnabled(False)  # until the dialog is open: one dialog, however often it is clicked
         server = self._services.server
         self._worker.submit(lambda: server.load_settings().trash_days, self._show_prune, self._failed)
 
     def _show_prune(self, trash_days: int) -> None:
+        self.prune_button.setEnabled(True)
         self.prune_dialog = PruneDialog(self._worker, self._services.usage, trash_days, self)
         self.prune_dialog.applied.connect(self._changed)
         self.prune_dialog.open()

@@ -278,6 +278,9 @@ def test_polling_an_unchanged_server_leaves_the_screen_alone(qtbot, tmp_path: Pa
     service = EngineThatGoesAway(tmp_path)
     window = open_window(qtbot, service)
     wait_for_phase(qtbot, window, Phase.RUNNING)
+    window.activateWindow()  # as a user who selects text in the address: the window and the field have focus
+    window.server_bar.url_edit.setFocus()
+    qtbot.waitUntil(window.server_bar.url_edit.hasFocus)
     window.server_bar.url_edit.setSelection(0, 4)
     changes: list[Phase] = []
     window.phase_changed.connect(changes.append)

@@ -195,4 +195,4 @@ def test_yank_asks_why_shows_it_and_unyank_undoes_it(qtbot, window, tmp_path) ->
         qtbot.mouseClick(tab.yank_button, Qt.MouseButton.LeftButton)
     assert tab.versions.index(0, 0).data() == "1.1" and tab.yank_button.text() == "Yank…"
     file_row = tab.versions.index(0, 3, tab.versions.index(0, 0))
-    assert file_row.data(Qt.ItemDataRole.ToolTipRole) == "Upload time: uploaded."
+    assert file_row.data(Qt.ItemDataRole.ToolTipRole) == "<p>Upload time: uploaded.</p>"

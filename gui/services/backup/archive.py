@@ -52,6 +52,7 @@ from gui.services.errors import BackupError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, TOKENS_FILE_NAME
 from gui.services.paths import within
+from gui.services.server.inside import trash
 from gui.services.server.inside.bounded_tar import BoundedTarInfo
 from gui.services.server.inside.package_files import walk
 
@@ -162,6 +163,10 @@ def write_backup(
         with contextlib.suppress(OSError):
             os.unlink(partial)
         raise
+    trashed = sum(len(entry["files"]) for entry in trash.entries(str(data_dir.packages_dir)))
+    if trashed:
+        notes = (*notes, f"The trash ({trashed} files a cleanup removed) is not in the backup: restore from it first "
+                         "what should be kept")  # fmt: skip
     return BackupSummary(target, len(files), sum(int(entry["size"]) for entry in files.values()), notes=notes)
 
 

@@ -3,6 +3,7 @@ and by client, from the server's records; storage by project, from the listing."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ class UsageFigures:
     users: tuple[tuple[str, int], ...]
     clients: tuple[tuple[str, int], ...]
     storage: tuple[tuple[str, int], ...] = field(default=())  # (project, bytes), largest first
+    recording: bool = True  # whether the server records downloads now (usage_days above 0)
 
     @property
     def total(self) -> int:
@@ -39,14 +41,16 @@ class UsageFigures:
                 "per_day": [[day.isoformat(), count] for day, count in self.per_day],
                 "projects": [list(row) for row in self.projects], "versions": [list(row) for row in self.versions],
                 "users": [list(row) for row in self.users], "clients": [list(row) for row in self.clients],
-                "storage": [list(row) for row in self.storage]}  # fmt: skip
+                "storage": [list(row) for row in self.storage], "recording": self.recording}  # fmt: skip
 
 
 def read_figures(server: ServerService, listing: Listing, days: int, project: str | None = None) -> UsageFigures:
     """The figures for the last ``days`` days (today included); raises DeskError when the database cannot be read."""
     args = ["stats", str(days), *([project] if project else [])]
     raw = index_script.read(server, args, lambda store: usage.figures(store, days, project))
-    return figures_from(raw, listing, days, project)
+    return dataclasses.replace(
+        figures_from(raw, listing, days, project), recording=server.load_settings().usage_days > 0
+    )
 
 
 def figures_from(raw: dict, listing: Listing, days: int, project: str | None, today: datetime.date | None = None):

@@ -98,7 +98,7 @@ def plan_prune(listing: Listing, rules: PruneRules, now: float | None = None) ->
         _check_downloads_known(listing, rules.unused_for, now)
     items: list[PruneItem] = []
     for project in listing.projects:
-        if rules.patterns and not any(fnmatch.fnmatchcase(project.name, p.strip().lower()) for p in rules.patterns):
+        if rules.patterns and not any(fnmatch.fnmatchcase(project.name, _normalized(p)) for p in rules.patterns):
             continue
         versions = project.versions  # newest first
         yanked = {v.version for v in versions if listing.yank_reason(project.name, v.version) is not None}
@@ -117,6 +117,11 @@ def plan_prune(listing: Listing, rules: PruneRules, now: float | None = None) ->
                     file.size, listing.upload_of(file)[0], last, version.version in yanked, file.uploaded,
                 ))  # fmt: skip
     return PrunePlan(rules, tuple(items))
+
+
+def _normalized(pattern: str) -> str:
+    """A name pattern as PEP 503 normalizes names: ``Corp_Data.*`` matches ``corp-data-x``."""
+    return re.sub(r"[-_.]+", "-", pattern.strip().lower())
 
 
 def _check_downloads_known(listing: Listing, days: int, now: float) -> None:

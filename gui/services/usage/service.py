@@ -3,8 +3,10 @@ preview, then the trash or an archive), the same for the window and the command 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from gui.services.server.service import ServerService
 
 log = logging.getLogger(__name__)
+CLEANUP_LOCK = ".cleanup.lock"  # in the data folder, beside the settings' lock
+CLEANUP_LOCK_TIMEOUT = 600.0  # a cleanup of 50,000 files through the engine takes a while
 
 
 @dataclass(frozen=True)
@@ -103,12 +107,13 @@ class UsageService:
         preview showed goes: a file changed since stays, and so does a project's only version (its others may have
         gone meanwhile). Trash entries past their days are emptied first."""
         target = check_archive(Path(archive), self.server.data_dir.packages_dir) if archive is not None else None
-        try:
-            trash_bin.empty(self.server)
-        except DeskError as exc:  # housekeeping: the cleanup itself goes on
-            log.warning("the trash could not be emptied of old entries: %s", exc)
-        going, kept = _still_not_the_last(plan, self.packages.listing())
-        moved = trash_bin.move_to_trash(self.server, [(item.path, item.size, item.mtime) for item in going])
+        with self._one_at_a_time():  # two cleanups at once could each leave the other's last version alone
+            try:
+                trash_bin.empty(self.server)
+            except DeskError as exc:  # housekeeping: the cleanup itself goes on
+                log.warning("the trash could not be emptied of old entries: %s", exc)
+            going, kept = _still_not_the_last(plan, self.packages.listing())
+            moved = trash_bin.move_to_trash(self.server, [(item.path, item.size, item.mtime) for item in going])
         if target is not None and moved.entry is not None:
             try:
                 trash_bin.archive(self.server, moved.entry, target)
@@ -124,7 +129,27 @@ class UsageService:
 
     def restore(self, entry: str) -> tuple[list[str], list[str]]:
         """(restored, taken): files whose place another file took stay in the trash."""
-        return trash_bin.restore(self.server, entry)
+        with self._one_at_a_time():
+            return trash_bin.restore(self.server, entry)
+
+    @contextlib.contextmanager
+    def _one_at_a_time(self) -> Iterator[None]:
+        """Held while a cleanup or a restore changes the files: in the data folder, or on the volume's engine."""
+        if self.server.data_dir.is_volume and self.server.volume is not None:
+            with self.server.volume.locked("files"):
+                yield
+            return
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.server.data_dir.root / CLEANUP_LOCK), timeout=CLEANUP_LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise DeskError("Another cleanup or restore of this index is running: try again once it ends.") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def empty_trash(self, entry: str | None = None) -> list[str]:
         return trash_bin.empty(self.server, entry)

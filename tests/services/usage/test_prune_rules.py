@@ -98,3 +98,10 @@ def test_a_rule_on_downloads_needs_records_that_go_back_far_enough():
     recent = listing(releases, recording_days=30)  # never downloaded in 30 days: unknown before that
     assert plan_prune(recent, PruneRules(unused_for=90, keep=1), NOW).items == ()
     assert going(plan_prune(recent, PruneRules(unused_for=20, keep=1), NOW)) == [("app", "1.0"), ("app", "2.0")]
+
+
+def test_patterns_are_matched_as_pep_503_names():
+    index = listing({("corp-data-x", "1.0"): (900, None), ("corp-data-x", "2.0"): (1, None)})
+    assert going(plan_prune(index, PruneRules(older_than=30, keep=1, patterns=("Corp_Data.*",)), NOW)) == [
+        ("corp-data-x", "1.0")
+    ]

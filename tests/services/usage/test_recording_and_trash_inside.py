@@ -202,3 +202,32 @@ def test_anonymous_downloads_stay_apart_from_a_user_named_anonymous(store):
     usage.record_downloads(store, [(now, "a-1.whl", "a", "1", usage.ANONYMOUS, "pip"),
                                    (now, "a-1.whl", "a", "1", "anonymous", "pip")])  # fmt: skip
     assert sorted(usage.figures(store, 1)["users"]) == [["", 1], ["anonymous", 1]]
+
+
+def test_a_pause_in_recording_restarts_what_the_records_can_say(store):
+    usage.mark_recording(store, now=1000.0)
+    assert usage.recording_since(store) == 1000.0
+    usage.mark_recording(store, now=2000.0)  # a restart while recording: the records go on
+    assert usage.recording_since(store) == 1000.0
+    usage.stop_recording(store)  # a start with usage_days 0: what follows is nobody's record
+    assert usage.recording_since(store) is None
+    usage.record_downloads(store, [(5000.0, "a-1.whl", "a", "1", "u", "pip")])  # recording again
+    assert usage.recording_since(store) == 5000.0
+
+
+def test_days_after_today_written_by_a_clock_that_ran_ahead_are_left_out(store):
+    now = time.time()
+    usage.record_downloads(
+        store, [(now, "a-1.whl", "a", "1", "u", "pip"), (now + 2 * 86400, "a-1.whl", "a", "1", "u", "uv")]
+    )
+    figures = usage.figures(store, 30)
+    assert figures["total"] == 1 and figures["projects"] == [["a", 1]] and figures["clients"] == [["pip", 1]]
+
+
+def test_a_file_uploaded_again_under_the_same_name_starts_with_no_downloads(store):
+    from gui.services.server.inside.file_facts import FileFactsCache
+
+    usage.record_downloads(store, [(time.time(), "app-1.0.tar.gz", "app", "1.0", "ann", "pip")])
+    FileFactsCache(store, "sha256").uploaded("app-1.0.tar.gz", "app", "1.0")  # deleted, then uploaded anew
+    assert "app-1.0.tar.gz" not in usage.file_usage(store)
+    assert usage.figures(store, 1)["total"] == 1  # the release's history stays

@@ -305,8 +305,10 @@ class FactsStore:
             )
         return found
 
-    def record(self, entries: list[tuple[str, str, str, float, str]]) -> None:
-        """New files: (path, project, version, upload time, source); an existing row is replaced (a re-upload)."""
+    def record(self, entries: list[tuple[str, str, str, float, str]], uploaded: bool = False) -> None:
+        """New files: (path, project, version, upload time, source); an existing row is replaced (a re-upload).
+        ``uploaded``: just uploaded, so new files whatever their names: an earlier file's downloads are not theirs
+        (a file back from the trash keeps its own)."""
         if not entries:
             return
 
@@ -317,6 +319,8 @@ class FactsStore:
                     "VALUES (?, ?, ?, ?, ?)",
                     [(p, project_key(n), version_key(v), t, s) for p, n, v, t, s in entries],
                 )
+                if uploaded:
+                    c.executemany("DELETE FROM file_usage WHERE path=?", [(entry[0],) for entry in entries])
 
         self.guarded(work)
 

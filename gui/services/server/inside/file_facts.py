@@ -77,7 +77,7 @@ class FileFactsCache:
                 self._times[relfn_unix] = (now, "upload")
             self._described.pop(relfn_unix, None)
         if self.store is not None:
-            self.store.record([(relfn_unix, name, version, now, "upload")])
+            self.store.record([(relfn_unix, name, version, now, "upload")], uploaded=True)
 
     def gone(self, packages: list[PkgFile]) -> None:
         with self._lock:

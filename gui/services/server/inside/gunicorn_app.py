@@ -76,7 +76,10 @@ def _recorder(usage, store, options: dict[str, str]):
     more when the worker leaves."""
     given = options.get("--usage-days", "")
     keep_days = int(given) if given.isdigit() else usage.DEFAULT_KEEP_DAYS
-    if store is None or keep_days <= 0:
+    if store is None:
+        return None
+    if keep_days <= 0:  # what is downloaded from now on is nobody's record: the records stop being continuous
+        usage.stop_recording(store)
         return None
     recorder = usage.DownloadRecorder(store, keep_days)
     atexit.register(recorder.close)

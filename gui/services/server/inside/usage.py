@@ -88,6 +88,7 @@ def record_downloads(store: FactsStore, events: list[tuple[float, str, str, str,
 
     def work(c: sqlite3.Connection) -> bool:
         with transaction(c):
+            c.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (SINCE, str(min(row[0] for row in rows))))
             c.executemany("INSERT INTO downloads VALUES (?, ?, ?, ?, ?, ?)", rows)
             for key, statement in _UPSERTS.items():
                 c.executemany(statement, [(*row, count) for row, count in totals[key].items()])
@@ -101,6 +102,11 @@ def mark_recording(store: FactsStore, now: float | None = None) -> None:
     """Say when recording began (kept once set): "not downloaded for M days" is known only after M days of it."""
     when = str(now if now is not None else time.time())
     store.guarded(lambda c: c.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (SINCE, when)))
+
+
+def stop_recording(store: FactsStore) -> None:
+    """The server runs without recording: once it records again, "not downloaded for M days" starts anew."""
+    store.guarded(lambda c: c.execute("DELETE FROM meta WHERE key=?", (SINCE,)))
 
 
 def recording_since(store: FactsStore) -> float | None:
@@ -203,9 +209,9 @@ class Span:
         first = self.since[:7] if self.since.endswith("-01") else _next_month(self.since[:7])
         last = _previous_month(today[:7])
         self.months = (first, last) if first <= last else None
-        self.day_ranges = (
-            [(self.since, f"{first}-01"), (f"{today[:7]}-01", "9")] if self.months else [(self.since, "9")]
-        )
+        self.until = day_of(now + 86400)  # not after today (a clock that ran ahead once wrote such days)
+        ends = [(self.since, f"{first}-01"), (f"{today[:7]}-01", self.until)]
+        self.day_ranges = ends if self.months else [(self.since, self.until)]
 
     def rows(self, name: str, columns: str, where: str, args: list) -> tuple[str, list]:
         """A query of (``columns``, count) rows over the span (``where``: more conditions), and its arguments."""
@@ -252,8 +258,8 @@ def figures(store: FactsStore, days: int, project: str | None = None, now: float
         if not _has_usage(c):
             return empty
         per_day = [list(row) for row in c.execute(
-            "SELECT day, count FROM day_projects WHERE project = ? AND day >= ? ORDER BY day",
-            (key or ALL_PROJECTS, span.since))]  # fmt: skip
+            "SELECT day, count FROM day_projects WHERE project = ? AND day >= ? AND day < ? ORDER BY day",
+            (key or ALL_PROJECTS, span.since, span.until))]  # fmt: skip
         return {**empty, "total": sum(n for _, n in per_day), "per_day": per_day,
                 "projects": ranked(c, "projects", "project", top),
                 "versions": ranked(c, "releases", "project, version", top),
