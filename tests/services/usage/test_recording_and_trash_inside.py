@@ -225,9 +225,9 @@ def test_days_after_today_written_by_a_clock_that_ran_ahead_are_left_out(store):
 
 
 def test_a_file_uploaded_again_under_the_same_name_starts_with_no_downloads(store):
-    from gui.services.server.inside.file_facts import FileFactsCache
-
     usage.record_downloads(store, [(time.time(), "app-1.0.tar.gz", "app", "1.0", "ann", "pip")])
-    FileFactsCache(store, "sha256").uploaded("app-1.0.tar.gz", "app", "1.0")  # deleted, then uploaded anew
+    store.record([("app-1.0.tar.gz", "app", "1.0", time.time(), "upload")])  # a restore from the trash
+    assert usage.file_usage(store)["app-1.0.tar.gz"][0] == 1
+    store.record([("app-1.0.tar.gz", "app", "1.0", time.time(), "upload")], uploaded=True)  # deleted, uploaded anew
     assert "app-1.0.tar.gz" not in usage.file_usage(store)
     assert usage.figures(store, 1)["total"] == 1  # the release's history stays
