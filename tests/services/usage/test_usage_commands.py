@@ -115,3 +115,22 @@ def test_no_rule_on_downloads_while_none_are_recorded(seeded, capsys):
     assert code == 1 and "usage_days is 0" in err
     code, _, err = run(seeded, capsys, "settings", "set", "usage_days=abc")
     assert code == 1 and "such as 90" in err
+
+
+def test_two_cleanups_at_once_never_take_a_projects_last_version(seeded):
+    import concurrent.futures
+
+    from gui.services.core import DeskServices
+    from gui.services.usage.prune import PruneRules
+
+    first, second = DeskServices.open(seeded), DeskServices.open(seeded)
+    first.packages.set_yanked("alpha", "3.0", "broken")
+    plans = [
+        (first.usage, first.usage.plan(PruneRules(older_than=0, keep=1, patterns=("alpha",)))),  # 1.0, 2.0
+        (second.usage, second.usage.plan(PruneRules(older_than=0, keep=1, patterns=("alpha",), yanked_first=True))),
+    ]  # the second: 3.0 and 1.0; either alone leaves one version, both at once none
+    assert {item.version for item in plans[1][1].items} == {"1.0", "3.0"}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda pair: pair[0].apply(pair[1]), plans))
+    left = [p for p in first.packages.listing().projects if p.name == "alpha"]
+    assert left and len(left[0].versions) == 1
