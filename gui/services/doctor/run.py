@@ -10,6 +10,7 @@ from gui.services.doctor import (
     server_checks,
     tls_checks,
     token_checks,
+    usage_checks,
     volume_checks,
 )
 from gui.services.doctor.findings import Finding, Outcome
@@ -48,6 +49,7 @@ def diagnose(services: DeskServices) -> list[Finding]:
     findings += [
         file_checks.users(services, settings),
         token_checks.tokens(services),
+        usage_checks.download_records(services, settings),
         file_checks.pypirc(services, settings),
         client_checks.keyring(services, settings),
         client_checks.keyring_command(services, settings),

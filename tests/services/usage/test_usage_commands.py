@@ -134,3 +134,18 @@ def test_two_cleanups_at_once_never_take_a_projects_last_version(seeded):
         list(pool.map(lambda pair: pair[0].apply(pair[1]), plans))
     left = [p for p in first.packages.listing().projects if p.name == "alpha"]
     assert left and len(left[0].versions) == 1
+
+
+def test_the_doctor_says_whether_downloads_are_recorded_and_what_the_trash_holds(seeded, capsys):
+    from gui.services.core import DeskServices
+    from gui.services.doctor.findings import Outcome
+    from gui.services.doctor.usage_checks import download_records
+
+    services = DeskServices.open(seeded)
+    found = download_records(services, services.server.load_settings())
+    assert found.outcome is Outcome.OK and "recorded since" in found.detail and "trash" not in found.detail
+    assert run(seeded, capsys, *RULES, "--yes")[0] == 0
+    assert run(seeded, capsys, "settings", "set", "trash_days=0", "usage_days=0")[0] == 0
+    found = download_records(services, services.server.load_settings())
+    assert found.outcome is Outcome.WARNING and "not recorded" in found.detail and "3 files" in found.detail
+    assert "trash empty" in found.fix
