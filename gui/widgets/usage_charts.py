@@ -128,9 +128,14 @@ class DownloadsOverTime(_Chart):
         total = sum(count for _, count in days)
         scope = project or "all projects"
         self.setTitle(f"Downloads per day, {scope}: {total:,} in {len(days)} days", color=self._text.name())
+        self.getAxis("left").setStyle(showValues=total > 0)
         if not days:
             return
         stamps = [datetime.datetime(d.year, d.month, d.day, tzinfo=datetime.timezone.utc).timestamp() for d, _ in days]
+        if total == 0:
+            note = pg.TextItem("no downloads recorded in this period", color=self._text, anchor=(0.5, 0.5))
+            note.setPos((stamps[0] + stamps[-1] + DAY_SECONDS) / 2, 0.55)
+            self.addItem(note)
         counts = [count for _, count in days]
         self.addItem(pg.BarGraphItem(x=[s + DAY_SECONDS / 2 for s in stamps], height=counts,
                                      width=DAY_SECONDS * 0.8, brush=self.bar_colour, pen=None))  # fmt: skip
