@@ -36,6 +36,7 @@ class UsageTab(QWidget):
         self._services = services
         self._listing: Listing | None = None
         self._stale = True  # the figures on screen predate the last change (loaded when next shown)
+        self._asked = 0  # the latest refresh: an answer to an earlier one (another index, an older listing) is dropped
         self.figures: UsageFigures | None = None
         self.prune_dialog: PruneDialog | None = None
         self.trash_dialog: TrashDialog | None = None
@@ -97,11 +98,14 @@ class UsageTab(QWidget):
     def set_services(self, services: DeskServices) -> None:
         self._services = services
         self._listing = None
+        self._asked += 1  # what is on its way is another index's
         self._stale = True
+        if self.isVisible():
+            self.refresh()
 
     def set_listing(self, listing: Listing) -> None:
-        """The Packages tab's listing (its names fill the project box); the figures reload when next shown."""
-        first = self._listing is None
+        """The Packages tab's listing (its names fill the project box); the figures reload now when shown, else
+        when next shown."""
         self._listing = listing
         names = [project.name for project in listing.projects]
         chosen = self.project_box.currentData()
@@ -114,7 +118,7 @@ class UsageTab(QWidget):
         self.project_box.setCurrentIndex(max(index, 0))
         self.project_box.blockSignals(False)
         self._stale = True
-        if self.isVisible() and first:
+        if self.isVisible():
             self.refresh()
 
     def showEvent(self, event) -> None:
@@ -127,8 +131,14 @@ class UsageTab(QWidget):
         project = self.project_box.currentData()
         usage, listing = self._services.usage, self._listing
         self._stale = False
+        self._asked += 1
+        asked = self._asked
         self.refresh_button.setEnabled(False)
-        self._worker.submit(lambda: usage.figures(days, project, listing), self.show_figures, self._failed)
+        self._worker.submit(
+            lambda: usage.figures(days, project, listing),
+            lambda figures: self.show_figures(figures) if asked == self._asked else None,
+            lambda error: self._failed(error) if asked == self._asked else None,
+        )
 
     def show_figures(self, figures: UsageFigures) -> None:
         self.figures = figures
@@ -143,7 +153,8 @@ class UsageTab(QWidget):
         self.clients.set_rows([(name, count, None) for name, count in figures.clients])
         said = f"{figures.total:,} downloads in {figures.days} days"
         if not figures.recording:
-            said += ": downloads are not being recorded (Download records is off in the Server tab)"
+            said += (": downloads are not being recorded (Download records is off in the Server tab, or the server "
+                     "runs the plain way or has not started since)")  # fmt: skip
         self.summary_label.setText(said)
         self.figures_shown.emit(figures)
 

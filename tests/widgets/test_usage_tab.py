@@ -119,3 +119,12 @@ def test_a_cleanup_removes_exactly_the_preview_and_the_trash_restores_it(qtbot, 
         assert usage.file_usage(store)[wheel_path("alpha", "1.0")][0] == 1  # its count came back with it
     finally:
         store.close()
+
+
+def test_another_index_never_shows_the_first_ones_figures(qtbot, window, tmp_path):
+    show_usage(qtbot, window)
+    other = DeskServices.open(tmp_path / "other")
+    with qtbot.waitSignal(window.usage_tab.figures_shown, timeout=20_000) as shown:
+        window.usage_tab.set_services(other)  # the window switches data folders while the tab is on screen
+    assert shown.args[0].total == 0 and window.usage_tab.storage.rows == []
+    assert window.usage_tab.top_projects.rows == []

@@ -21,7 +21,10 @@ def download_records(services: DeskServices, settings: ServerSettings) -> Findin
         recorded = ("Downloads are not recorded (usage_days is 0): the Usage tab shows none, and a cleanup rule on "
                     "downloads is refused.")  # fmt: skip
     elif facts.recording_since is None:
-        recorded = "Downloads are recorded from the server's next start."
+        recorded = (
+            "No download is being recorded: they are from the server's next start with PyPI Desk's launcher "
+            "(not while it runs the plain way); a cleanup rule on downloads is refused until then."
+        )
     else:
         since = time.strftime("%Y-%m-%d", time.localtime(facts.recording_since))
         recorded = (
@@ -30,7 +33,9 @@ def download_records(services: DeskServices, settings: ServerSettings) -> Findin
     try:
         entries = services.usage.trash()
     except DeskError as exc:
-        return Finding(name, Outcome.WARNING, f"{recorded} The trash cannot be read: {exc}", "Run the Doctor again.")
+        return Finding(name, Outcome.WARNING, f"{recorded} The trash cannot be read: {exc}",
+                       "Give packages/.pypi-desk/trash back to the server's user, or move it away if it is not the "
+                       "app's (a link, a file).")  # fmt: skip
     files = sum(len(entry.files) for entry in entries)
     size = sum(entry.size for entry in entries)
     overdue = [entry for entry in entries if entry.expires < time.time()]
@@ -38,8 +43,8 @@ def download_records(services: DeskServices, settings: ServerSettings) -> Findin
     if overdue:
         return Finding(
             name, Outcome.WARNING,
-            f"{recorded}{held} {counted(len(overdue), 'cleanup')} in it are past their {settings.trash_days} days: "
-            "they go at the next cleanup.",
+            f"{recorded}{held} {counted(len(overdue), 'cleanup')} in it passed the {settings.trash_days} days the "
+            "trash keeps them: emptied at the next cleanup.",
             "Empty them now with: pypi-desk trash empty (or Trash… → Empty for good), or restore what should stay.",
         )  # fmt: skip
     return Finding(name, Outcome.OK, recorded + held)

@@ -35,6 +35,7 @@ from gui.services.server.file_log import FileLogStream
 from gui.services.server.health import wait_until_answers
 from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.inside.options import needs_launcher
+from gui.services.server.inside.usage import records_stop
 from gui.services.server.log_lines import split_lines
 from gui.services.server.ports import port_problem
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
@@ -136,9 +137,10 @@ class ProcessRuntime:
         options = launcher_options(
             settings, tls_dir=str(self._data_dir.tls_dir), roles_file=str(self._data_dir.roles_file)
         )
-        if serves_plainly():  # `python -m pypiserver`: neither TLS nor roles
+        if serves_plainly():  # `python -m pypiserver`: neither TLS nor roles, no download records
             refuse_what_plain_cannot_honour(settings, self._data_dir.roles_file)
             options = []
+            records_stop(str(self._data_dir.packages_dir))
         args = pypiserver_args(
             settings,
             port=settings.port,

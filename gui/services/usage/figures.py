@@ -30,7 +30,7 @@ class UsageFigures:
     users: tuple[tuple[str, int], ...]
     clients: tuple[tuple[str, int], ...]
     storage: tuple[tuple[str, int], ...] = field(default=())  # (project, bytes), largest first
-    recording: bool = True  # whether the server records downloads now (usage_days above 0)
+    recording: bool = True  # whether downloads are recorded now (usage_days above 0, and PyPI Desk's server ran)
 
     @property
     def total(self) -> int:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CLEANUP_LOCK = ".cleanup.lock"  # in the data folder, beside the settings' lock
 CLEANUP_LOCK_TIMEOUT = 600.0  # a cleanup of 50,000 files through the engine takes a while
+CLEANUP_STALE = 6 * 3600.0  # a volume's cleanup lock older than this was left by a PyPI Desk that died
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class PruneResult:
         from gui.services.packages.listing import counted, human_size
 
         where = f"into {self.archive}" if self.archive else f"to the trash ({self.entry})"
-        text = f"Moved {counted(len(self.moved), 'file')} ({human_size(self.size)}) {where}."
+        text = f"Moved {counted(len(self.moved), 'file')} ({human_size(self.size)}) {where}." if self.moved else (
+            "Nothing was moved.")  # fmt: skip
         for paths, why in ((self.missing, "had gone already"), (self.changed, "changed since the preview and stay"),
                            (self.kept, "are now their project's only version and stay")):  # fmt: skip
             if paths:
@@ -136,7 +138,7 @@ class UsageService:
     def _one_at_a_time(self) -> Iterator[None]:
         """Held while a cleanup or a restore changes the files: in the data folder, or on the volume's engine."""
         if self.server.data_dir.is_volume and self.server.volume is not None:
-            with self.server.volume.locked("files"):
+            with self.server.volume.locked("files (a cleanup or a restore)", kind="cleanup", stale_after=CLEANUP_STALE):
                 yield
             return
         from filelock import FileLock, Timeout
@@ -146,6 +148,9 @@ class UsageService:
             lock.acquire()
         except Timeout:
             raise DeskError("Another cleanup or restore of this index is running: try again once it ends.") from None
+        except OSError as exc:  # a lock file another user made (root's cron)
+            raise DeskError(f"The cleanup's lock {lock.lock_file} cannot be taken ({exc.strerror or exc}): delete it "
+                            "if no cleanup runs, or run as the user who made it.") from exc  # fmt: skip
         try:
             yield
         finally:

@@ -248,9 +248,10 @@ class VolumeFiles:
     # -- the lock between PyPI Desks -------------------------------------------------------
 
     @contextlib.contextmanager
-    def locked(self, what: str = "users") -> Iterator[None]:
-        """Held while changing the volume's users: a container named after the volume, created or waited for."""
-        name = f"pypi-desk-lock-{self.volume}"
+    def locked(self, what: str = "users", kind: str = "", stale_after: float = STALE_LOCK_SECONDS) -> Iterator[None]:
+        """Held while changing the volume's users (or, with ``kind``, another lock of its own, taken over only
+        after ``stale_after`` seconds): a container named after the volume, created or waited for."""
+        name = f"pypi-desk-lock-{self.volume}" + (f"-{kind}" if kind else "")
         deadline = time.monotonic() + LOCK_TIMEOUT
         with self._engine() as client:
             while True:
@@ -267,7 +268,7 @@ class VolumeFiles:
                 except docker.errors.APIError as exc:
                     if exc.status_code != 409:
                         raise
-                    if self._stale(client, name) or time.monotonic() < deadline:
+                    if self._stale(client, name, stale_after) or time.monotonic() < deadline:
                         time.sleep(0.2)
                         continue
                     raise PasswordFileError(
@@ -281,14 +282,14 @@ class VolumeFiles:
                     holder.remove(force=True, v=True)
 
     @staticmethod
-    def _stale(client, name: str) -> bool:
+    def _stale(client, name: str, stale_after: float = STALE_LOCK_SECONDS) -> bool:
         """Remove a lock its owner left behind (it died); True when it did."""
         try:
             holder = client.containers.get(name)
         except docker.errors.NotFound:
             return True
         taken = int(holder.labels.get(LABEL_LOCK_TIME, "0") or 0)
-        if time.time() - taken < STALE_LOCK_SECONDS:
+        if time.time() - taken < stale_after:
             return False
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
             holder.remove(force=True, v=True)

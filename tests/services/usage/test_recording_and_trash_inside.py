@@ -231,3 +231,44 @@ def test_a_file_uploaded_again_under_the_same_name_starts_with_no_downloads(stor
     store.record([("app-1.0.tar.gz", "app", "1.0", time.time(), "upload")], uploaded=True)  # deleted, uploaded anew
     assert "app-1.0.tar.gz" not in usage.file_usage(store)
     assert usage.figures(store, 1)["total"] == 1  # the release's history stays
+
+
+def test_a_yanked_release_comes_back_from_the_trash_yanked(store, tmp_path):
+    (tmp_path / "app-1.1.tar.gz").write_bytes(b"broken")
+    store.record([("app-1.1.tar.gz", "app", "1.1", 1000.0, "upload")])
+    store.set_yank("app", "1.1", "breaks on import")
+    made = trash.move_to_trash(store, ["app-1.1.tar.gz"])["entry"]
+    store.forget(["app-1.1.tar.gz"])  # the server sees it gone: its yank goes with its last file
+    assert store.yanks() == {}
+    trash.restore(store, made)
+    assert store.yanks() == {("app", "1.1"): "breaks on import"}
+
+
+def test_a_link_in_place_of_the_trash_is_refused(store, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-other"
+    (outside / "20261203T071500-a1b2c3").mkdir(parents=True)
+    os.symlink(outside, trash.trash_dir(str(tmp_path)))
+    for attempt in (lambda: trash.entries(str(tmp_path)), lambda: trash.purge(str(tmp_path), 0)):
+        with pytest.raises(trash.TrashError, match="is a link"):
+            attempt()
+    assert (outside / "20261203T071500-a1b2c3").is_dir()
+
+
+def test_an_entry_named_like_one_with_no_real_date_is_listed_as_old(store, tmp_path):
+    (Path(trash.trash_dir(str(tmp_path))) / "00001399T999999-abcdef" / trash.FILES).mkdir(parents=True)
+    assert [e["entry"] for e in trash.entries(str(tmp_path))] == ["00001399T999999-abcdef"]
+    assert trash.purge(str(tmp_path), 30) == ["00001399T999999-abcdef"]
+
+
+def test_the_plain_way_ends_what_the_records_can_say(store, tmp_path):
+    usage.mark_recording(store, now=1000.0)
+    usage.records_stop(str(tmp_path))  # what the launcher does before it serves the plain way
+    assert usage.recording_since(store) is None
+
+
+def test_the_packages_column_leaves_out_days_after_today(store):
+    now = time.time()
+    usage.record_downloads(
+        store, [(now, "a-1.whl", "a", "1", "u", "pip"), (now + 3 * 86400, "a-1.whl", "a", "1", "u", "pip")]
+    )
+    assert usage.release_downloads(store) == [["a", "1", 1]]

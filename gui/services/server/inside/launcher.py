@@ -34,6 +34,11 @@ MARKER = markers.MARKER
 
 def serve_plain(args: list[str], why: str) -> None:
     print(markers.plain_way_line(why), file=sys.stderr, flush=True)
+    if __package__:
+        from gui.services.server.inside.usage import records_stop
+    else:
+        from usage import records_stop
+    records_stop(args[-1] if args else ".")  # plain pypiserver records no download
     if getattr(sys, "frozen", False):  # PyPI Desk's bundle: pypiserver is inside, not a Python to exec
         from pypiserver.__main__ import main as run_pypiserver
 

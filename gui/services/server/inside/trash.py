@@ -36,6 +36,10 @@ class TrashError(ValueError):
 
 
 def trash_dir(root: str) -> str:
+    """The trash folder; refused when it, or the folder it is in, is a link (it could lead anywhere)."""
+    for part in (os.path.join(root, FOLDER), os.path.join(root, FOLDER, TRASH)):
+        if os.path.islink(part):
+            raise TrashError(f"{part} is a link, not the index's own folder: move it away.")
     return os.path.join(root, FOLDER, TRASH)
 
 
@@ -87,6 +91,7 @@ def move_to_trash(store: FactsStore, wanted: list, entry: str | None = None, now
     entry = check_entry(entry) if entry else new_entry(now)
     folder = _entry_dir(root, entry)
     known = store.rows(list(expected))
+    yanks = store.yanks()
     described, missing, changed = [], [], []
     for path, seen in expected.items():
         whole = os.path.join(root, path)
@@ -107,7 +112,8 @@ def move_to_trash(store: FactsStore, wanted: list, entry: str | None = None, now
         name, version = _project_of(store, path)
         described.append({"path": path, "size": info.st_size, "project": name, "version": version,
                           "upload_time": fact.upload_time if fact else info.st_mtime,
-                          "time_source": fact.time_source if fact else "file"})  # fmt: skip
+                          "time_source": fact.time_source if fact else "file",
+                          "yanked": yanks.get((name, version))})  # fmt: skip
     if not described:
         return {"entry": entry if os.path.isdir(folder) else None, "moved": [], "missing": missing,
                 "changed": changed, "bytes": 0}  # fmt: skip
@@ -222,10 +228,13 @@ def _files_of(folder: str) -> list[dict]:
 def entries(root: str) -> list[dict]:
     """Each trash entry, newest first: {"entry", "made", "files": [{path, size, ...}], "bytes"}; only the files
     still in it."""
+    folder = trash_dir(root)
     try:
-        names = sorted((n for n in os.listdir(trash_dir(root)) if _ENTRY.match(n)), reverse=True)
-    except OSError:
+        names = sorted((n for n in os.listdir(folder) if _ENTRY.match(n)), reverse=True)
+    except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise TrashError(f"The trash ({folder}) cannot be read: {exc.strerror or exc}") from exc
     found = []
     for name in names:
         folder = os.path.join(trash_dir(root), name)
@@ -240,7 +249,10 @@ def entries(root: str) -> list[dict]:
 def _made_of(entry: str) -> float:
     import calendar
 
-    return float(calendar.timegm(time.strptime(entry[:15], "%Y%m%dT%H%M%S")))
+    try:
+        return float(calendar.timegm(time.strptime(entry[:15], "%Y%m%dT%H%M%S")))
+    except ValueError:  # a name shaped like an entry's with no real date in it: as old as can be
+        return 1.0
 
 
 def restore(store: FactsStore, entry: str) -> dict:
@@ -264,6 +276,8 @@ def restore(store: FactsStore, entry: str) -> dict:
         if not isinstance(project, str) or not isinstance(version, str):
             project, version = _project_of(store, path)
         store.record([(path, project, version, uploaded, source_of_time)])
+        if isinstance(item.get("yanked"), str) and (project, version) not in store.yanks():
+            store.set_yank(project, version, item["yanked"])  # yanked when it went: yanked again
         _make_folders(root, os.path.dirname(target))
         os.rename(source, target)
         restored.append(path)
@@ -288,8 +302,11 @@ def purge(root: str, keep_days: int | None, now: float | None = None, entry: str
 
 
 def _remove(folder: str) -> None:
-    """An entry emptied for good (a link in it is removed, never followed)."""
+    """An entry emptied for good (a link in it is removed, never followed); raises when it could not be."""
     if os.path.islink(folder):
         os.unlink(folder)
-    else:
-        shutil.rmtree(folder, ignore_errors=True)
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    if os.path.lexists(folder):
+        raise TrashError(f"The trash entry {os.path.basename(folder)} could not be emptied: its files belong to "
+                         "another user; empty it as that user, or while the server runs.")  # fmt: skip

@@ -109,17 +109,29 @@ def stop_recording(store: FactsStore) -> None:
     store.guarded(lambda c: c.execute("DELETE FROM meta WHERE key=?", (SINCE,)))
 
 
+def records_stop(packages_root: str) -> None:
+    """A server that records nothing serves this folder (the plain way): the records stop being continuous, and a
+    cleanup rule on downloads is refused until PyPI Desk's server records again."""
+    store = FactsStore(packages_root)
+    try:
+        stop_recording(store)
+    except Exception as exc:  # that server serves on without it
+        print(f"pypi-desk-usage: the index database could not be told that nothing is recorded ({exc})", flush=True)
+    finally:
+        store.close()
+
+
 def recording_since(store: FactsStore) -> float | None:
-    """When the server began to record downloads here; None when it never did."""
+    """When the server began to record downloads here (without a pause since); None when it does not now."""
+    return store.guarded(_since, None)
 
-    def work(c: sqlite3.Connection) -> float | None:
-        row = c.execute("SELECT value FROM meta WHERE key=?", (SINCE,)).fetchone()
-        try:
-            return float(row[0]) if row else None
-        except ValueError:
-            return None
 
-    return store.guarded(work, None)
+def _since(c: sqlite3.Connection) -> float | None:
+    row = c.execute("SELECT value FROM meta WHERE key=?", (SINCE,)).fetchone()
+    try:
+        return float(row[0]) if row else None
+    except ValueError:
+        return None
 
 
 def trim(store: FactsStore, keep_days: int, now: float | None = None, batch: int = TRIM_BATCH) -> bool:
@@ -260,7 +272,7 @@ def figures(store: FactsStore, days: int, project: str | None = None, now: float
         per_day = [list(row) for row in c.execute(
             "SELECT day, count FROM day_projects WHERE project = ? AND day >= ? AND day < ? ORDER BY day",
             (key or ALL_PROJECTS, span.since, span.until))]  # fmt: skip
-        return {**empty, "total": sum(n for _, n in per_day), "per_day": per_day,
+        return {**empty, "total": sum(n for _, n in per_day), "per_day": per_day, "recording_since": _since(c),
                 "projects": ranked(c, "projects", "project", top),
                 "versions": ranked(c, "releases", "project, version", top),
                 "users": ranked(c, "users", "user", top), "clients": ranked(c, "clients", "client", 100)}  # fmt: skip
@@ -270,9 +282,10 @@ def figures(store: FactsStore, days: int, project: str | None = None, now: float
 
 def release_downloads(store: FactsStore, days: int = 30, now: float | None = None) -> list[list]:
     """[project, version, downloads in the last ``days`` days] for each release downloaded then."""
-    since = day_of((now if now is not None else time.time()) - (days - 1) * 86400)
-    sql = "SELECT project, version, SUM(count) FROM day_releases WHERE day >= ? GROUP BY project, version"
-    return store.guarded(lambda c: [list(r) for r in c.execute(sql, (since,))] if _has_usage(c) else [], [])
+    span = Span(days, now)
+    sql = "SELECT project, version, SUM(count) FROM day_releases WHERE day >= ? AND day < ? GROUP BY project, version"
+    args = (span.since, span.until)
+    return store.guarded(lambda c: [list(r) for r in c.execute(sql, args)] if _has_usage(c) else [], [])
 
 
 def file_usage(store: FactsStore) -> dict[str, list]:
