@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -81,7 +82,11 @@ def last_json(output: str) -> dict:
 
 def parse_dump(text: str) -> IndexFacts:
     """``facts_main.py dump``'s JSON."""
-    data = last_json(text)
+    return facts_of(last_json(text))
+
+
+def facts_of(data: dict) -> IndexFacts:
+    """``facts_main.dump``'s answer as :class:`IndexFacts`."""
     if not data:
         return IndexFacts()
     files = {
@@ -100,23 +105,30 @@ def parse_dump(text: str) -> IndexFacts:
                       recording_since=float(since) if isinstance(since, (int, float)) else None)  # fmt: skip
 
 
+def read_database(server: ServerService, args: list[str], here: Callable[[facts_store.FactsStore], object]) -> dict:
+    """``here(store)`` on the database of a folder, opened read-only in this process; ``facts_main.py ARGS`` in the
+    engine for a volume, or for a folder whose database this user may not read beside the container's writes. The
+    same JSON either way; {} when a volume does not exist yet. Raises what reading raised."""
+    if server.data_dir.is_volume:
+        if server.volume is None or not server.volume.exists():
+            return {}  # no helper mounts it: that would make the volume
+        return last_json(server.facts_command(args))
+    store = facts_store.FactsStore(str(server.data_dir.packages_dir), read_only=True)
+    try:
+        return json.loads(json.dumps(here(store)))  # the types the script's JSON has
+    except sqlite3.OperationalError as exc:
+        if facts_store.is_damaged(exc) or server.status().runtime != "docker":
+            raise
+        return last_json(server.facts_command(args))
+    finally:
+        store.close()
+
+
 def read_facts(server: ServerService) -> IndexFacts:
     """What the index database says now: empty when there is none yet; with ``problem`` when it cannot be read.
     In a folder it is read here; what this user may not open (only the server's user may) through the engine."""
     try:
-        if server.data_dir.is_volume:
-            if server.volume is None or not server.volume.exists():
-                return IndexFacts()  # no helper mounts it: that would make the volume
-            return parse_dump(server.facts_command(["dump"]))
-        store = facts_store.FactsStore(str(server.data_dir.packages_dir), read_only=True)
-        try:
-            return parse_dump(json.dumps(facts_main.dump(store)))
-        except sqlite3.OperationalError as exc:
-            if facts_store.is_damaged(exc) or server.status().runtime != "docker":
-                raise
-            return parse_dump(server.facts_command(["dump"]))
-        finally:
-            store.close()
+        return facts_of(read_database(server, ["dump"], facts_main.dump))
     except (sqlite3.Error, OSError, ValueError, DeskError) as exc:
         log.info("the index database cannot be read now: %s", exc)
         return IndexFacts(problem=str(exc))

@@ -5,39 +5,24 @@ only the container's user may write); either way the same JSON comes back."""
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gui.services.errors import DeskError
-from gui.services.packages.index_facts import last_json
+from gui.services.packages.index_facts import last_json, read_database
 from gui.services.server.inside import facts
 from gui.services.server.inside.trash import TrashError
 
 if TYPE_CHECKING:
     from gui.services.server.service import ServerService
 
-log = logging.getLogger(__name__)
-
 
 def read(server: ServerService, args: list[str], here: Callable[[facts.FactsStore], object]) -> dict:
     """``here(store)`` on a read-only store of a folder; the script with ``args`` in the engine otherwise (or
     when this user may not read the database beside the container's writes). {} when there is no database."""
     try:
-        if server.data_dir.is_volume:
-            if server.volume is None or not server.volume.exists():
-                return {}
-            return last_json(server.facts_command(args))
-        store = facts.FactsStore(str(server.data_dir.packages_dir), read_only=True)
-        try:
-            return json.loads(json.dumps(here(store)))  # the same types the script's JSON has
-        except sqlite3.OperationalError as exc:
-            if facts.is_damaged(exc) or server.status().runtime != "docker":
-                raise
-            return last_json(server.facts_command(args))
-        finally:
-            store.close()
+        return read_database(server, args, here)
     except (sqlite3.Error, OSError, ValueError) as exc:
         raise DeskError(f"The index database cannot be read now ({exc}). The Doctor says more.") from exc
 

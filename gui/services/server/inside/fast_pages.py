@@ -29,10 +29,12 @@ from pypiserver.pkg_helpers import normalize_pkgname_for_url
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
     from gui.services.server.inside import simple_pages, static_files, usage
+    from gui.services.server.inside.tokens import TOKEN_USER
 else:  # run as a script from this folder, inside the image or as the local process
     import simple_pages
     import static_files
     import usage
+    from tokens import TOKEN_USER
 
 if TYPE_CHECKING:  # the launcher hands the index in
     from fresh_index import FreshIndex
@@ -40,7 +42,6 @@ if TYPE_CHECKING:  # the launcher hands the index in
 
 JSON_TYPE = simple_pages.JSON_TYPE
 METADATA_SUFFIX = ".metadata"
-TOKEN_USER = "__token__"
 
 
 class FastPages:

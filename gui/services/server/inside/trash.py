@@ -50,9 +50,8 @@ def check_entry(entry: str) -> str:
 
 
 def new_entry(now: float | None = None) -> str:
-    return (
-        f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now if now is not None else time.time()))}-{os.urandom(3).hex()}"
-    )
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now if now is not None else time.time()))
+    return f"{stamp}-{os.urandom(3).hex()}"
 
 
 def _entry_dir(root: str, entry: str) -> str:
@@ -91,6 +90,7 @@ def move_to_trash(store: FactsStore, wanted: list, entry: str | None = None, now
     entry = check_entry(entry) if entry else new_entry(now)
     folder = _entry_dir(root, entry)
     known = store.rows(list(expected))
+    releases = _releases_of(store, list(expected))
     yanks = store.yanks()
     described, missing, changed = [], [], []
     for path, seen in expected.items():
@@ -109,7 +109,7 @@ def move_to_trash(store: FactsStore, wanted: list, entry: str | None = None, now
             changed.append(path)  # replaced or rewritten since the preview: not what was shown
             continue
         fact = known.get(path)
-        name, version = _project_of(store, path)
+        name, version = releases.get(path) or _release_from_name(path)
         described.append({"path": path, "size": info.st_size, "project": name, "version": version,
                           "upload_time": fact.upload_time if fact else info.st_mtime,
                           "time_source": fact.time_source if fact else "file",
@@ -143,11 +143,23 @@ def _same(info: os.stat_result, seen: list) -> bool:
     return not isinstance(mtime, (int, float)) or abs(info.st_mtime - mtime) < 0.001
 
 
+def _releases_of(store: FactsStore, paths: list[str]) -> dict[str, tuple[str, str]]:
+    """{path: (project, version)} as the database keys the files it has rows for (a query per 500)."""
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(paths), 500):
+        chunk = paths[start : start + 500]
+        query = f"SELECT path, project, version FROM files WHERE path IN ({','.join('?' * len(chunk))})"
+        found.update(store.guarded(lambda c, q=query, p=chunk: {r[0]: (r[1], r[2]) for r in c.execute(q, p)}, {}))
+    return found
+
+
 def _project_of(store: FactsStore, path: str) -> tuple[str, str]:
     """(project, version) as the database keys the file; from its name when it has no row."""
-    row = store.guarded(lambda c: c.execute("SELECT project, version FROM files WHERE path=?", (path,)).fetchone())
-    if row:
-        return row[0], row[1]
+    return _releases_of(store, [path]).get(path) or _release_from_name(path)
+
+
+def _release_from_name(path: str) -> tuple[str, str]:
+    """(project, version) from a file's name, for a file the database has no row for."""
     name = os.path.basename(path)
     stem = name[: -len(".whl")] if name.endswith(".whl") else re.sub(r"\.(tar\.gz|zip|tar\.bz2|tgz)$", "", name)
     parts = stem.split("-")
