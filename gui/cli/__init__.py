@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 
 from gui import __version__
-from gui.cli import backup, client, doctor, packages, server, settings, tokens, usage, users
+from gui.cli import backup, cache, client, doctor, packages, server, settings, tokens, usage, users
 from gui.services.server.command import FROZEN_SERVER_ARGUMENT
 
 EXIT_OK = 0
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_parser(commands)
     packages.add_parser(commands)
     usage.add_parser(commands)
+    cache.add_parser(commands)
     doctor.add_parser(commands)
     backup.add_parser(commands)
     backup.add_move_parser(commands)

@@ -16,6 +16,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     backup.add_argument("file", type=Path, help="the archive to write (.tar.gz), outside the data folder")
     backup.add_argument("--force", action="store_true", help="replace FILE if it exists (never a link or a device)")
+    backup.add_argument(
+        "--without-cache", action="store_true", help="leave out upstream's files the cache kept (not for offline use)"
+    )
     backup.set_defaults(handler=_backup)
     restore = commands.add_parser(
         "restore",
@@ -28,7 +31,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def _backup(services: DeskServices, args: argparse.Namespace) -> int:
     from gui.services.backup.volume_copy import backup_any
 
-    summary = backup_any(services, args.file, replace=args.force)
+    summary = backup_any(services, args.file, replace=args.force, with_cache=not args.without_cache)
     print(f"Wrote {summary} (mode 0600: it holds password hashes and keys).")
     return 0
 

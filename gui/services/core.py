@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from gui.services.index.datadir import DataDir, open_data_dir
 
 if TYPE_CHECKING:
+    from gui.services.cache.service import CacheService
     from gui.services.clients.service import ClientService
     from gui.services.packages.service import PackageService
     from gui.services.server.service import ServerService
@@ -92,6 +93,12 @@ class DeskServices:
         from gui.services.usage.service import UsageService
 
         return UsageService(self.server, self.packages)
+
+    @functools.cached_property
+    def cache(self) -> CacheService:
+        from gui.services.cache.service import CacheService
+
+        return CacheService(self.server, self.packages)
 
     def remove_user(self, name: str) -> int:
         """Remove a user from the password file, then the keyring entries the app wrote for it on this

@@ -7,6 +7,7 @@ from gui import APP_ID
 
 PASSWORD_FILE_NAME = ".htpasswd"
 SETTINGS_FILE_NAME = "pypi-desk.json"
+UPSTREAM_CREDENTIALS_NAME = "upstream.json"  # upstream index's user name and password (0600)
 ROLES_FILE_NAME = "roles.json"
 TOKENS_FILE_NAME = "tokens.json"  # API tokens (their digests), beside the roles
 

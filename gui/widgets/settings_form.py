@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.services.errors import SettingsError
-from gui.services.index.settings import AUTH_MODES, DEFAULT_FALLBACK_URL, RUNTIMES, ServerSettings
+from gui.services.index.settings import AUTH_MODES, DEFAULT_UPSTREAM, FALLBACKS, RUNTIMES, ServerSettings
 from gui.widgets import file_choosers as choosers
 
 BIND_CHOICES = {
@@ -79,8 +79,15 @@ class SettingsForm(QWidget):
         for mode, label in AUTH_MODES.items():
             self.auth_combo.addItem(label, mode)
         self.overwrite_box = QCheckBox("Allow uploading a version that already exists (overwrite)")
-        self.fallback_box = QCheckBox("Send pip to PyPI for packages this index does not have")
-        self.fallback_edit = QLineEdit(DEFAULT_FALLBACK_URL)
+        self.fallback_combo = QComboBox()
+        for mode, label in FALLBACKS.items():
+            self.fallback_combo.addItem(label, mode)
+        self.fallback_combo.setToolTip("What a name this index does not host gets (pip, uv and poetry ask for every "
+                                       "dependency here)")  # fmt: skip
+        self.upstream_edit = QLineEdit(DEFAULT_UPSTREAM)
+        self.upstream_edit.setToolTip("PyPI, or another index's simple API; a name the team hosts never comes from it")
+        self.cache_minutes_spin = QSpinBox(minimum=0, maximum=10080, value=10, suffix=" min")
+        self.cache_minutes_spin.setToolTip("How long a kept upstream page is served before it is fetched again")
         self.image_edit = QLineEdit()
         self.runtime_combo = QComboBox()
         for runtime, label in RUNTIMES.items():
@@ -125,8 +132,9 @@ class SettingsForm(QWidget):
         form.addRow("Clients use:", self.public_name_edit)
         form.addRow("Passwords:", self.auth_combo)
         form.addRow("", self.overwrite_box)
-        form.addRow("", self.fallback_box)
-        form.addRow("Fallback index:", self.fallback_edit)
+        form.addRow("Names not hosted:", self.fallback_combo)
+        form.addRow("Upstream index:", self.upstream_edit)
+        form.addRow("Refresh pages after:", self.cache_minutes_spin)
         form.addRow("Run in:", self.runtime_combo)
         form.addRow("Image:", self.image_edit)
         form.addRow("Download records:", self.usage_days_spin)
@@ -160,8 +168,9 @@ class SettingsForm(QWidget):
             self.host_combo.currentTextChanged,
             self.auth_combo.currentIndexChanged,
             self.overwrite_box.toggled,
-            self.fallback_box.toggled,
-            self.fallback_edit.textChanged,
+            self.fallback_combo.currentIndexChanged,
+            self.upstream_edit.textChanged,
+            self.cache_minutes_spin.valueChanged,
             self.image_edit.textChanged,
             self.runtime_combo.currentIndexChanged,
             self.https_box.toggled,
@@ -193,8 +202,9 @@ class SettingsForm(QWidget):
             self.host_combo.setEditText(settings.host)
         self.auth_combo.setCurrentIndex(self.auth_combo.findData(settings.auth))
         self.overwrite_box.setChecked(settings.overwrite)
-        self.fallback_box.setChecked(bool(settings.fallback_url))
-        self.fallback_edit.setText(settings.fallback_url or DEFAULT_FALLBACK_URL)
+        self.fallback_combo.setCurrentIndex(self.fallback_combo.findData(settings.fallback))
+        self.upstream_edit.setText(settings.upstream)
+        self.cache_minutes_spin.setValue(settings.cache_minutes)
         self.image_edit.setText(settings.image)
         self.runtime_combo.setCurrentIndex(self.runtime_combo.findData(settings.runtime))
         self.https_box.setChecked(settings.https)
@@ -217,7 +227,9 @@ class SettingsForm(QWidget):
             image=self.image_edit.text().strip(),
             auth=self.auth_combo.currentData(),
             overwrite=self.overwrite_box.isChecked(),
-            fallback_url=self.fallback_edit.text().strip() if self.fallback_box.isChecked() else "",
+            fallback=self.fallback_combo.currentData(),
+            upstream=self.upstream_edit.text().strip(),
+            cache_minutes=self.cache_minutes_spin.value(),
             runtime=self.runtime_combo.currentData(),
             https=self.https_box.isChecked(),
             tls_names=self.names_edit.text().strip(),
@@ -259,8 +271,9 @@ class SettingsForm(QWidget):
             self.public_name_edit,
             self.auth_combo,
             self.overwrite_box,
-            self.fallback_box,
-            self.fallback_edit,
+            self.fallback_combo,
+            self.upstream_edit,
+            self.cache_minutes_spin,
             self.image_edit,
             self.runtime_combo,
             self.https_box,
@@ -274,7 +287,13 @@ class SettingsForm(QWidget):
         ):
             widget.setEnabled(editable)
         self.data_dir_button.setEnabled(editable and not self._running)
-        self.fallback_edit.setEnabled(editable and self.fallback_box.isChecked())
+        self._upstream_enabled()
+
+    def _upstream_enabled(self) -> None:
+        """The upstream URL matters unless names not hosted get a 404; the page time only for the cache."""
+        editable, mode = self.port_spin.isEnabled(), self.fallback_combo.currentData()
+        self.upstream_edit.setEnabled(editable and mode != "off")
+        self.cache_minutes_spin.setEnabled(editable and mode == "cache")
 
     def pending_changes(self) -> bool:
         """The server runs, and the form holds settings it did not start with."""
@@ -295,7 +314,7 @@ class SettingsForm(QWidget):
     def _on_edit(self) -> None:
         if self._loading:
             return
-        self.fallback_edit.setEnabled(self.fallback_box.isChecked() and self.port_spin.isEnabled())
+        self._upstream_enabled()
         self.https_panel.setVisible(self.https_box.isChecked())
         problem = self.validate()
         self.error_label.setText(problem or "")

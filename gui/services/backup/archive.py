@@ -33,10 +33,12 @@ from pathlib import Path, PurePosixPath
 from gui import __version__
 from gui.services.backup.index_database import database_copy
 from gui.services.backup.members import (
+    CACHE_MEMBERS,
     FACTS_MEMBER,
     FIXED,
     MEMBER_COST,
     PACKAGES,
+    is_cache_member,
     restore_budget,
     restored_mode,
     unusable_tokens,
@@ -52,7 +54,7 @@ from gui.services.errors import BackupError
 from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, ROLES_FILE_NAME, SETTINGS_FILE_NAME, TOKENS_FILE_NAME
 from gui.services.paths import within
-from gui.services.server.inside import trash
+from gui.services.server.inside import cache_store, trash
 from gui.services.server.inside.bounded_tar import BoundedTarInfo
 from gui.services.server.inside.package_files import walk
 
@@ -75,9 +77,10 @@ class BackupSummary:
         return f"{self.path}: {self.files} files, {self.bytes / 1e6:.1f} MB" + "".join(f". {n}" for n in self.notes)
 
 
-def _members(data_dir: DataDir, database: Path | None) -> list[tuple[str, Path]]:
-    """(name in the archive, file) for everything a backup holds: the fixed members that exist, and the
-    index's files by the index's own rule (no dot names, no links); ``database``, the index database's copy."""
+def _members(data_dir: DataDir, database: Path | None, with_cache: bool = True) -> list[tuple[str, Path]]:
+    """(name in the archive, file) for everything a backup holds: the fixed members that exist, the
+    index's files by the index's own rule (no dot names, no links), and (``with_cache``) upstream's files kept;
+    ``database``, the index database's copy."""
     places = {
         f"auth/{PASSWORD_FILE_NAME}": data_dir.password_file,
         f"auth/{ROLES_FILE_NAME}": data_dir.roles_file,
@@ -98,6 +101,25 @@ def _members(data_dir: DataDir, database: Path | None) -> list[tuple[str, Path]]
         name = f"{PACKAGES}/{relative}"
         if restored_mode(name) is not None:
             found.append((name, packages / relative))
+    if with_cache:
+        found += _cache_members(packages)
+    return found
+
+
+def _cache_members(packages: Path) -> list[tuple[str, Path]]:
+    """The cache's verified files and pages (never a part file, never through a link)."""
+    try:
+        base = Path(cache_store.cache_dir(str(packages)))
+    except cache_store.CacheError:
+        return []
+    found = []
+    for project in sorted(base.iterdir()) if base.is_dir() else []:
+        if project.is_symlink() or not project.is_dir():
+            continue
+        for path in sorted(project.iterdir()):
+            name = f"{CACHE_MEMBERS}/{project.name}/{path.name}"
+            if not path.is_symlink() and path.is_file() and is_cache_member(name):
+                found.append((name, path))
     return found
 
 
@@ -107,7 +129,7 @@ Progress = Callable[[int, int], None]
 
 def write_backup(
     data_dir: DataDir, target: Path, *, replace: bool = False, progress: Progress | None = None,
-    database: Path | None = None, notes: tuple[str, ...] = (),
+    database: Path | None = None, notes: tuple[str, ...] = (), with_cache: bool = True,
 ) -> BackupSummary:  # fmt: skip
     """Write the archive of ``data_dir`` to ``target`` (mode 0600: it holds password hashes and keys).
     An existing ``target`` is refused unless ``replace``; a link, a device or a folder always is. The index
@@ -139,7 +161,7 @@ def write_backup(
             if database is None:
                 database, note = database_copy(data_dir.packages_dir, Path(scratch))
                 notes = (*notes, note) if note else notes
-            members = _members(data_dir, database)
+            members = _members(data_dir, database, with_cache)
             unusable = unusable_tokens(data_dir)
             if unusable:  # a restore would refuse the whole archive for it: left out, and said
                 members = [(name, path) for name, path in members if name != f"auth/{TOKENS_FILE_NAME}"]

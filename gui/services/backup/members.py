@@ -33,6 +33,7 @@ FIXED: dict[str, int] = {
     "packages/.pypi-desk/index.sqlite3": 0o644,  # the index database: upload times, yanks (a consistent copy)
 }
 FACTS_MEMBER = "packages/.pypi-desk/index.sqlite3"
+CACHE_MEMBERS = "packages/.pypi-desk/cache"  # upstream's files kept, each in its project's folder
 PACKAGES = "packages"
 PACKAGE_MODE = 0o644
 _FORBIDDEN = set('\\:*?"<>|\0')
@@ -51,6 +52,8 @@ def restored_mode(name: str) -> int | None:
     """The mode a member gets once restored; None when a backup never holds such a member."""
     if name in FIXED:
         return FIXED[name]
+    if name.startswith(CACHE_MEMBERS + "/"):
+        return PACKAGE_MODE if is_cache_member(name) else None
     parts = PurePosixPath(name).parts
     if len(parts) < 2 or parts[0] != PACKAGES or name != PurePosixPath(*parts).as_posix():
         return None
@@ -63,6 +66,15 @@ def restored_mode(name: str) -> int | None:
     if windows.drive or windows.root or ".." in windows.parts:
         return None
     return PACKAGE_MODE
+
+
+def is_cache_member(name: str) -> bool:
+    """``packages/.pypi-desk/cache/PROJECT/FILE``: a PEP 503 name's folder, a plain file name in it."""
+    from gui.services.server.inside.cache_store import _PROJECT
+    from gui.services.server.inside.upstream import safe_filename
+
+    project, _, filename = name[len(CACHE_MEMBERS) + 1 :].partition("/")
+    return bool(_PROJECT.match(project)) and safe_filename(filename) and not _FORBIDDEN & set(filename)
 
 
 def restore_budget(archive: Path, staging: Path) -> int:

@@ -26,6 +26,7 @@ from gui.services.index.datadir import DataDir
 from gui.services.names import PASSWORD_FILE_NAME, SERVER_UID
 from gui.services.packages.index_facts import last_json
 from gui.services.server.inside import facts
+from gui.services.server.inside.cache_store import CACHE
 from gui.services.volume.files import VolumeFiles
 from gui.services.volume.layout import AUTH, PACKAGES, TLS, in_container
 
@@ -47,17 +48,18 @@ _DIGESTS = (
 
 
 def backup_any(
-    services: DeskServices, target: Path, *, replace: bool = False, progress: Progress | None = None
-) -> BackupSummary:
-    """The archive of ``services``' server, whether its data is a folder or a volume; an existing ``target`` is
-    refused unless ``replace``."""
+    services: DeskServices, target: Path, *, replace: bool = False, progress: Progress | None = None,
+    with_cache: bool = True,
+) -> BackupSummary:  # fmt: skip
+    """The archive of ``services``' server, whether its data is a folder or a volume (with upstream's files kept,
+    unless not ``with_cache``); an existing ``target`` is refused unless ``replace``."""
     if not services.data_dir.is_volume:
         try:
-            return write_backup(services.data_dir, target, replace=replace, progress=progress)
+            return write_backup(services.data_dir, target, replace=replace, progress=progress, with_cache=with_cache)
         except DatabaseUnreadable as exc:  # only the server's user may open it here: the engine copies it
             snapshot, notes = _engine_snapshot(services, exc)
             return write_backup(services.data_dir, target, replace=replace, progress=progress, database=snapshot,
-                                notes=notes)  # fmt: skip
+                                notes=notes, with_cache=with_cache)  # fmt: skip
     files = _volume(services)
     if not files.exists():
         raise BackupError(f"There is no {services.data_dir.describe()}: nothing to back up.")
@@ -70,13 +72,20 @@ def backup_any(
         exported = staged / PACKAGES / facts.FOLDER
         if said.get("copied") and (exported / facts.SNAPSHOT).is_file():
             (exported / facts.SNAPSHOT).rename(database)
+        kept = Path(scratch) / "cache"
+        if with_cache and (exported / CACHE).is_dir() and not (exported / CACHE).is_symlink():
+            (exported / CACHE).rename(kept)  # upstream's files, each renamed into place whole: safe to copy
         shutil.rmtree(exported, ignore_errors=True)  # never the live files, copied while the server wrote them
+        if kept.is_dir():
+            exported.mkdir()
+            kept.rename(exported / CACHE)
         notes = (damaged_note(said["problem"]),) if said.get("problem") else ()
         _copy_local(services.data_dir.root, staged)
         if not (staged / TLS).exists():
             files.export_to(staged, (TLS,))
         return write_backup(DataDir(staged, legacy_layout=False), target, replace=replace, progress=progress,
-                            database=database if database.is_file() else None, notes=notes)  # fmt: skip
+                            database=database if database.is_file() else None, notes=notes,
+                            with_cache=with_cache)  # fmt: skip
 
 
 def _snapshot_said(output: str) -> dict:

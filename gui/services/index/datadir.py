@@ -30,6 +30,7 @@ from gui.services.names import (
     PASSWORD_FILE_NAME,
     ROLES_FILE_NAME,
     SETTINGS_FILE_NAME,
+    UPSTREAM_CREDENTIALS_NAME,
 )
 
 
@@ -69,6 +70,11 @@ class DataDir:
     @property
     def packages_dir(self) -> Path:
         return self.root / "packages"
+
+    @property
+    def upstream_credentials_file(self) -> Path:
+        """The upstream index's user name and password (0600, beside the server's other secrets)."""
+        return self.auth_dir / UPSTREAM_CREDENTIALS_NAME
 
     @property
     def roles_file(self) -> Path:

@@ -1,4 +1,4 @@
-"""A server's settings (port, bind address, image, auth, overwrite, fallback, runtime).
+"""A server's settings (port, bind address, image, auth, overwrite, upstream and fallback, runtime).
 
 Stored as JSON in the data folder, written atomically; invalid values are
 refused with a message and the previous file is kept.
@@ -19,7 +19,13 @@ from gui.services.errors import SettingsError
 from gui.services.index.public_names import is_public_suffix, overlaps_public_index
 
 DEFAULT_IMAGE = "pypiserver/pypiserver:latest"
-DEFAULT_FALLBACK_URL = "https://pypi.org/simple/"
+DEFAULT_UPSTREAM = "https://pypi.org/simple/"
+#: What the server does for a name it does not host.
+FALLBACKS: dict[str, str] = {
+    "cache": "Fetch it from upstream, verified, and keep it (works offline afterwards)",
+    "redirect": "Send pip to upstream (nothing is kept)",
+    "off": "Answer 404: only this index's own packages",
+}
 
 #: pypiserver's ``-a`` value for each auth mode the app offers.
 AUTH_MODES: dict[str, str] = {
@@ -55,7 +61,9 @@ class ServerSettings:
     image: str = DEFAULT_IMAGE
     auth: str = "update"
     overwrite: bool = False
-    fallback_url: str = DEFAULT_FALLBACK_URL
+    fallback: str = "cache"  # see FALLBACKS; folders from before the cache keep "redirect" (or "off")
+    upstream: str = DEFAULT_UPSTREAM  # the index names this one does not host come from (PEP 503/691)
+    cache_minutes: int = 10  # how long a kept upstream page is served before it is fetched again
     runtime: str = "auto"
     https: bool = False
     tls_names: str = ""  # extra names and addresses for the app's certificate, comma-separated
@@ -88,22 +96,10 @@ class ServerSettings:
             raise SettingsError(f"{self.image!r} is not an image name: use a name such as {DEFAULT_IMAGE}.")
         if self.auth not in AUTH_MODES:
             raise SettingsError(f"Unknown authentication mode {self.auth!r}: use one of {', '.join(AUTH_MODES)}.")
-        if self.fallback_url:
-            if any(char.isspace() or not char.isprintable() for char in self.fallback_url):
-                raise SettingsError(
-                    f"Fallback URL {self.fallback_url!r} has a space or a control character (a line break?): "
-                    f"type the URL alone, such as {DEFAULT_FALLBACK_URL}."
-                )
-            try:
-                parts = urlsplit(self.fallback_url)
-            except ValueError:
-                parts = urlsplit("")
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise SettingsError(
-                    f"Fallback URL {self.fallback_url!r} is not an http(s) URL: use {DEFAULT_FALLBACK_URL}, "
-                    "or leave it empty to serve only your own packages."
-                )
-        for name, top in (("usage_days", 3650), ("trash_days", 3650)):
+        if self.fallback not in FALLBACKS:
+            raise SettingsError(f"Unknown fallback {self.fallback!r}: use one of {', '.join(FALLBACKS)}.")
+        self._validate_upstream()
+        for name, top in (("usage_days", 3650), ("trash_days", 3650), ("cache_minutes", 10080)):
             if not 0 <= getattr(self, name) <= top:
                 raise SettingsError(f"{name} is {getattr(self, name)}: choose a number of days from 0 to {top}.")
         if self.runtime not in RUNTIMES:
@@ -124,7 +120,7 @@ class ServerSettings:
                     f"{name!r} in tls_names is not a host name or an IP address: use names such as "
                     "pypi.example.lan or 192.168.1.20, separated by commas."
                 )
-        fallback_host = urlsplit(self.fallback_url).hostname or ""
+        fallback_host = urlsplit(self.upstream).hostname or ""
         for setting, name in [("public_name", self.public_name)] + [("tls_names", n) for n in self.extra_names]:
             if "*" in name:
                 raise SettingsError(
@@ -143,6 +139,36 @@ class ServerSettings:
                     "pip reaches it with the same trust, so this server's certificate authority must never vouch "
                     "for it. Use the server's own name, such as pypi.example.lan."
                 )
+
+    def _validate_upstream(self) -> None:
+        if any(char.isspace() or not char.isprintable() for char in self.upstream):
+            raise SettingsError(
+                f"Upstream URL {self.upstream!r} has a space or a control character (a line break?): "
+                f"type the URL alone, such as {DEFAULT_UPSTREAM}."
+            )
+        try:
+            parts = urlsplit(self.upstream)
+            parts.port  # noqa: B018 - raises for a port that is not one
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(
+                f"Upstream URL {self.upstream!r} is not an http(s) URL: use {DEFAULT_UPSTREAM}, or another index's "
+                "simple API (such as https://pypi.example.com/simple/)."
+            )
+        if parts.username is not None or parts.password is not None:
+            raise SettingsError(
+                "Give the upstream URL without a user name or password (they would be shown and logged): set the "
+                "URL alone, then `pypi-desk cache login USER` keeps the password with the server's "
+                "secrets."
+            )
+        if parts.query or parts.fragment:
+            raise SettingsError(f"{self.upstream!r} has a query or a fragment: give the upstream index URL only.")
+
+    @property
+    def redirect_url(self) -> str:
+        """Where pypiserver sends pip for names it lacks ("" : nowhere); the cache answers them itself."""
+        return self.upstream if self.fallback == "redirect" else ""
 
     @property
     def exposed(self) -> bool:
@@ -216,9 +242,22 @@ def load_settings(path: Path) -> ServerSettings:
 def settings_from_mapping(raw: dict) -> ServerSettings:
     """Settings from stored JSON: keys this version does not know are left out; raises SettingsError."""
     known = {field.name for field in dataclasses.fields(ServerSettings)}
+    raw = _from_before_the_cache(raw)
     settings = ServerSettings(**{key: value for key, value in raw.items() if key in known})
     settings.validate()
     return settings
+
+
+def _from_before_the_cache(raw: dict) -> dict:
+    """Settings written before the cache had ``fallback_url`` (empty: none): they keep redirecting (or not)."""
+    if "fallback_url" not in raw or "fallback" in raw:
+        return raw
+    old = raw["fallback_url"]
+    changed = {key: value for key, value in raw.items() if key != "fallback_url"}
+    changed["fallback"] = "redirect" if old else "off"
+    if old:
+        changed.setdefault("upstream", old)
+    return changed
 
 
 def settings_json(settings: ServerSettings) -> bytes:
@@ -233,7 +272,9 @@ _FIELD_TYPES: dict[str, type] = {
     "image": str,
     "auth": str,
     "overwrite": bool,
-    "fallback_url": str,
+    "fallback": str,
+    "upstream": str,
+    "cache_minutes": int,
     "runtime": str,
     "https": bool,
     "tls_names": str,

@@ -53,6 +53,26 @@ NO_USAGE = FileUsage()
 
 
 @dataclass(frozen=True)
+class CachedFile:
+    filename: str
+    version: str
+    size: int
+    fetched_at: float
+
+
+@dataclass(frozen=True)
+class CachedProject:
+    """A project kept from upstream: its verified files."""
+
+    name: str
+    files: tuple[CachedFile, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(file.size for file in self.files)
+
+
+@dataclass(frozen=True)
 class IndexFacts:
     files: dict[str, FileFact] = field(default_factory=dict)  # by path below packages/
     yanks: dict[tuple[str, str], str] = field(default_factory=dict)  # (project, version): reason
@@ -62,6 +82,9 @@ class IndexFacts:
     usage: dict[str, FileUsage] = field(default_factory=dict)  # by path below packages/ (files ever downloaded)
     recent: dict[tuple[str, str], int] = field(default_factory=dict)  # (project, version key): downloads in 30 days
     recording_since: float | None = None  # when the server began to record downloads (None: it never did)
+    cached: dict[str, CachedProject] = field(default_factory=dict)  # upstream's projects kept, by PEP 503 name
+    upstream_problem: str = ""  # why the server last could not reach upstream ("": it could, or never tried)
+    upstream_checked: float | None = None  # when the server last noted upstream's state
 
     def yank_reason(self, project: str, version: Version | str) -> str | None:
         """None when the release is not yanked; else its reason (maybe empty)."""
@@ -101,8 +124,16 @@ def facts_of(data: dict) -> IndexFacts:
     recent = {(str(project), str(version)): int(n) for project, version, n in data.get("releases", [])}
     set_aside = tuple(str(name) for name in data.get("set_aside", []))
     since = data.get("recording_since")
+    cached = {}
+    for name, entry in data.get("cached", {}).items():
+        files = tuple(CachedFile(str(f), str(v), int(s), float(t)) for f, v, s, t in entry.get("files", []))
+        cached[str(name)] = CachedProject(str(name), files)
+    upstream = data.get("upstream") or {}
+    checked = upstream.get("at")
     return IndexFacts(files, yanks, set_aside, token_use, usage=usage, recent=recent,
-                      recording_since=float(since) if isinstance(since, (int, float)) else None)  # fmt: skip
+                      recording_since=float(since) if isinstance(since, (int, float)) else None, cached=cached,
+                      upstream_problem=str(upstream.get("why") or ""),
+                      upstream_checked=float(checked) if isinstance(checked, (int, float)) else None)  # fmt: skip
 
 
 def read_database(server: ServerService, args: list[str], here: Callable[[facts_store.FactsStore], object]) -> dict:
@@ -122,6 +153,28 @@ def read_database(server: ServerService, args: list[str], here: Callable[[facts_
         return last_json(server.facts_command(args))
     finally:
         store.close()
+
+
+def write_database(server: ServerService, args: list[str], here: Callable[[facts_store.FactsStore], object],
+                   failed: str) -> dict:  # fmt: skip
+    """``here(store)`` on the app's own folder (the local process's files); ``facts_main.py ARGS`` in the engine
+    otherwise, as the server's user (in the running server, or a one-shot container). ``failed`` ends the message
+    of an error: what became of the request. Raises DeskError."""
+    from gui.services.server.inside.cache_store import CacheError
+    from gui.services.server.inside.trash import TrashError
+
+    try:
+        if not server.data_dir.is_volume and server.status().runtime == "process":
+            store = facts_store.FactsStore(str(server.data_dir.packages_dir), strict=True)
+            try:
+                return json.loads(json.dumps(here(store)))
+            finally:
+                store.close()
+        return last_json(server.facts_command(args))
+    except (TrashError, CacheError) as exc:
+        raise DeskError(str(exc)) from exc
+    except (sqlite3.Error, OSError, ValueError) as exc:
+        raise DeskError(f"The index could not be changed ({exc}). {failed}") from exc
 
 
 def read_facts(server: ServerService) -> IndexFacts:

@@ -63,20 +63,28 @@ def pypiserver_args(
     args += ["--backend", "simple-dir", "--health-endpoint", HEALTH_PATH]
     if settings.overwrite:
         args.append("-o")
-    if settings.fallback_url:
-        args += ["--fallback-url", settings.fallback_url]
+    if settings.redirect_url:
+        args += ["--fallback-url", settings.redirect_url]
     else:
         args.append("--disable-fallback")
     args.append(packages_dir)
     return args
 
 
-def launcher_options(settings: ServerSettings, *, tls_dir: str, roles_file: str) -> list[str]:
-    """PyPI Desk's own launcher options (before pypiserver's arguments): TLS files, the roles file, and how long
-    download records are kept (0: none recorded)."""
+def launcher_options(settings: ServerSettings, *, tls_dir: str, roles_file: str, upstream_ca: str | None = None,
+                     upstream_credentials: str | None = None) -> list[str]:  # fmt: skip
+    """PyPI Desk's own launcher options (before pypiserver's arguments): TLS files, the roles file, how long
+    download records are kept (0: none recorded), and upstream's cache (its CA bundle and credentials, where the
+    server sees them, when there are)."""
     options = ["--roles", roles_file, "--usage-days", str(settings.usage_days)]
     if settings.https:
         options += ["--certfile", f"{tls_dir}/server.pem", "--keyfile", f"{tls_dir}/server-key.pem"]
+    if settings.fallback == "cache":
+        options += ["--upstream", settings.upstream, "--cache-minutes", str(settings.cache_minutes)]
+        if upstream_ca:
+            options += ["--upstream-ca", upstream_ca]
+        if upstream_credentials:
+            options += ["--upstream-credentials", upstream_credentials]
     return options
 
 
@@ -87,7 +95,7 @@ def facts_script(packages_dir: str, args: list[str]) -> str:
 
     from gui.services.server.inside import LAUNCHER_DIR
 
-    parts = ("facts.py", "usage.py", "trash.py", "facts_main.py")
+    parts = ("facts.py", "usage.py", "trash.py", "cache_store.py", "facts_main.py")
     source = "\n".join((LAUNCHER_DIR / name).read_text(encoding="utf-8") for name in parts)
     command = ["python3", "-c", source, args[0], packages_dir, *args[1:]]
     return " ".join(shlex.quote(part) for part in command)

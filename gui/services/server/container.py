@@ -19,6 +19,7 @@ import docker.errors
 import requests
 from docker.types import Mount
 
+from gui.services.cache.network import CA_IN_CONTAINER, host_ca_bundle, proxy_environment
 from gui.services.engines.choice import Engine
 from gui.services.engines.errors import engine_error
 from gui.services.engines.reach import Reach
@@ -38,6 +39,7 @@ from gui.services.names import (
     LABEL_ROLE,
     LABEL_SCHEME,
     LABEL_VOLUME,
+    UPSTREAM_CREDENTIALS_NAME,
 )
 from gui.services.server.command import (
     CONTAINER_ENTRYPOINT,
@@ -252,7 +254,7 @@ class DockerRuntime(PackageChores):
                 from gui.services.volume.prepare import prepare_volume
 
                 self.helper_image, self._helper_image_ready = settings.image, True
-                prepare_volume(self.volume, settings, self._data_dir.tls_dir)
+                prepare_volume(self.volume, settings, self._data_dir.tls_dir, self._upstream_ca(settings))
             container = self._create(client, settings)
             try:
                 container.start()
@@ -266,6 +268,24 @@ class DockerRuntime(PackageChores):
                     raise PortInUseError(settings.host, settings.port) from exc
                 raise ServerStartError(f"Docker could not start the server container: {message}") from exc
             return self._wait_until_ready(client, container, settings)
+
+    @staticmethod
+    def _upstream_ca(settings: ServerSettings):
+        """The CA bundle this machine trusts (its SSL_CERT_FILE...), for the cache to reach upstream; None without."""
+        return host_ca_bundle() if settings.fallback == "cache" else None
+
+    def _upstream_options(self, settings: ServerSettings) -> dict[str, str | None]:
+        """Where the server sees upstream's CA bundle and credentials (None: it has none)."""
+        if settings.fallback != "cache":
+            return {}
+        has_ca = self._upstream_ca(settings) is not None
+        if self.volume is not None:
+            has_login = self.volume.read(layout.UPSTREAM_CREDENTIALS) is not None
+            ca, login = layout.in_container(layout.UPSTREAM_CA), layout.in_container(layout.UPSTREAM_CREDENTIALS)
+        else:
+            has_login = self._data_dir.upstream_credentials_file.is_file()
+            ca, login = CA_IN_CONTAINER, f"/data/auth/{UPSTREAM_CREDENTIALS_NAME}"
+        return {"upstream_ca": ca if has_ca else None, "upstream_credentials": login if has_login else None}
 
     def _layout(self, settings: ServerSettings) -> tuple[list[Mount], str, list[str]]:
         """(mounts, the folder the server's files are in, the entrypoint) for a folder or a volume."""
@@ -284,11 +304,15 @@ class DockerRuntime(PackageChores):
             Mount(LAUNCHER_IN_CONTAINER, str(LAUNCHER_DIR), type="bind", read_only=True),
             *tls,  # the server's certificate and key only: the CA's key is never mounted
         ]
+        ca = self._upstream_ca(settings)
+        if ca is not None:
+            mounts.append(Mount(CA_IN_CONTAINER, str(ca), type="bind", read_only=True))
         return mounts, "/data", CONTAINER_ENTRYPOINT
 
     def _create(self, client: docker.DockerClient, settings: ServerSettings):
         mounts, base, entrypoint = self._layout(settings)
-        options = launcher_options(settings, tls_dir=f"{base}/tls", roles_file=f"{base}/auth/roles.json")
+        options = launcher_options(settings, tls_dir=f"{base}/tls", roles_file=f"{base}/auth/roles.json",
+                                   **self._upstream_options(settings))  # fmt: skip
         command = options + pypiserver_args(
             settings,
             port=CONTAINER_PORT,
@@ -304,7 +328,8 @@ class DockerRuntime(PackageChores):
                 command=command,
                 name=self._data_dir.container_name,
                 labels=labels,
-                environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG},  # for the plain way, if it comes to that
+                # gunicorn's access log for the plain way, if it comes to that; the proxy the cache reaches upstream by
+                environment={"GUNICORN_CMD_ARGS": GUNICORN_ACCESS_LOG, **proxy_environment()},
                 ports={f"{CONTAINER_PORT}/tcp": (settings.host, settings.port)},
                 mounts=mounts,
                 detach=True,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gui.services.atomic import write_atomic
+from gui.services.cache.network import host_ca_bundle
 from gui.services.errors import PortInUseError, ServerStartError
 from gui.services.index.datadir import DataDir
 from gui.services.index.settings import ServerSettings
@@ -134,9 +135,11 @@ class ProcessRuntime:
             raise problem
         self._data_dir.ensure()
         self._data_dir.process_dir.mkdir(exist_ok=True)
+        login, ca = self._data_dir.upstream_credentials_file, host_ca_bundle()
         options = launcher_options(
-            settings, tls_dir=str(self._data_dir.tls_dir), roles_file=str(self._data_dir.roles_file)
-        )
+            settings, tls_dir=str(self._data_dir.tls_dir), roles_file=str(self._data_dir.roles_file),
+            upstream_ca=str(ca) if ca else None, upstream_credentials=str(login) if login.is_file() else None,
+        )  # fmt: skip
         if serves_plainly():  # `python -m pypiserver`: neither TLS nor roles, no download records
             refuse_what_plain_cannot_honour(settings, self._data_dir.roles_file)
             options = []

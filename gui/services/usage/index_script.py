@@ -4,15 +4,13 @@ only the container's user may write); either way the same JSON comes back."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from gui.services.errors import DeskError
-from gui.services.packages.index_facts import last_json, read_database
+from gui.services.packages.index_facts import read_database, write_database
 from gui.services.server.inside import facts
-from gui.services.server.inside.trash import TrashError
 
 if TYPE_CHECKING:
     from gui.services.server.service import ServerService
@@ -32,17 +30,4 @@ def write(server: ServerService, args: list[str], here: Callable[[facts.FactsSto
     as the server's user (in the running server, or a one-shot container)."""
     if not server.data_dir.is_volume and not server.data_dir.packages_dir.is_dir():
         raise DeskError(f"{server.data_dir.packages_dir} does not exist: this index holds nothing to clean up yet.")
-    try:
-        if not server.data_dir.is_volume and server.status().runtime == "process":
-            store = facts.FactsStore(str(server.data_dir.packages_dir), strict=True)
-            try:
-                return json.loads(json.dumps(here(store)))
-            finally:
-                store.close()
-        return last_json(server.facts_command(args))
-    except TrashError as exc:
-        raise DeskError(str(exc)) from exc
-    except (sqlite3.Error, OSError, ValueError) as exc:
-        raise DeskError(
-            f"The index could not be changed ({exc}). Nothing was removed that is not in the trash."
-        ) from exc
+    return write_database(server, args, here, "Nothing was removed that is not in the trash.")

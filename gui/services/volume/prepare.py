@@ -15,7 +15,16 @@ from gui.services.index.settings import ServerSettings, settings_from_mapping, s
 from gui.services.names import SERVER_UID
 from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.volume.files import VolumeFiles
-from gui.services.volume.layout import AUTH, LAUNCHER, PACKAGES, PASSWORD_FILE, SETTINGS, TLS, in_container
+from gui.services.volume.layout import (
+    AUTH,
+    LAUNCHER,
+    PACKAGES,
+    PASSWORD_FILE,
+    SETTINGS,
+    TLS,
+    UPSTREAM_CA,
+    in_container,
+)
 
 _SETUP = f"""
 mkdir -p {in_container(AUTH)} {in_container(PACKAGES)}
@@ -31,8 +40,11 @@ def launcher_files() -> dict[str, bytes]:
     return {f"{LAUNCHER}/{path.name}": path.read_bytes() for path in sorted(LAUNCHER_DIR.glob("*.py"))}
 
 
-def prepare_volume(files: VolumeFiles, settings: ServerSettings, tls_dir: Path) -> None:
-    """Create the volume when missing and put in what the server reads; raises DeskError in words."""
+def prepare_volume(
+    files: VolumeFiles, settings: ServerSettings, tls_dir: Path, upstream_ca: Path | None = None
+) -> None:
+    """Create the volume when missing and put in what the server reads (with the CA bundle for upstream, when
+    the cache reaches it through one); raises DeskError in words."""
     if not files.exists():
         files.create()
     files.run(_SETUP, what="prepare the folders")
@@ -40,6 +52,8 @@ def prepare_volume(files: VolumeFiles, settings: ServerSettings, tls_dir: Path) 
     if settings.https:
         public[f"{TLS}/server.pem"] = (tls_dir / "server.pem").read_bytes()
         files.write({f"{TLS}/server-key.pem": (tls_dir / "server-key.pem").read_bytes()}, private=True)
+    if upstream_ca is not None:
+        public[UPSTREAM_CA] = upstream_ca.read_bytes()
     files.write(public)
 
 

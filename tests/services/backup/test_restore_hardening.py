@@ -108,7 +108,7 @@ def test_a_gzip_bomb_is_refused_before_it_is_written(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.tar.gz"]
 
 
-@pytest.mark.parametrize("settings", [{"tls_ca": "/etc/passwd"}, {"fallback_url": "https://x/\r\nX: y"}, {"port": 0}])
+@pytest.mark.parametrize("settings", [{"tls_ca": "/etc/passwd"}, {"upstream": "https://x/\r\nX: y"}, {"port": 0}])
 def test_settings_the_app_refuses_are_not_restored(tmp_path: Path, settings: dict) -> None:
     archive = forge(tmp_path / "b.tar.gz", {"pypi-desk.json": (json.dumps(settings).encode(), 0o644)})
     with pytest.raises(BackupError, match="not usable here"):

@@ -28,9 +28,23 @@ def test_default_command_matches_the_how_to_with_upload_auth() -> None:
 
 def test_options_follow_the_settings() -> None:
     assert "-o" in args(overwrite=True)
-    assert "--disable-fallback" in args(fallback_url="")
+    assert "--disable-fallback" in args(fallback="off")
     open_command = args(auth="none")
     start = open_command.index("-a")
     assert open_command[start : start + 4] == ["-a", ".", "-P", "."]
     private = args(auth="download,update")
     assert private[private.index("-a") + 1] == "download,update"
+
+
+def test_names_not_hosted_are_redirected_cached_or_refused_as_set() -> None:
+    from gui.services.server.command import launcher_options
+
+    cached = ServerSettings(fallback="cache", upstream="https://pypi.example.com/simple/", cache_minutes=5)
+    assert "--disable-fallback" in args(fallback="cache")  # pypiserver never redirects: the cache answers
+    options = launcher_options(cached, tls_dir="/t", roles_file="/r", upstream_ca="/ca.pem")
+    assert options[options.index("--upstream") + 1] == "https://pypi.example.com/simple/"
+    assert options[options.index("--cache-minutes") + 1] == "5"
+    assert options[options.index("--upstream-ca") + 1] == "/ca.pem"
+    redirected = args(fallback="redirect", upstream="https://pypi.example.com/simple/")
+    assert redirected[redirected.index("--fallback-url") + 1] == "https://pypi.example.com/simple/"
+    assert "--upstream" not in launcher_options(ServerSettings(fallback="redirect"), tls_dir="/t", roles_file="/r")

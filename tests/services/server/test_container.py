@@ -155,7 +155,7 @@ def test_a_replaced_password_file_is_seen_by_the_running_server(runtime, data_di
 
 
 def test_a_file_copied_into_packages_is_listed_at_once(runtime, data_dir, port, tmp_path) -> None:
-    status = runtime.start(ServerSettings(port=port, fallback_url=""))
+    status = runtime.start(ServerSettings(port=port, fallback="off"))
     assert requests.get(f"{status.url}/simple/toy/", timeout=5, allow_redirects=False).status_code == 404
     sdist = make_sdist(tmp_path / "dist")
     (data_dir.packages_dir / sdist.name).write_bytes(sdist.read_bytes())

@@ -19,7 +19,9 @@ from gui.services.index.settings import ServerSettings, load_settings, save_sett
         ({"host": "localhost:80"}, "not an IP address"),
         ({"image": "Not An Image!"}, "is not an image name"),
         ({"auth": "sometimes"}, "Unknown authentication mode"),
-        ({"fallback_url": "ftp://example"}, "not an http(s) URL"),
+        ({"upstream": "ftp://example"}, "not an http(s) URL"),
+        ({"upstream": "https://me:secret@pypi.example.com/simple/"}, "without a user name or password"),
+        ({"fallback": "mirror"}, "Unknown fallback"),
         ({"runtime": "vm"}, "Unknown runtime"),
     ],
 )
@@ -83,7 +85,7 @@ def test_url_uses_an_address_this_machine_can_reach() -> None:
         ({"overwrite": "false"}, "overwrite"),  # once turned overwriting ON
         ({"image": 5}, "image"),
         ({"auth": ["update"]}, "auth"),
-        ({"fallback_url": 1}, "fallback_url"),
+        ({"upstream": 1}, "upstream"),
         ({"host": 2130706433}, "host"),
         ({"port": "8080"}, "port"),
         ({"port": True}, "port"),
@@ -105,3 +107,13 @@ def test_a_hand_edited_value_of_the_wrong_type_is_named_and_nothing_crashes(tmp_
     assert main(["--data-dir", str(data), "doctor"]) == 1  # every check still runs, on the defaults
     printed = capsys.readouterr().out
     assert "PROBLEM  Settings" in printed and "Docker engine" in printed and "~/.pypirc" in printed
+
+
+def test_a_folder_from_before_the_cache_keeps_what_it_had() -> None:
+    from gui.services.index.settings import settings_from_mapping
+
+    assert settings_from_mapping({"fallback_url": "https://pypi.org/simple/"}).fallback == "redirect"
+    company = settings_from_mapping({"fallback_url": "https://pypi.example.com/simple/"})
+    assert (company.fallback, company.upstream) == ("redirect", "https://pypi.example.com/simple/")
+    assert settings_from_mapping({"fallback_url": ""}).fallback == "off"
+    assert settings_from_mapping({}).fallback == "cache"  # a new folder caches

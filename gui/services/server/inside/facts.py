@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS downloads (
     user TEXT NOT NULL, client TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS downloads_by_time ON downloads (at);
+CREATE TABLE IF NOT EXISTS cached_files (project TEXT NOT NULL, filename TEXT NOT NULL, version TEXT NOT NULL,
+    size INTEGER NOT NULL, sha256 TEXT NOT NULL, fetched_at REAL NOT NULL, PRIMARY KEY (project, filename));
 CREATE TABLE IF NOT EXISTS file_usage (path TEXT PRIMARY KEY, project TEXT NOT NULL, version TEXT NOT NULL,
     downloads INTEGER NOT NULL, last_download REAL NOT NULL, last_user TEXT NOT NULL);
 """

@@ -8,6 +8,7 @@ joined in front, so nothing of PyPI Desk's needs to be in the container).
     stats PACKAGES DAYS [PROJECT]         the Usage view's figures (``usage.figures``)
     trash PACKAGES ENTRY|new JSON         files ([[path, size, mtime], ...]) into a trash entry (``trash.py``)
     trash-list PACKAGES / restore PACKAGES ENTRY / purge PACKAGES DAYS|ENTRY
+    cache-clear PACKAGES [PROJECT]        the cache of upstream's projects emptied, or one project (``cache_store``)
 """
 
 import contextlib
@@ -17,14 +18,15 @@ import sqlite3
 import sys
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
-    from gui.services.server.inside import trash, usage
+    from gui.services.server.inside import cache_store, trash, usage
     from gui.services.server.inside.facts import DAMAGED, FOLDER, NAME, FactsStore
 elif "FactsStore" not in globals():  # run from this folder (with python3 -c, the other sources come first)
+    import cache_store
     import trash
     import usage
     from facts import DAMAGED, FOLDER, NAME, FactsStore
 else:  # python3 -c: usage.py's and trash.py's functions are right here
-    trash = usage = sys.modules[__name__]
+    cache_store = trash = usage = sys.modules[__name__]
 
 
 def dump(store: FactsStore) -> dict:
@@ -34,7 +36,8 @@ def dump(store: FactsStore) -> dict:
     return {"files": files, "yanks": yanks, "token_use": store.token_uses(),
             "set_aside": set_aside(os.path.dirname(os.path.dirname(store.path))),
             "usage": usage.file_usage(store), "releases": usage.release_downloads(store),
-            "recording_since": usage.recording_since(store)}  # fmt: skip
+            "recording_since": usage.recording_since(store), "cached": cache_store.cached_projects(store),
+            "upstream": cache_store.upstream_state(store)}  # fmt: skip
 
 
 def set_aside(packages_root: str) -> list[str]:
@@ -46,7 +49,7 @@ def set_aside(packages_root: str) -> list[str]:
     return sorted(n for n in names if n.startswith(NAME + DAMAGED) and not n.endswith(("-wal", "-shm")))
 
 
-COMMANDS = ("dump", "yank", "unyank", "backup", "stats", "trash", "trash-list", "restore", "purge")
+COMMANDS = ("dump", "yank", "unyank", "backup", "stats", "trash", "trash-list", "restore", "purge", "cache-clear")
 READING = ("dump", "backup", "stats", "trash-list")
 
 
@@ -59,6 +62,8 @@ def main(argv: list[str]) -> int:
     try:
         if command == "dump":
             json.dump(dump(store), sys.stdout)
+        elif command == "cache-clear":
+            print(json.dumps(cache_store.clear_cache(store, root, argv[2] if len(argv) > 2 else None)))
         elif command in ("stats", "trash", "trash-list", "restore", "purge"):
             print(json.dumps(_usage_command(store, root, command, argv[2:])))
         elif command == "backup":
@@ -76,7 +81,7 @@ def main(argv: list[str]) -> int:
             reason = (argv[4] if len(argv) > 4 else "") if command == "yank" else None
             count = store.set_yank(argv[2], argv[3], reason)
             print(json.dumps({"files": count}))
-    except (trash.TrashError, ValueError) as exc:
+    except (trash.TrashError, cache_store.CacheError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except (sqlite3.Error, OSError) as exc:  # one line the app shows, not a traceback

@@ -29,18 +29,22 @@ from pypiserver.pkg_helpers import normalize_pkgname_for_url
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
     from gui.services.server.inside import simple_pages, static_files, usage
+    from gui.services.server.inside.pull_through import NotAvailable
     from gui.services.server.inside.tokens import TOKEN_USER
 else:  # run as a script from this folder, inside the image or as the local process
     import simple_pages
     import static_files
     import usage
+    from pull_through import NotAvailable
     from tokens import TOKEN_USER
 
 if TYPE_CHECKING:  # the launcher hands the index in
     from fresh_index import FreshIndex
+    from pull_through import PullThrough
     from usage import DownloadRecorder
 
 JSON_TYPE = simple_pages.JSON_TYPE
+CACHED_PREFIX = "/cached/"  # upstream's files, kept (``pull_through.PREFIX``)
 METADATA_SUFFIX = ".metadata"
 
 
@@ -57,6 +61,7 @@ class FastPages:
         download_auther: Callable[[str, str], bool] | None = None,
         recorder: DownloadRecorder | None = None,
         token_owner: Callable[[str], str | None] | None = None,
+        pull_through: PullThrough | None = None,
     ) -> None:
         self._app = app
         self.index = index
@@ -66,11 +71,14 @@ class FastPages:
         self._index_pages: tuple[int, bytes, bytes] | None = None
         self._recorder = recorder  # downloads counted (``usage.py``); None: not recorded
         self._token_owner = token_owner  # a token's user, for the counts
+        self._pull_through = pull_through  # names the index lacks, from upstream's cache (``pull_through.py``)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")  # decoded once already, by the WSGI server (PEP 3333)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self._app(environ, start_response)
+        if path.startswith(CACHED_PREFIX) and self._pull_through is not None:
+            return self._cached_file(environ, start_response, path[len(CACHED_PREFIX) :])
         if path.startswith("/packages/") and len(path) > len("/packages/"):
             return self._download(environ, start_response, path[len("/packages/") :])
         if not path.startswith("/simple/"):
@@ -195,7 +203,10 @@ class FastPages:
         return simple_pages.project_html(project, links)
 
     def _missing(self, environ: dict, start_response: Callable, project: str) -> Iterable[bytes]:
-        """As pypiserver: 303 to the fallback index (302 for HTTP/1.0), or 404 when there is none."""
+        """A name the index does not host: upstream's page from the cache; else as pypiserver answers, a 303 to the
+        fallback index (302 for HTTP/1.0), or 404 when there is none."""
+        if self._pull_through is not None:
+            return self._cached_page(environ, start_response, project)
         if self._fallback_url:
             status = "303 See Other" if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else "302 Found"
             location = f"{self._fallback_url.rstrip('/')}/{project}/"
@@ -207,8 +218,46 @@ class FastPages:
         )
         return [body]
 
+    def _cached_page(self, environ: dict, start_response: Callable, project: str) -> Iterable[bytes]:
+        try:
+            page = self._pull_through.page(project)
+        except NotAvailable as exc:
+            return _text(start_response, exc.status, exc.text)
+        links, versions = self._pull_through.links(page)
+        wants_json = JSON_TYPE in environ.get("HTTP_ACCEPT", "")
+        body = (
+            simple_pages.project_json(project, links, versions)
+            if wants_json
+            else simple_pages.project_html(project, links)
+        )
+        return self._send(environ, start_response, body, wants_json)
+
+    def _cached_file(self, environ: dict, start_response: Callable, rest: str) -> Iterable[bytes]:
+        """``/cached/PROJECT/FILE``: upstream's file, kept; with the password and role a team's file needs."""
+        if not self._allowed(environ, self._download_auther):
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="pypi"'),
+                                                ("Content-Type", "text/plain"), ("Content-Length", "0")])  # fmt: skip
+            return [b""]
+        project, _, filename = rest.partition("/")
+        if not filename or project != normalize_pkgname_for_url(project):
+            return _text(start_response, "404 Not Found", f"{rest} is not a cached file.")
+        self.index.refresh()
+        if self.index.packages_of(project):  # the team's own name: upstream's files are never served for it
+            return _text(start_response, "404 Not Found", f"{project} is hosted here: upstream's files are not "
+                                                          f"served for it (see /simple/{project}/).")  # fmt: skip
+        try:
+            return self._pull_through.answer_file(environ, start_response, project, filename)
+        except NotAvailable as exc:
+            return _text(start_response, exc.status, exc.text)
+
     @staticmethod
     def _send(environ: dict, start_response: Callable, body: bytes, wants_json: bool) -> Iterable[bytes]:
         kind = JSON_TYPE if wants_json else simple_pages.HTML_TYPE
         etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
         return static_files.send_bytes(environ, start_response, body, kind, etag, [("Vary", "Accept")])
+
+
+def _text(start_response: Callable, status: str, text: str) -> Iterable[bytes]:
+    body = (text.rstrip() + "\n").encode("utf-8")
+    start_response(status, [("Content-Type", "text/plain; charset=UTF-8"), ("Content-Length", str(len(body)))])
+    return [body]

@@ -68,7 +68,24 @@ def build_app(args: list[str], options: dict[str, str]):
     if "--roles" in options and not config.authenticate:  # no passwords: readers cannot be told apart
         whole = roles.NoPublishingWithoutPasswords(whole, roles.Readers(options["--roles"]))
     recorder = _recorder(usage, store, options)
-    return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther, recorder, _owner_of(found))
+    return fast_pages.FastPages(whole, index, fallback, list_auther, download_auther, recorder, _owner_of(found),
+                                _pull_through(str(config.package_root), store, options))  # fmt: skip
+
+
+def _pull_through(packages_root: str, store, options: dict[str, str]):
+    """The cache of upstream's projects (``--upstream URL``), or None when names the index lacks are not fetched."""
+    if not options.get("--upstream"):
+        return None
+    if __package__:
+        from gui.services.server.inside import pull_through, upstream
+    else:
+        import pull_through
+        import upstream
+    minutes = options.get("--cache-minutes", "")
+    ttl = 60.0 * (int(minutes) if minutes.isdigit() else 10)
+    found = upstream.Upstream(options["--upstream"], options.get("--upstream-ca"),
+                              options.get("--upstream-credentials"))  # fmt: skip
+    return pull_through.PullThrough(packages_root, found, store, ttl)
 
 
 def _recorder(usage, store, options: dict[str, str]):

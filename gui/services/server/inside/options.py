@@ -2,7 +2,9 @@
 
 ``--certfile FILE --keyfile FILE``: gunicorn speaks TLS itself. ``--roles FILE``: readers may
 list and download, not publish (``roles.py``). ``--usage-days N``: downloads are recorded, raw
-events kept N days (0: none recorded; ``usage.py``). Plain pypiserver honours neither, so any doubt
+events kept N days (0: none recorded; ``usage.py``). ``--upstream URL`` (with ``--upstream-ca FILE``,
+``--upstream-credentials FILE``, ``--cache-minutes N``): names the index lacks come from that index, through
+the cache (``pull_through.py``). Plain pypiserver honours neither, so any doubt
 about them (a roles file that does not parse, cannot be read, or names a reader) means the
 server must not be served the plain way.
 """
@@ -11,7 +13,8 @@ from __future__ import annotations
 
 import os
 
-OWN_OPTIONS = ("--certfile", "--keyfile", "--roles", "--usage-days")
+OWN_OPTIONS = ("--certfile", "--keyfile", "--roles", "--usage-days", "--upstream", "--upstream-ca",
+               "--upstream-credentials", "--cache-minutes")  # fmt: skip
 
 
 def split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:

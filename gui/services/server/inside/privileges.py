@@ -1,5 +1,5 @@
 """The image entrypoint's duties when the launcher starts as root: the packages folder usable by the
-server's user (uid 9898), the TLS files copied for it, then the drop to that user.
+server's user (uid 9898), the TLS files (and upstream's credentials) copied for it, then the drop to that user.
 
 The ownership walk never follows a link: a link planted in ``packages/`` (by anyone who could
 write there) would otherwise hand its target to uid 9898. Links are passed over, as the index
@@ -83,13 +83,18 @@ def _usable_by(user, folder: str) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
+PRIVATE_FILES = ("--certfile", "--keyfile", "--upstream-credentials")
+
+
 def copy_tls_for(uid: int, gid: int, options: dict[str, str]) -> dict[str, str]:
-    """As root: the certificate and key copied into a new private folder of ``uid``'s; the options point there."""
-    if "--certfile" not in options:
+    """As root: the certificate and key (and upstream's credentials) copied into a new private folder of
+    ``uid``'s; the options point there."""
+    present = [option for option in PRIVATE_FILES if option in options]
+    if not present:
         return options
     folder = tempfile.mkdtemp(prefix="pypi-desk-tls-")  # a new name, 0700: nothing planted can be in it
     copied = dict(options)
-    for option in ("--certfile", "--keyfile"):
+    for option in present:
         target = os.path.join(folder, os.path.basename(options[option]))
         source = os.open(options[option], os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(source, "rb") as handle:

@@ -1,0 +1,99 @@
+"""The cache of upstream's projects for one server, as the app tends it: what is kept and how large, which
+names are both the team's and upstream's (dependency confusion), clearing, upstream's credentials, and
+upstream's last state as the server found it. The window and the command line make the same calls."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gui.services.atomic import write_atomic
+from gui.services.errors import DeskError
+from gui.services.packages.index_facts import CachedProject, IndexFacts, write_database
+from gui.services.server.inside import cache_store
+from gui.services.volume.layout import UPSTREAM_CREDENTIALS
+
+if TYPE_CHECKING:
+    from gui.services.packages.service import PackageService
+    from gui.services.server.service import ServerService
+
+
+@dataclass(frozen=True)
+class CacheOverview:
+    """What the cache holds now, and what to warn about."""
+
+    projects: tuple[CachedProject, ...]  # by name
+    both: tuple[str, ...]  # names the team hosts that the cache also holds files of (from before they were hosted)
+    fallback: str  # "cache", "redirect" or "off"
+    upstream: str
+    upstream_problem: str  # why the server last could not reach upstream ("" : it could)
+    problem: str = ""  # why the index database could not be read
+
+    @property
+    def size(self) -> int:
+        return sum(project.size for project in self.projects)
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(project.files) for project in self.projects)
+
+
+class CacheService:
+    def __init__(self, server: ServerService, packages: PackageService) -> None:
+        self.server = server
+        self.packages = packages
+
+    def overview(self, facts: IndexFacts | None = None, hosted: set[str] | None = None) -> CacheOverview:
+        """The cache's projects and the names in both places (``facts`` and ``hosted`` when the caller has them)."""
+        facts = facts if facts is not None else self.packages.facts()
+        if hosted is None:
+            hosted = {project.name for project in self.packages.listing().projects}
+        settings = self.server.load_settings()
+        projects = tuple(facts.cached[name] for name in sorted(facts.cached))
+        return CacheOverview(projects, tuple(sorted(hosted & set(facts.cached))), settings.fallback,
+                             settings.upstream, facts.upstream_problem, facts.problem)  # fmt: skip
+
+    def clear(self, project: str | None = None) -> dict:
+        """Remove one cached project (its PEP 503 name) or all; returns {"projects", "files", "bytes"} removed."""
+        from packaging.utils import canonicalize_name
+
+        name = canonicalize_name(project) if project else None
+        args = ["cache-clear", *([name] if name else [])]
+        root = str(self.server.data_dir.packages_dir)
+        return write_database(self.server, args, lambda store: cache_store.clear_cache(store, root, name),
+                              "The cache may be partly cleared: clear it again.")  # fmt: skip
+
+    def login(self, username: str, password: str) -> None:
+        """Keep upstream's user name and password with the server's secrets (0600); used from the next start."""
+        if not username or ":" in username or not password:
+            raise DeskError("Give upstream's user name (without ':') and its password (or token).")
+        data = (json.dumps({"username": username, "password": password}) + "\n").encode()
+        if self.server.data_dir.is_volume:
+            volume = self.server.volume
+            if volume is None:
+                raise DeskError("The volume cannot be reached: start its engine first.")
+            volume.write({UPSTREAM_CREDENTIALS: data}, private=True)
+            return
+        self.server.data_dir.ensure()
+        write_atomic(self.server.data_dir.upstream_credentials_file, data, mode=0o600)
+
+    def logout(self) -> bool:
+        """Forget upstream's credentials; whether there were any."""
+        if self.server.data_dir.is_volume:
+            volume = self.server.volume
+            if volume is None or volume.read(UPSTREAM_CREDENTIALS) is None:
+                return False
+            volume.run(f"rm -f {_in_volume(UPSTREAM_CREDENTIALS)}", what="forget upstream's login")
+            return True
+        path = self.server.data_dir.upstream_credentials_file
+        if not path.exists():
+            return False
+        path.unlink()
+        return True
+
+
+def _in_volume(relative: str) -> str:
+    from gui.services.volume.layout import in_container
+
+    return in_container(relative)

@@ -1,0 +1,236 @@
+"""The upstream index (PyPI, or any PEP 503/691 index) as the server reaches it: its project pages, read as JSON
+first, and its files (runs inside the server, standard library only).
+
+The network is the one the user has: urllib follows ``HTTPS_PROXY``/``HTTP_PROXY`` and
+``NO_PROXY`` from the environment (the app hands the host's to the container), and trusts the CA
+bundle given (``--upstream-ca``, else ``SSL_CERT_FILE`` or ``REQUESTS_CA_BUNDLE``), else the
+system's. Credentials for a company index (``--upstream-credentials``: a JSON file with
+``username`` and ``password`` beside the server's other secrets) are sent to the index's own host
+only, never to a file host elsewhere. When upstream cannot be reached, :func:`why_unreachable` says
+why in one sentence: DNS, TLS trust, the proxy, a refusal, a timeout, or the answer it gave.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+TIMEOUT = 20.0
+MAX_PAGE = 64 * 1024 * 1024  # PyPI's largest project pages are a few MB
+USER_AGENT = "pypi-desk-cache/1"
+
+
+class UpstreamError(Exception):
+    """Upstream did not give what was asked: ``status`` is its HTTP status (None: it could not be reached)."""
+
+    def __init__(self, why: str, status: int | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.status = status
+
+
+@dataclass(frozen=True)
+class UpstreamFile:
+    """One file on an upstream project page."""
+
+    filename: str
+    url: str  # absolute, without the fragment
+    hashes: dict  # algorithm: hex digest
+    requires_python: str | None = None
+    yanked: str | None = None  # None: not yanked; else the reason (maybe "")
+    upload_time: str | None = None  # PEP 700's ISO text
+    size: int | None = None
+    metadata_sha256: str | None = None  # the PEP 658 file's sha256, when upstream serves one
+
+    def as_json(self) -> dict:
+        return {"filename": self.filename, "url": self.url, "hashes": self.hashes,
+                "requires-python": self.requires_python, "yanked": self.yanked, "upload-time": self.upload_time,
+                "size": self.size, "core-metadata": self.metadata_sha256}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, entry: dict) -> UpstreamFile:
+        get = entry.get
+        return cls(entry["filename"], entry["url"], dict(get("hashes") or {}), get("requires-python"), get("yanked"),
+                   get("upload-time"), get("size"), get("core-metadata"))  # fmt: skip
+
+
+def safe_filename(name: object) -> bool:
+    """A file name the cache may store and serve: no folder, no dot first, no control character."""
+    return (isinstance(name, str) and 0 < len(name) <= 255 and os.path.basename(name) == name and "\\" not in name
+            and not name.startswith(".") and name.isprintable())  # fmt: skip
+
+
+class Upstream:
+    """One upstream index, reached through the user's proxy and CA bundle."""
+
+    def __init__(self, url: str, ca_file: str | None = None, credentials: str | None = None) -> None:
+        self.url = url.rstrip("/") + "/"
+        self.host = urlsplit(self.url).hostname or ""
+        ca_file = ca_file or os.environ.get("SSL_CERT_FILE") or os.environ.get("REQUESTS_CA_BUNDLE") or None
+        context = ssl.create_default_context(cafile=ca_file if ca_file and os.path.isfile(ca_file) else None)
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler(),
+                                                   urllib.request.HTTPSHandler(context=context))  # fmt: skip
+        self._authorization = _authorization(credentials)
+
+    def open(self, url: str, accept: str = "*/*"):
+        """The answer to a GET of ``url`` (a response to read and close); raises :class:`UpstreamError`."""
+        request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
+        if self._authorization and urlsplit(url).hostname == self.host:
+            request.add_header("Authorization", self._authorization)
+        try:
+            return self._opener.open(request, timeout=TIMEOUT)
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            raise UpstreamError(_http_why(url, exc.code, exc.reason), exc.code) from None
+        except (OSError, ValueError, http_errors()) as exc:
+            raise UpstreamError(why_unreachable(url, exc)) from None
+
+    def project_files(self, project: str) -> list[UpstreamFile]:
+        """The files upstream's page for ``project`` lists (JSON, or HTML when upstream speaks only that)."""
+        page_url = urljoin(self.url, f"{project}/")
+        with self.open(page_url, ACCEPT) as response:
+            body = response.read(MAX_PAGE + 1)
+            kind = response.headers.get("Content-Type", "")
+            final_url = response.geturl()
+        if len(body) > MAX_PAGE:
+            raise UpstreamError(f"upstream's page for {project} is larger than {MAX_PAGE // 2**20} MB")
+        try:
+            if JSON_TYPE in kind or body.lstrip()[:1] == b"{":
+                return _json_files(json.loads(body), final_url)
+            return _html_files(body.decode("utf-8", "replace"), final_url)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise UpstreamError(f"upstream's page for {project} is not a simple-API page ({exc})") from None
+
+
+def http_errors() -> type:
+    import http.client
+
+    return http.client.HTTPException
+
+
+def _authorization(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            given = json.loads(handle.read(65536))
+        pair = f"{given['username']}:{given['password']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+
+
+def _http_why(url: str, code: int, reason: object) -> str:
+    host = urlsplit(url).hostname or url
+    if code in (401, 403):
+        return (f"{host} answered {code} {reason}: upstream needs a user name and password PyPI Desk was not given, "
+                "or refuses the ones it was")  # fmt: skip
+    if code == 407:
+        return f"the proxy asks for a password ({code} {reason}): put it in HTTPS_PROXY as http://user:pass@proxy:port"
+    return f"{host} answered {code} {reason}"
+
+
+def _proxy_for(url: str) -> str | None:
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
+def why_unreachable(url: str, exc: BaseException) -> str:
+    """One sentence: why ``url`` could not be fetched (DNS, TLS trust, the proxy, refused, timeout)."""
+    reason = getattr(exc, "reason", exc)
+    host = urlsplit(url).hostname or url
+    proxy = _proxy_for(url)
+    proxy_host = urlsplit(proxy).hostname if proxy else None
+    text = str(reason)
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return (f"TLS: {host}'s certificate is not trusted ({reason.verify_message}); if your network inspects "
+                "HTTPS, give its CA bundle (SSL_CERT_FILE) before starting the server")  # fmt: skip
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS: the secure connection to {host} failed ({text})"
+    if "Tunnel connection failed" in text:
+        return f"proxy: {proxy_host or 'the proxy'} refused to connect to {host} ({text.split(':', 1)[-1].strip()})"
+    target = f"the proxy {proxy_host}" if proxy_host else host
+    if isinstance(reason, socket.gaierror):
+        return f"DNS: the name {target if proxy_host else host} cannot be resolved; check the network or the URL"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"refused: {target} refused the connection (nothing listens there, or a firewall says no)"
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return f"timeout: {target} did not answer within {TIMEOUT:.0f} s"
+    if isinstance(reason, OSError) and reason.strerror:
+        return f"{target} cannot be reached ({reason.strerror})"
+    return f"{target} cannot be reached ({text or type(reason).__name__})"
+
+
+def _hashes(fragment: str) -> dict:
+    algo, sep, value = fragment.partition("=")
+    return {algo.lower(): value.lower()} if sep and algo and value else {}
+
+
+def _json_files(page: dict, base: str) -> list[UpstreamFile]:
+    found = []
+    for entry in page["files"]:
+        url, fragment = urldefrag(urljoin(base, entry["url"]))
+        yanked = entry.get("yanked", False)
+        metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
+        hashes = {k.lower(): str(v).lower() for k, v in (entry.get("hashes") or {}).items()} or _hashes(fragment)
+        size = entry.get("size")
+        found.append(UpstreamFile(
+            filename=entry["filename"], url=url, hashes=hashes,
+            requires_python=entry.get("requires-python") or None,
+            yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
+            upload_time=entry.get("upload-time"), size=size if isinstance(size, int) else None,
+            metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
+        ))  # fmt: skip
+    return found
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict] = []
+        self._current: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "a":
+            self._current = {key: value for key, value in attrs}
+            self._current["text"] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.links.append(self._current)
+            self._current = None
+
+
+def _html_files(text: str, base: str) -> list[UpstreamFile]:
+    parser = _Links()
+    parser.feed(text)
+    found = []
+    for link in parser.links:
+        if not link.get("href"):
+            continue
+        url, fragment = urldefrag(urljoin(base, link["href"]))
+        name = link["text"].strip() or os.path.basename(urlsplit(url).path)
+        metadata = link.get("data-core-metadata") or link.get("data-dist-info-metadata")
+        metadata_hash = _hashes(metadata).get("sha256") if metadata else None
+        yanked = (link["data-yanked"] or "") if "data-yanked" in link else None
+        found.append(UpstreamFile(name, url, _hashes(fragment), link.get("data-requires-python") or None,
+                                  yanked, None, None, metadata_hash))  # fmt: skip
+    return found

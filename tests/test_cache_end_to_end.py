@@ -1,0 +1,170 @@
+"""The cache of upstream's projects, end to end through the local process: a stand-in upstream (a real HTTP
+index on loopback), pip and uv, and what a team would notice: what is fetched once, verified, kept, shadowed,
+and what still installs when upstream is gone."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from gui.services.core import DeskServices
+from gui.services.index.datadir import open_data_dir
+from gui.services.index.settings import ServerSettings
+from tests.conftest import free_port
+from tests.helpers import make_wheel, wait_for_log_line
+from tests.test_usage_end_to_end import UV, upload
+from tests.upstream_standin import JSON_TYPE, StandInIndex
+
+PUBLISHER = ("carol", "carol-Pa55word")
+
+
+def install(url: str, target: Path, *requirements: str, tool: str = "pip") -> subprocess.CompletedProcess:
+    if tool == "pip":
+        command = [sys.executable, "-m", "pip", "install", "--no-cache-dir", "--quiet", "--isolated"]
+    else:
+        command = [UV, "pip", "install", "--no-cache"]
+    command += ["--target", str(target), "--index-url", f"{url}/simple/", *requirements]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    folder = tmp_path / "upstream"
+    make_wheel(folder, "leftpad", "1.0", b"A" * 1000, metadata="Requires-Dist: rightpad\nRequires-Python: >=3.8")
+    make_wheel(folder, "rightpad", "2.0", b"B" * 300_000)
+    make_wheel(folder, "bigpad", "1.0", bytes(range(256)) * 40_000)  # 10 MB
+    standin = StandInIndex(folder, delay=0.03).start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def cached_index(tmp_path, upstream):
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    services.data_dir.ensure()
+    services.users.add(*PUBLISHER)
+    settings = ServerSettings(port=free_port(), runtime="process", fallback="cache", upstream=upstream.url)
+    url = services.server.save_and_start(settings).url
+    yield services, url, upstream
+    services.server.stop()
+    services.close()
+
+
+def test_public_packages_install_through_the_cache_and_still_do_when_upstream_is_gone(cached_index, tmp_path):
+    services, url, upstream = cached_index
+    done = install(url, tmp_path / "cold", "leftpad")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cold" / "rightpad").is_dir()  # the dependency came through the cache too
+    fetched = {path: count for path, count in upstream.requests.items() if path.startswith("/files/")}
+    assert all(count == 1 for count in fetched.values()) and len(fetched) == 4  # two wheels, two metadata files
+
+    done = install(url, tmp_path / "warm", "leftpad", tool="uv")
+    assert done.returncode == 0, done.stderr
+    assert {p: c for p, c in upstream.requests.items() if p.startswith("/files/")} == fetched  # nothing again
+
+    upstream.stop()
+    done = install(url, tmp_path / "offline", "leftpad")
+    assert done.returncode == 0, done.stderr  # served from the kept pages and files
+    answer = requests.get(f"{url}/simple/bigpad/", timeout=30)
+    assert answer.status_code == 502
+    assert "not hosted here nor kept in the cache" in answer.text and "refused" in answer.text
+    kept = services.packages.facts().cached
+    assert sorted(kept) == ["leftpad", "rightpad"]
+    assert kept["rightpad"].size > 300_000
+
+
+def test_a_file_altered_upstream_after_its_page_was_read_is_refused_and_not_kept(cached_index, tmp_path):
+    services, url, upstream = cached_index
+    page = requests.get(f"{url}/simple/rightpad/", headers={"Accept": JSON_TYPE}, timeout=30).json()
+    wanted = page["files"][0]["hashes"]["sha256"]
+    assert page["files"][0]["url"].startswith("../../cached/rightpad/")
+    altered = b"X" * page["files"][0]["size"]  # another file of the very same size
+    upstream.altered["rightpad-2.0-py3-none-any.whl"] = altered
+
+    done = install(url, tmp_path / "altered", "rightpad")
+    assert done.returncode != 0
+    line = wait_for_log_line(services.server.process, lambda text: "refused" in text and wanted in text)
+    assert hashlib.sha256(altered).hexdigest() in line
+    cached = services.data_dir.packages_dir / ".pypi-desk" / "cache" / "rightpad"
+    assert not (cached / "rightpad-2.0-py3-none-any.whl").exists()
+    assert not [p for p in cached.iterdir() if ".part-" in p.name]  # no half-kept file either
+
+    del upstream.altered["rightpad-2.0-py3-none-any.whl"]
+    done = install(url, tmp_path / "mended", "rightpad")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_name_the_team_hosts_never_gets_upstreams_files(cached_index, tmp_path):
+    _, url, _ = cached_index
+    assert requests.get(f"{url}/simple/leftpad/", timeout=30).status_code == 200  # cached from upstream first
+    ours = make_wheel(tmp_path / "ours", "leftpad", "0.1", b"TEAM = True\n")
+    upload(url, *PUBLISHER, ours)
+    page = requests.get(f"{url}/simple/leftpad/", headers={"Accept": JSON_TYPE}, timeout=30).json()
+    assert [file["filename"] for file in page["files"]] == [ours.name]
+    kept = requests.get(f"{url}/cached/leftpad/leftpad-1.0-py3-none-any.whl", timeout=30)
+    assert kept.status_code == 404 and "is hosted here" in kept.text
+    done = install(url, tmp_path / "install", "leftpad")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "install" / "leftpad" / "__init__.py").read_text().strip() == '__version__ = "0.1"'
+
+
+def test_ten_clients_asking_for_one_uncached_file_cause_one_upstream_fetch(cached_index):
+    _, url, upstream = cached_index
+    link = requests.get(f"{url}/simple/bigpad/", headers={"Accept": JSON_TYPE}, timeout=30).json()["files"][0]
+    file_url = f"{url}/simple/bigpad/{link['url']}"
+
+    def fetch(_: int) -> str:
+        answer = requests.get(file_url, timeout=60)
+        answer.raise_for_status()
+        return hashlib.sha256(answer.content).hexdigest()
+
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        digests = list(pool.map(fetch, range(10)))
+    assert digests == [link["hashes"]["sha256"]] * 10
+    assert upstream.requests["/files/bigpad-1.0-py3-none-any.whl"] == 1
+
+
+def test_cached_projects_need_the_same_password_as_the_teams_own(tmp_path, upstream):
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    services.data_dir.ensure()
+    services.users.add(*PUBLISHER)
+    settings = ServerSettings(port=free_port(), runtime="process", fallback="cache", upstream=upstream.url,
+                              auth="list,download,update")  # fmt: skip
+    url = services.server.save_and_start(settings).url
+    try:
+        assert requests.get(f"{url}/simple/rightpad/", timeout=30).status_code == 401
+        page = requests.get(f"{url}/simple/rightpad/", auth=PUBLISHER, timeout=30)
+        assert page.status_code == 200
+        file_url = f"{url}/cached/rightpad/rightpad-2.0-py3-none-any.whl"
+        assert requests.get(file_url, timeout=30).status_code == 401
+        assert requests.get(file_url, auth=("carol", "wrong"), timeout=30).status_code == 401
+        assert requests.get(file_url, auth=PUBLISHER, timeout=30).status_code == 200
+        assert upstream.requests["/files/rightpad-2.0-py3-none-any.whl"] == 1  # nobody without a login caused one
+    finally:
+        services.server.stop()
+        services.close()
+
+
+def test_a_stale_page_is_served_from_the_cache_with_a_log_line_saying_why(tmp_path, upstream):
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    settings = ServerSettings(port=free_port(), runtime="process", fallback="cache", upstream=upstream.url,
+                              cache_minutes=0)  # fmt: skip
+    url = services.server.save_and_start(settings).url
+    try:
+        assert requests.get(f"{url}/simple/rightpad/", timeout=30).status_code == 200
+        assert requests.get(f"{url}/simple/rightpad/", timeout=30).status_code == 200
+        assert upstream.requests["/simple/rightpad/"] == 2  # no time to live: fetched again
+        upstream.stop()
+        assert requests.get(f"{url}/simple/rightpad/", timeout=30).status_code == 200
+        line = wait_for_log_line(services.server.process, lambda text: "served from the cache" in text)
+        assert "refused" in line
+        assert "refused" in services.packages.facts().upstream_problem
+    finally:
+        services.server.stop()
+        services.close()
