@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from gui.services.cache.network import CA_IN_CONTAINER, host_ca_bundle
+from gui.services.cache.targets import Target
 from gui.services.core import DeskServices
 from gui.services.index.datadir import open_data_dir
 from gui.services.index.settings import ServerSettings
@@ -165,6 +167,93 @@ def test_a_stale_page_is_served_from_the_cache_with_a_log_line_saying_why(tmp_pa
         line = wait_for_log_line(services.server.process, lambda text: "served from the cache" in text)
         assert "refused" in line
         assert "refused" in services.packages.facts().upstream_problem
+    finally:
+        services.server.stop()
+        services.close()
+
+
+def test_the_container_reaches_upstream_through_the_hosts_proxy(docker_client, data_dir, tmp_path, monkeypatch,
+                                                                 docker_cleanup):  # fmt: skip
+    """The server in Docker is handed this machine's proxy variables (and CA bundle); upstream's name resolves
+    nowhere, so only the proxy can have answered."""
+    gateway = docker_client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    folder = tmp_path / "upstream"
+    make_wheel(folder, "leftpad", "1.0", b"A" * 1000, metadata="Requires-Dist: rightpad")
+    make_wheel(folder, "rightpad", "2.0", b"B" * 3_000_000)
+    proxy = StandInIndex(folder, host=gateway).start()
+    monkeypatch.setenv("HTTP_PROXY", f"http://{gateway}:{proxy.port}")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    services = DeskServices.open(data_dir)
+    settings = ServerSettings(
+        port=free_port(), runtime="docker", fallback="cache", upstream="http://pypi.invalid/simple/"
+    )
+    try:
+        url = services.server.save_and_start(settings).url
+        container = docker_client.containers.get(data_dir.container_name)
+        assert f"HTTP_PROXY=http://{gateway}:{proxy.port}" in container.attrs["Config"]["Env"]
+        if host_ca_bundle() is not None:  # this machine's CA bundle, for a network that inspects HTTPS
+            assert CA_IN_CONTAINER in [mount["Destination"] for mount in container.attrs["Mounts"]]
+        done = install(url, tmp_path / "through-proxy", "leftpad", tool="uv")
+        assert done.returncode == 0, done.stderr
+        assert proxy.requests["http://pypi.invalid/simple/leftpad/"] == 1
+        assert proxy.requests["http://pypi.invalid/files/rightpad-2.0-py3-none-any.whl"] == 1
+        assert sorted(services.packages.facts().cached) == ["leftpad", "rightpad"]
+        gone = services.cache.clear("rightpad")
+        assert gone["files"] == 1 and gone["bytes"] > 3_000_000
+        assert sorted(services.packages.facts().cached) == ["leftpad"]
+    finally:
+        services.server.stop()
+        proxy.stop()
+        services.close()
+
+
+def test_the_doctor_names_a_team_name_also_cached_and_why_upstream_is_not_reached(cached_index, tmp_path):
+    from gui.services.doctor.run import diagnose
+
+    services, url, upstream = cached_index
+    assert requests.get(f"{url}/cached/rightpad/rightpad-2.0-py3-none-any.whl", timeout=30).status_code == 200
+    upload(url, *PUBLISHER, make_wheel(tmp_path / "ours", "rightpad", "0.1"))
+    upstream.stop()
+    assert requests.get(f"{url}/simple/bigpad/", timeout=30).status_code == 502
+    found = {finding.check: finding for finding in diagnose(services)}["Public packages (upstream)"]
+    assert "rightpad" in found.detail and "cache clear rightpad" in found.fix
+    services.cache.clear("rightpad")
+    found = {finding.check: finding for finding in diagnose(services)}["Public packages (upstream)"]
+    assert "could not be reached" in found.detail and "refused" in found.detail
+
+
+def test_a_set_for_two_machines_fetches_each_ones_own_wheels_and_nothing_for_the_host_alone(tmp_path, upstream):
+    """win-amd64 with Python 3.10 and linux-x86_64 with 3.12: each target's own wheel and markers, resolved by uv
+    for that target (a dependency for Windows only comes for Windows only)."""
+    from gui.cli import main as cli
+
+    folder = upstream.folder
+    base = make_wheel(tmp_path / "build", "nativepkg", "1.0", b"N" * 5000,
+                      metadata="Requires-Dist: winonly; sys_platform == 'win32'\nRequires-Dist: rightpad")  # fmt: skip
+    tags = ("cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64", "cp310-cp310-win_amd64",
+            "cp312-cp312-win_amd64", "cp310-cp310-manylinux_2_17_x86_64", "cp312-cp312-macosx_11_0_arm64")  # fmt: skip
+    for tag in tags:
+        (folder / f"nativepkg-1.0-{tag}.whl").write_bytes(base.read_bytes())
+    make_wheel(folder, "winonly", "1.0")
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    settings = ServerSettings(port=free_port(), runtime="process", fallback="cache", upstream=upstream.url)
+    services.server.save_and_start(settings)
+    try:
+        requirements = tmp_path / "requirements.txt"
+        requirements.write_text("nativepkg\n")
+        assert cli(["--data-dir", str(services.data_dir.root), "mirror", "add", "-r", str(requirements),
+                    "--platform", "linux-x86_64,win-amd64", "--python", "3.12", "--python", "3.10"]) == 0  # fmt: skip
+        cached = {file.filename for file in services.packages.facts().cached["nativepkg"].files}
+        assert cached == {f"nativepkg-1.0-{tag}.whl" for tag in tags[:4]}  # never the macOS wheel
+        every = {f.filename for project in services.packages.facts().cached.values() for f in project.files}
+        assert "winonly-1.0-py3-none-any.whl" in every and "rightpad-2.0-py3-none-any.whl" in every
+
+        reports = services.cache.add_set(["nativepkg"], [Target("linux-x86_64", "3.12")])
+        assert [name for name, _, _ in reports[0].files] == [
+            "nativepkg-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "rightpad-2.0-py3-none-any.whl",
+        ]  # the host's platform alone: no Windows-only dependency
+        assert reports[0].fetched == 0  # all kept already
     finally:
         services.server.stop()
         services.close()

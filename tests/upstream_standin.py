@@ -4,6 +4,8 @@ of distribution files, for the cache's tests and its benchmark.
 It serves ``/simple/PROJECT/`` and ``/files/FILE`` (and ``FILE.metadata`` for wheels), with an
 added delay per request (a modelled internet round trip), counts every request by path, can be
 stopped and started again on the same port, and can have a file altered after its page was read.
+Asked as an HTTP proxy (``GET http://any.host/simple/...``), it answers as that host would, and
+counts the request under its whole URL: a test sees that the server went through the proxy.
 
     python -m tests.upstream_standin FOLDER --port 9000 [--delay-ms 30]
 """
@@ -87,6 +89,8 @@ class StandInIndex:
         path = handler.path.split("?", 1)[0]
         with self._lock:
             self.requests[path] += 1
+        if path.startswith("http://"):  # asked as a proxy (absolute form): answered as the host it names
+            path = "/" + path.split("/", 3)[3]
         if self.delay:
             time.sleep(self.delay)
         if path.startswith("/simple/") and path.count("/") == 3 and path.endswith("/"):

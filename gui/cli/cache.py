@@ -1,10 +1,13 @@
-"""`pypi-desk cache list|clear|login|logout`: upstream's projects kept by the index, and upstream's login."""
+"""`pypi-desk cache list|clear|login|logout`: upstream's projects kept by the index, and upstream's login;
+`pypi-desk mirror add`: a set fetched into the cache for machines without internet."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
 import json
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +30,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     login.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     login.set_defaults(handler=_login)
     actions.add_parser("logout", help="forget upstream's user name and password").set_defaults(handler=_logout)
+    mirror = commands.add_parser("mirror", help="fetch a set of public packages into the cache, for offline machines")
+    mirror_actions = mirror.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = mirror_actions.add_parser(
+        "add", help="resolve requirements for each platform and Python, and keep every file each needs (verified)"
+    )
+    add.add_argument("names", nargs="*", metavar="NAME", help="requirements, such as requests or 'numpy<2'")
+    add.add_argument("-r", "--requirement", action="append", default=[], type=Path, metavar="FILE",
+                     help="a requirements file (repeat for more)")  # fmt: skip
+    add.add_argument("--platform", action="append", required=True, metavar="LIST",
+                     help="linux-x86_64, linux-aarch64, win-amd64, win-arm64, macos-arm64, macos-x86_64")  # fmt: skip
+    add.add_argument("--python", action="append", required=True, metavar="LIST", help="such as 3.10,3.12")
+    add.add_argument("--sdists", action="store_true", help="keep each release's sdist too")
+    add.add_argument("--json", action="store_true", help="the report as JSON")
+    add.set_defaults(handler=_mirror_add)
 
 
 def _list(services: DeskServices, args: argparse.Namespace) -> int:
@@ -75,4 +92,36 @@ def _login(services: DeskServices, args: argparse.Namespace) -> int:
 def _logout(services: DeskServices, _args: argparse.Namespace) -> int:
     had = services.cache.logout()
     print("Forgot upstream's login." if had else "There was no upstream login to forget.")
+    return 0
+
+
+def _mirror_add(services: DeskServices, args: argparse.Namespace) -> int:
+    from gui.services.cache.mirror import read_requirements
+    from gui.services.cache.targets import parse_targets
+    from gui.services.packages.listing import human_size
+
+    requirements = read_requirements(args.names, args.requirement)
+    targets = parse_targets(args.platform, args.python)
+
+    def progress(done: int, total: int, text: str) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r[{done}/{total}] {text[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    reports = services.cache.add_set(requirements, targets, args.sdists, progress)
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        print(json.dumps([{"platform": r.target.platform, "python": r.target.python,
+                           "files": [{"filename": f, "size": s, "fetched_now": n} for f, s, n in r.files],
+                           "sdist_only": r.sdist_only, "hosted": r.hosted} for r in reports], indent=2))  # fmt: skip
+        return 0
+    for report in reports:
+        print(f"{report.target}: {len(report.files)} files, {human_size(report.size)} "
+              f"({report.fetched} fetched now, the rest kept already)")  # fmt: skip
+        for filename, size, new in report.files:
+            print(f"  {filename:<70} {human_size(size):>10}{'  new' if new else ''}")
+        if report.sdist_only:
+            print(f"  no wheel for this platform, so the sdist (built on install): {', '.join(report.sdist_only)}")
+        if report.hosted:
+            print(f"  the team's own: {', '.join(report.hosted)}")
     return 0

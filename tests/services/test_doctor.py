@@ -84,6 +84,7 @@ def test_a_set_up_index_is_all_ok_and_an_unreadable_password_file_is_caught(data
         "Users": Outcome.OK,
         "API tokens": Outcome.OK,
         "Download records and trash": Outcome.OK,
+        "Public packages (upstream)": Outcome.OK,
         "~/.pypirc": Outcome.OK,
         "System keyring": Outcome.SKIPPED,  # the password is in the file, and no keyring answers here
         "keyring command": Outcome.SKIPPED,

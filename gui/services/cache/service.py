@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gui.services.atomic import write_atomic
+from gui.services.cache.mirror import Progress, SetFetcher, TargetReport, fetch_set
+from gui.services.cache.targets import Target
 from gui.services.errors import DeskError
 from gui.services.packages.index_facts import CachedProject, IndexFacts, write_database
 from gui.services.server.inside import cache_store
@@ -64,6 +66,27 @@ class CacheService:
         return write_database(self.server, args, lambda store: cache_store.clear_cache(store, root, name),
                               "The cache may be partly cleared: clear it again.")  # fmt: skip
 
+    def add_set(self, requirements: list[str], targets: list[Target], sdists: bool = False,
+                progress: Progress | None = None) -> list[TargetReport]:  # fmt: skip
+        """Resolve ``requirements`` for each target machine and have the cache keep every file each needs
+        (through the running server, which fetches and verifies them); what came, per target."""
+        settings = self.server.load_settings()
+        if settings.fallback != "cache":
+            raise DeskError(f"Names this index does not host are set to {settings.fallback!r}, so nothing is kept: "
+                            "turn the cache on (settings set fallback=cache), then start the server.")  # fmt: skip
+        url = self.server.running_url()
+        if url is None:
+            raise DeskError("The server is not running: start it, then fetch the set (it comes through the server).")
+        credentials = self.packages.saved_credentials()
+        needs_login = "list" in settings.auth or "download" in settings.auth
+        if needs_login and credentials is None:
+            raise DeskError("This index asks a password to list and download, and no login for it is saved here: "
+                            "set up this machine as a client first (pypi-desk client setup).")  # fmt: skip
+        auth = (credentials.username, credentials.password) if credentials and needs_login else None
+        fetcher = SetFetcher(url, auth, self.server.verify(), _uv())
+        already = {file.filename for project in self.packages.facts().cached.values() for file in project.files}
+        return fetch_set(fetcher, requirements, targets, sdists, already, progress)
+
     def login(self, username: str, password: str) -> None:
         """Keep upstream's user name and password with the server's secrets (0600); used from the next start."""
         if not username or ":" in username or not password:
@@ -97,3 +120,13 @@ def _in_volume(relative: str) -> str:
     from gui.services.volume.layout import in_container
 
     return in_container(relative)
+
+
+def _uv() -> str:
+    """The uv that resolves sets (a dependency of PyPI Desk's)."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError) as exc:
+        raise DeskError(f"uv cannot be found ({exc}): reinstall PyPI Desk, which brings it.") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gui.services.core import DeskServices
 from gui.services.doctor import (
+    cache_checks,
     client_checks,
     file_checks,
     package_checks,
@@ -50,6 +51,7 @@ def diagnose(services: DeskServices) -> list[Finding]:
         file_checks.users(services, settings),
         token_checks.tokens(services),
         usage_checks.download_records(services, settings),
+        cache_checks.upstream_cache(services, settings),
         file_checks.pypirc(services, settings),
         client_checks.keyring(services, settings),
         client_checks.keyring_command(services, settings),
