@@ -106,10 +106,25 @@ class SetFetcher:
         with tempfile.TemporaryDirectory(prefix="pypi-desk-set-") as scratch:
             given = Path(scratch) / "requirements.in"
             given.write_text("\n".join(requirements) + "\n", encoding="utf-8")
-            command = [self.uv, "pip", "compile", str(given), "--python-platform", target.uv_platform,
-                       "--python-version", target.python, "--index-url", f"{index}/simple/", "--no-config",
-                       "--no-header", "--no-annotate", "--quiet", "--cache-dir", f"{scratch}/uv",
-                       "--no-python-downloads"]  # fmt: skip  (the target's markers need no interpreter of it)
+            command = [
+                self.uv,
+                "pip",
+                "compile",
+                str(given),
+                "--python-platform",
+                target.uv_platform,
+                "--python-version",
+                target.python,
+                "--index-url",
+                f"{index}/simple/",
+                "--no-config",
+                "--no-header",
+                "--no-annotate",
+                "--quiet",
+                "--cache-dir",
+                f"{scratch}/uv",
+                "--no-python-downloads",
+            ]  # fmt: skip  (the target's markers need no interpreter of it)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
             env["NO_PROXY"] = env["no_proxy"] = "*"  # this index is reached directly
             if isinstance(self.verify, str):
