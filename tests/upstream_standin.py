@@ -35,9 +35,12 @@ def project_of(filename: str) -> str:
 def wheel_metadata(path: Path) -> bytes | None:
     if path.suffix != ".whl":
         return None
-    with zipfile.ZipFile(path) as archive:
-        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        return archive.read(name)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+            return archive.read(name)
+    except (zipfile.BadZipFile, StopIteration):  # a file of bytes only (the benchmark's large one)
+        return None
 
 
 class StandInIndex:
@@ -69,8 +72,7 @@ class StandInIndex:
             def do_GET(self) -> None:  # http.server's name
                 index._answer(self)
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server = _Listening((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -151,6 +153,14 @@ class StandInIndex:
             extra = f' data-core-metadata="sha256={metadata["sha256"]}"' if metadata else ""
             rows.append(f'<a href="{entry["url"]}#sha256={entry["hashes"]["sha256"]}"{extra}>{entry["filename"]}</a>')
         return f"<html><body><h1>{project}</h1>{'<br>'.join(rows)}</body></html>".encode()
+
+
+class _Listening(ThreadingHTTPServer):
+    """As a real index listens: many connections at once wait to be accepted (socketserver's default backlog of 5
+    drops the rest, and each dropped client waits a second to try again)."""
+
+    allow_reuse_address = True
+    request_queue_size = 1024
 
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}

@@ -74,6 +74,13 @@ class ProjectTableModel(RowTableModel):
         project = self.listing.projects[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return project
+        if column == 0 and role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+            if project.name not in self.listing.facts.cached:
+                return None
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor("#b35c00"))
+            return ("The team's project, and also cached from upstream (from before the team hosted it): only the "
+                    "team's files are served. Clear the cached copy below.")  # fmt: skip
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 3, 5):
             return _RIGHT
         if role != _DISPLAY:

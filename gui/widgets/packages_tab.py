@@ -1,4 +1,5 @@
-"""The Packages tab: what the index hosts (kept current by itself), uploads with a queue, delete.
+"""The Packages tab: what the index hosts (kept current by itself), uploads with a queue, delete; below, the public
+projects the cache keeps from upstream (``cache_panel``).
 
 It presents and forwards: an upload batch (build, check, send) and a delete are each one
 core call on a worker; the queue shows the batch's events as they come.
@@ -32,6 +33,7 @@ from gui.services.errors import ServerNotRunningError, WrongCredentialsError
 from gui.services.index.settings import ServerSettings
 from gui.services.packages.listing import Listing, PackageFile, ProjectGroup, VersionGroup
 from gui.services.packages.service import UploadEvent
+from gui.widgets.cache_panel import CachePanel
 from gui.widgets.confirm import confirm
 from gui.widgets.credentials_dialog import CredentialsDialog
 from gui.widgets.package_model import ProjectFilterProxy, ProjectTableModel, VersionTreeModel
@@ -131,10 +133,21 @@ class PackagesTab(QWidget):
         lists.addWidget(self.detail)
         lists.setStretchFactor(0, 1)
         lists.setStretchFactor(1, 1)
+        self.cache_panel = CachePanel(worker, services, self)
+        self.cache_panel.message.connect(self.message.emit)
+        team = QWidget()
+        team_layout = QVBoxLayout(team)
+        team_layout.setContentsMargins(0, 0, 0, 0)
+        team_layout.addWidget(lists, 1)
+        team_layout.addWidget(self.totals_label)
+        sections = QSplitter(Qt.Orientation.Vertical)
+        sections.addWidget(team)
+        sections.addWidget(self.cache_panel)
+        sections.setStretchFactor(0, 3)
+        sections.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(lists, 1)
-        layout.addWidget(self.totals_label)
+        layout.addWidget(sections, 1)
         layout.addWidget(
             QLabel(
                 "Drop sdists, wheels or a project folder anywhere on the window to upload them.", objectName="noteLabel"
@@ -154,6 +167,7 @@ class PackagesTab(QWidget):
         self.stop_watching()
         self._services = services
         self._credentials = None
+        self.cache_panel.set_services(services)
         self.show_listing(Listing((), ()))
         watcher = ListingWatcher(services.packages, self)
         watcher.listing_changed.connect(self.show_listing)
@@ -179,6 +193,7 @@ class PackagesTab(QWidget):
         else:
             self.versions.set_project(None)
         self.totals_label.setText(listing.summary())
+        self.cache_panel.show_cache(listing.facts, {p.name for p in listing.projects})
         self._selection_changed()
         self.listing_shown.emit(listing)
 

@@ -85,7 +85,7 @@ class FileFetch:
                 if got != self._expected:
                     raise FetchFailed(f"{self.filename} refused: upstream's page names {self._algorithm} "
                                       f"{self._expected}, the file that came has {got}; it was not kept")  # fmt: skip
-                os.fsync(out.fileno())
+                off_the_loop(os.fsync, out.fileno())
         with self._changed:  # renamed while no reader chooses which name to open
             os.replace(self.part, self.final)
             self.state = "verified"
@@ -138,3 +138,15 @@ class FileFetch:
                 yield chunk
         finally:
             handle.close()
+
+
+def off_the_loop(work: Callable, *args: object) -> object:
+    """Blocking disk work (an fsync) on a real thread when the server runs on gevent, so that every other request
+    goes on meanwhile; called directly otherwise."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return work(*args)
+    if not monkey.is_module_patched("threading"):
+        return work(*args)
+    return get_hub().threadpool.apply(work, args)

@@ -38,7 +38,7 @@ else:  # run as a script from this folder, inside the image or as the local proc
     from upstream import Upstream, UpstreamError, UpstreamFile, safe_filename
 
 PREFIX = "/cached/"
-RETRY_AFTER = 30.0  # after upstream could not be reached, kept pages are served without asking again this long
+RETRY_AFTER = 30.0  # after upstream could not be reached, kept pages are served without asking it again this long
 MAX_METADATA = 10 * 1024 * 1024
 PREFERRED = ("sha256", "sha384", "sha512", "blake2b")
 
@@ -90,8 +90,8 @@ class PullThrough:
             if kept is not None and (not refresh or time.time() - kept.fetched < self.ttl):
                 return kept
             since, why = self._unreachable
-            if why and time.monotonic() - since < RETRY_AFTER:
-                return self._without_upstream(project, kept, why, None)
+            if kept is not None and why and time.monotonic() - since < RETRY_AFTER:
+                return kept  # upstream just failed: a kept page now, not a wait on it (a new name still asks)
             began = time.monotonic()
             try:
                 files = self.upstream.project_files(project)
