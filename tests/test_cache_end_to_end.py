@@ -257,3 +257,49 @@ def test_a_set_for_two_machines_fetches_each_ones_own_wheels_and_nothing_for_the
     finally:
         services.server.stop()
         services.close()
+
+
+def test_six_installs_from_the_real_pypi_through_the_cache(tmp_path):
+    """The one test against PyPI itself (through this machine's network, proxy and CA bundle)."""
+    try:
+        requests.get("https://pypi.org/simple/six/", timeout=15).raise_for_status()
+    except requests.RequestException as exc:
+        pytest.skip(f"PyPI cannot be reached from here ({type(exc).__name__}): the stand-in tests cover the cache")
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    settings = ServerSettings(port=free_port(), runtime="process")  # the defaults: fallback=cache, PyPI upstream
+    assert (settings.fallback, settings.upstream) == ("cache", "https://pypi.org/simple/")
+    url = services.server.save_and_start(settings).url
+    try:
+        done = install(url, tmp_path / "six", "six")
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "six" / "six.py").is_file()
+        kept = services.packages.facts().cached["six"]
+        assert [file.filename for file in kept.files] and kept.size > 0
+    finally:
+        services.server.stop()
+        services.close()
+
+
+def test_a_backup_carries_the_cache_to_an_offline_machine_and_installs_there(cached_index, tmp_path):
+    from gui.services.backup.volume_copy import backup_any, restore_any
+
+    services, url, upstream = cached_index
+    done = install(url, tmp_path / "online", "leftpad")
+    assert done.returncode == 0, done.stderr
+    with_cache = backup_any(services, tmp_path / "with.tar.gz")
+    without = backup_any(services, tmp_path / "without.tar.gz", with_cache=False)
+    assert with_cache.bytes - without.bytes > 300_000  # rightpad's wheel and the rest of the cache
+    upstream.stop()  # the offline machine reaches no upstream
+
+    offline = DeskServices.open(open_data_dir(tmp_path / "offline"))
+    restore_any(tmp_path / "with.tar.gz", offline)
+    settings = offline.server.load_settings().replace(port=free_port(), runtime="process")
+    offline_url = offline.server.save_and_start(settings).url
+    try:
+        done = install(offline_url, tmp_path / "installed-offline", "leftpad", tool="uv")
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "installed-offline" / "rightpad").is_dir()
+        assert sorted(offline.packages.facts().cached) == ["leftpad", "rightpad"]
+    finally:
+        offline.server.stop()
+        offline.close()

@@ -67,6 +67,7 @@ class CachePanel(QWidget):
         self._services = services
         self.confirm_box = None
         self.dialog: MirrorDialog | None = None
+        self._upstream_problem = ""  # said once in the log pane when it changes
         self.model = CachedProjectModel(self)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -122,6 +123,11 @@ class CachePanel(QWidget):
             text += f" {counted(len(self.model.both), 'name')} also the team's: see the Note column."
         if facts.upstream_problem:
             text += f" Upstream could not be reached when last asked: {facts.upstream_problem}."
+        if facts.upstream_problem != self._upstream_problem:
+            self._upstream_problem = facts.upstream_problem
+            problem = facts.upstream_problem
+            self.message.emit(f"Upstream cannot be reached ({problem}): kept projects are served, others wait until "
+                              "it can." if problem else "Upstream is reached again.")  # fmt: skip
         self.summary_label.setText(text)
         self.clear_all_button.setEnabled(bool(projects))
         self._selection_changed()
