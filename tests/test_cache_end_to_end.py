@@ -303,3 +303,30 @@ def test_a_backup_carries_the_cache_to_an_offline_machine_and_installs_there(cac
     finally:
         offline.server.stop()
         offline.close()
+
+
+def test_a_volume_server_caches_through_its_engine_with_a_login_upstream_asks_for(docker_client, tmp_path):
+    """Data in a volume: the CA bundle and upstream's login put into it, the cache listed and cleared through the
+    engine; upstream's login reaches upstream and nothing else."""
+    from tests.test_volume_end_to_end import volume_server
+
+    gateway = docker_client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    folder = tmp_path / "upstream"
+    make_wheel(folder, "rightpad", "2.0", b"B" * 300_000)
+    standin = StandInIndex(folder, host=gateway).start()
+    logins: list[str] = []
+    answer = standin._answer
+    standin._answer = lambda handler: (logins.append(handler.headers.get("Authorization", "")), answer(handler))[1]
+    try:
+        with volume_server("", "cache-volume") as services:
+            services.cache.login("mirror-bot", "s3cret-token")
+            settings = ServerSettings(port=free_port(), fallback="cache", upstream=standin.url)
+            url = services.server.save_and_start(settings).url
+            assert requests.get(f"{url}/cached/rightpad/rightpad-2.0-py3-none-any.whl", timeout=30).status_code == 200
+            assert set(logins) == {"Basic bWlycm9yLWJvdDpzM2NyZXQtdG9rZW4="}  # mirror-bot:s3cret-token, every time
+            assert sorted(services.packages.facts().cached) == ["rightpad"]
+            assert services.cache.clear(None)["files"] == 1
+            assert services.packages.facts().cached == {}
+            assert services.cache.logout() is True
+    finally:
+        standin.stop()
