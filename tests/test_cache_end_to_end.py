@@ -15,6 +15,7 @@ import requests
 
 from gui.services.cache.network import CA_IN_CONTAINER, host_ca_bundle
 from gui.services.cache.targets import Target
+from gui.services.clients.pypirc_reader import Credentials
 from gui.services.core import DeskServices
 from gui.services.index.datadir import open_data_dir
 from gui.services.index.settings import ServerSettings
@@ -330,3 +331,29 @@ def test_a_volume_server_caches_through_its_engine_with_a_login_upstream_asks_fo
             assert services.cache.logout() is True
     finally:
         standin.stop()
+
+
+def test_a_name_the_team_removed_is_not_handed_to_upstream_until_allowed(cached_index, tmp_path):
+    services, url, _ = cached_index
+    upload(url, *PUBLISHER, make_wheel(tmp_path / "ours", "leftpad", "0.1"))
+    services.packages.delete_version("leftpad", "0.1", Credentials(*PUBLISHER))
+    answer = requests.get(f"{url}/simple/leftpad/", timeout=30)
+    assert answer.status_code == 404 and "was the team's project here" in answer.text
+    assert services.cache.allow("leftpad") is True
+    assert requests.get(f"{url}/simple/leftpad/", timeout=30).status_code == 200  # upstream's, as asked
+
+
+def test_a_set_is_refused_while_the_running_server_still_redirects(tmp_path, upstream):
+    from gui.services.errors import DeskError
+
+    services = DeskServices.open(open_data_dir(tmp_path / "server"))
+    settings = ServerSettings(port=free_port(), runtime="process", fallback="redirect", upstream=upstream.url)
+    services.server.save_and_start(settings)
+    try:
+        services.server.save_settings(settings.replace(fallback="cache"))  # saved, not applied: no restart
+        with pytest.raises(DeskError, match="restart it"):
+            services.cache.add_set(["leftpad"], [Target("linux-x86_64", "3.12")])
+        assert services.packages.facts().cached == {}
+    finally:
+        services.server.stop()
+        services.close()

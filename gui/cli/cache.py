@@ -25,6 +25,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     which.add_argument("project", nargs="?", help="the project to remove from the cache")
     which.add_argument("--all", action="store_true", help="empty the whole cache")
     clear.set_defaults(handler=_clear)
+    allow = actions.add_parser("allow", help="serve upstream's project for a name the team hosted once, no longer")
+    allow.add_argument("project")
+    allow.set_defaults(handler=_allow)
     login = actions.add_parser("login", help="keep a user name and password for an upstream index that needs one")
     login.add_argument("user")
     login.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
@@ -78,6 +81,14 @@ def _clear(services: DeskServices, args: argparse.Namespace) -> int:
     print(
         f"Removed {gone['files']} files ({gone['bytes'] / 1e6:.1f} MB) of {gone['projects']} projects from the cache."
     )
+    return 0
+
+
+def _allow(services: DeskServices, args: argparse.Namespace) -> int:
+    if services.cache.allow(args.project):
+        print(f"Upstream's {args.project} is served from now on (the team no longer hosts it).")
+    else:
+        print(f"{args.project} was not held back: it was never the team's here.")
     return 0
 
 

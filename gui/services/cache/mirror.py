@@ -61,8 +61,8 @@ def read_requirements(names: list[str], files: list[Path]) -> list[str]:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise DeskError(f"Cannot read the requirements file {path}: {exc}.") from exc
-        for line in lines:
-            text = line.split(" #", 1)[0].strip()
+        for line in _joined(lines):
+            text = " ".join(part for part in line.split(" #", 1)[0].split() if not part.startswith("--hash"))
             if not text or text.startswith("#"):
                 continue
             if text.startswith(_INDEX_OPTIONS):
@@ -73,7 +73,9 @@ def read_requirements(names: list[str], files: list[Path]) -> list[str]:
             found.append(text)
     for text in found:
         try:
-            Requirement(text)
+            if Requirement(text).url:
+                raise DeskError(f"{text!r} names a file by its URL: a set comes through this index, so name the "
+                                "project and version instead (such as name==1.0).")  # fmt: skip
         except InvalidRequirement as exc:
             raise DeskError(
                 f"{text!r} is not a requirement ({exc}): write it as a name, such as requests>=2.31."
@@ -81,6 +83,18 @@ def read_requirements(names: list[str], files: list[Path]) -> list[str]:
     if not found:
         raise DeskError("Name at least one requirement (such as requests), or give a requirements file with -r.")
     return found
+
+
+def _joined(lines: list[str]) -> list[str]:
+    """Lines with a trailing backslash joined to the next (hash-pinned files: ``uv export``, ``pip-compile``)."""
+    joined, pending = [], ""
+    for line in lines:
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        joined.append(pending + line)
+        pending = ""
+    return [*joined, pending] if pending else joined
 
 
 class SetFetcher:
@@ -142,7 +156,11 @@ class SetFetcher:
         return pins
 
     def page(self, project: str) -> dict:
-        answer = self.http.get(f"{self.url}/simple/{project}/", headers={"Accept": JSON_TYPE}, timeout=120)
+        answer = self.http.get(f"{self.url}/simple/{project}/", headers={"Accept": JSON_TYPE}, timeout=120,
+                               allow_redirects=False)  # fmt: skip
+        if answer.is_redirect:
+            raise DeskError(f"The running server sends {project} to upstream instead of keeping it: it started before "
+                            "the cache was turned on: restart it (Apply and restart).")  # fmt: skip
         if answer.status_code != 200:
             raise DeskError(f"The index answered {answer.status_code} for {project}: {answer.text.strip()[:300]}")
         return answer.json()
@@ -214,9 +232,12 @@ def fetch_set(fetcher: SetFetcher, requirements: list[str], targets: list[Target
             if sdist_only:
                 report.sdist_only.append(f"{project} {version}")
             for entry in files:
-                if "/cached/" not in urljoin(f"{fetcher.url}/simple/{project}/", entry["url"]):
+                where = urljoin(f"{fetcher.url}/simple/{project}/", entry["url"])
+                if where.startswith(f"{fetcher.url}/packages/"):
                     report.hosted.append(entry["filename"])  # the team's own file: already here
                     continue
+                if not where.startswith(f"{fetcher.url}/cached/"):
+                    raise DeskError(f"The index links {entry['filename']} elsewhere ({where}): it is not kept.")
                 new = entry["filename"] not in already
                 size = fetcher.fetch(project, entry)
                 already.add(entry["filename"])

@@ -60,6 +60,8 @@ class CacheService:
         """Remove one cached project (its PEP 503 name) or all; returns {"projects", "files", "bytes"} removed."""
         from packaging.utils import canonicalize_name
 
+        if project is not None and not project.strip():
+            raise DeskError("Name the project to clear (or clear --all for the whole cache); an empty name is none.")
         name = canonicalize_name(project) if project else None
         args = ["cache-clear", *([name] if name else [])]
         root = str(self.server.data_dir.packages_dir)
@@ -86,6 +88,15 @@ class CacheService:
         fetcher = SetFetcher(url, auth, self.server.verify(), _uv())
         already = {file.filename for project in self.packages.facts().cached.values() for file in project.files}
         return fetch_set(fetcher, requirements, targets, sdists, already, progress)
+
+    def allow(self, project: str) -> bool:
+        """Let upstream's project be served for a name the team hosted once and hosts no more."""
+        from packaging.utils import canonicalize_name
+
+        name = canonicalize_name(project.strip())
+        said = write_database(self.server, ["cache-allow", name], lambda store: {
+            "allowed": cache_store.allow_upstream(store, name)}, "Nothing was changed.")  # fmt: skip
+        return bool(said.get("allowed"))
 
     def login(self, username: str, password: str) -> None:
         """Keep upstream's user name and password with the server's secrets (0600); used from the next start."""

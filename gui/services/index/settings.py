@@ -156,10 +156,10 @@ class ServerSettings:
                 f"Upstream URL {self.upstream!r} is not an http(s) URL: use {DEFAULT_UPSTREAM}, or another index's "
                 "simple API (such as https://pypi.example.com/simple/)."
             )
-        if parts.username is not None or parts.password is not None:
+        if (parts.username is not None or parts.password is not None) and self.fallback == "cache":
             raise SettingsError(
-                "Give the upstream URL without a user name or password (they would be shown and logged): set the "
-                "URL alone, then `pypi-desk cache login USER` keeps the password with the server's "
+                "For the cache, give the upstream URL without a user name or password (they would be shown and "
+                "logged): set the URL alone, then `pypi-desk cache login USER` keeps the password with the server's "
                 "secrets."
             )
         if parts.query or parts.fragment:

@@ -31,6 +31,30 @@ class CacheError(ValueError):
     """A cache request refused (a name that is no project, a link in place of the cache): says which."""
 
 
+def is_project_name(name: str) -> bool:
+    return bool(_PROJECT.match(name or ""))
+
+
+def remove_partial(root: str) -> int:
+    """Remove what fetches broken off by a stop left (``.NAME.part-…``, a page's temporary copy); how many."""
+    removed = 0
+    try:
+        base = cache_dir(root)
+        projects = [e.path for e in os.scandir(base) if e.is_dir(follow_symlinks=False)]
+    except (OSError, CacheError):
+        return 0
+    for folder in projects:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def cache_dir(root: str) -> str:
     """The cache folder; refused when it, or the folder it is in, is a link (it could lead anywhere)."""
     for part in (os.path.join(root, FOLDER), os.path.join(root, FOLDER, CACHE)):
@@ -69,6 +93,26 @@ def cached_projects(store: FactsStore) -> dict:
         entry["files"].append([filename, version, size, fetched])
         entry["bytes"] += size
     return found
+
+
+def was_teams(store: FactsStore, project: str) -> bool:
+    """Whether the team has ever hosted ``project`` here (then upstream's is never served in its place)."""
+    query = "SELECT 1 FROM team_names WHERE project=?"
+    return store.guarded(lambda c: c.execute(query, (project,)).fetchone() is not None, False)
+
+
+def allow_upstream(store: FactsStore, project: str) -> bool:
+    """Let upstream's ``project`` be served again once the team no longer hosts it; whether it was held back."""
+    if not _PROJECT.match(project or ""):
+        raise CacheError(f"{project!r} is not a project's normalized name (such as requests or typing-extensions)")
+
+    def work(c) -> bool:
+        with transaction(c):
+            if c.execute("SELECT 1 FROM files WHERE project=? LIMIT 1", (project,)).fetchone():
+                raise CacheError(f"{project} is hosted here now: remove the team's files first.")
+            return c.execute("DELETE FROM team_names WHERE project=?", (project,)).rowcount > 0
+
+    return bool(store.guarded(work, False))
 
 
 def note_upstream(store: FactsStore, why: str) -> None:

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS downloads (
     user TEXT NOT NULL, client TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS downloads_by_time ON downloads (at);
+CREATE TABLE IF NOT EXISTS team_names (project TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS cached_files (project TEXT NOT NULL, filename TEXT NOT NULL, version TEXT NOT NULL,
     size INTEGER NOT NULL, sha256 TEXT NOT NULL, fetched_at REAL NOT NULL, PRIMARY KEY (project, filename));
 CREATE TABLE IF NOT EXISTS file_usage (path TEXT PRIMARY KEY, project TEXT NOT NULL, version TEXT NOT NULL,
@@ -185,6 +186,8 @@ class FactsStore:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA cache_size=-512")  # 512 KB: pages are read once per file, then kept above
             connection.executescript(_SCHEMA)
+            # every name the team has hosted: upstream's project is never served in its place (``cache_store``)
+            connection.execute("INSERT OR IGNORE INTO team_names SELECT DISTINCT project FROM files")
             found = connection.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if found is None:
                 connection.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -321,6 +324,7 @@ class FactsStore:
                     "VALUES (?, ?, ?, ?, ?)",
                     [(p, project_key(n), version_key(v), t, s) for p, n, v, t, s in entries],
                 )
+                c.executemany("INSERT OR IGNORE INTO team_names VALUES (?)", {(project_key(e[1]),) for e in entries})
                 if uploaded:
                     c.executemany("DELETE FROM file_usage WHERE path=?", [(entry[0],) for entry in entries])
 

@@ -9,6 +9,7 @@ joined in front, so nothing of PyPI Desk's needs to be in the container).
     trash PACKAGES ENTRY|new JSON         files ([[path, size, mtime], ...]) into a trash entry (``trash.py``)
     trash-list PACKAGES / restore PACKAGES ENTRY / purge PACKAGES DAYS|ENTRY
     cache-clear PACKAGES [PROJECT]        the cache of upstream's projects emptied, or one project (``cache_store``)
+    cache-allow PACKAGES PROJECT          upstream's project served again for a name the team hosted once
 """
 
 import contextlib
@@ -49,7 +50,8 @@ def set_aside(packages_root: str) -> list[str]:
     return sorted(n for n in names if n.startswith(NAME + DAMAGED) and not n.endswith(("-wal", "-shm")))
 
 
-COMMANDS = ("dump", "yank", "unyank", "backup", "stats", "trash", "trash-list", "restore", "purge", "cache-clear")
+COMMANDS = ("dump", "yank", "unyank", "backup", "stats", "trash", "trash-list", "restore", "purge", "cache-clear",
+            "cache-allow")  # fmt: skip
 READING = ("dump", "backup", "stats", "trash-list")
 
 
@@ -62,6 +64,8 @@ def main(argv: list[str]) -> int:
     try:
         if command == "dump":
             json.dump(dump(store), sys.stdout)
+        elif command == "cache-allow":
+            print(json.dumps({"allowed": cache_store.allow_upstream(store, argv[2])}))
         elif command == "cache-clear":
             print(json.dumps(cache_store.clear_cache(store, root, argv[2] if len(argv) > 2 else None)))
         elif command in ("stats", "trash", "trash-list", "restore", "purge"):

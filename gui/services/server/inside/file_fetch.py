@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 
 CHUNK = 256 * 1024
+MAX_SIZE = 4 * 1024**3  # a file upstream sends without a length is cut off here
 WAIT = 60.0  # a client waits this long for the next bytes (upstream's own timeout comes first)
 
 
@@ -44,6 +45,8 @@ class FileFetch:
         self._changed = threading.Condition()
         self.written = 0
         self.state = "starting"  # then "streaming", and "verified" or "failed"
+        self.readers = 0  # clients reading it now; a file of no known length is given up when the last one leaves
+        self._read_by_any = False
         self.why = ""
         self.seconds = 0.0
 
@@ -74,6 +77,10 @@ class FileFetch:
             self._set("streaming")
             with open(self.part, "r+b", buffering=0) as out:
                 while chunk := response.read(CHUNK):
+                    if self.written + len(chunk) > (self.size if self.size is not None else MAX_SIZE):
+                        raise FetchFailed(f"upstream sends more of {self.filename} than its length says")
+                    if self.size is None and self._read_by_any and self.readers == 0:
+                        raise FetchFailed(f"{self.filename} has no length and nobody waits for it any more")
                     digest.update(chunk)
                     out.write(chunk)
                     with self._changed:
@@ -119,6 +126,9 @@ class FileFetch:
 
     def _read(self, handle) -> Iterator[bytes]:
         sent = 0
+        with self._changed:
+            self.readers += 1
+            self._read_by_any = True
         try:
             while True:
                 with self._changed:
@@ -137,6 +147,8 @@ class FileFetch:
                 sent += len(chunk)
                 yield chunk
         finally:
+            with self._changed:
+                self.readers -= 1
             handle.close()
 
 

@@ -174,7 +174,7 @@ def serve(args: list[str], own: dict[str, str]) -> str | None:
                 "bind": bind,
                 "workers": 1,
                 "worker_class": worker_class,
-                "threads": 8,
+                "threads": 8 if worker_class == "gevent" else 32,  # gthread: each client a cache fetch waits on
                 "preload_app": False,
                 "accesslog": "-",  # every request with its real status code
                 "errorlog": "-",

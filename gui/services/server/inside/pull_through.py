@@ -41,10 +41,13 @@ PREFIX = "/cached/"
 RETRY_AFTER = 30.0  # after upstream could not be reached, kept pages are served without asking it again this long
 MAX_METADATA = 10 * 1024 * 1024
 PREFERRED = ("sha256", "sha384", "sha512", "blake2b")
+PAGE_READS = 4  # upstream pages read at once, at most
 
 
 def say(line: str) -> None:
-    print(f"pypi-desk-cache: {line}", file=sys.stderr, flush=True)
+    """One write per line: the access log's lines, written by other threads, never land inside it."""
+    sys.stderr.write(f"pypi-desk-cache: {line}\n")
+    sys.stderr.flush()
 
 
 class NotAvailable(Exception):
@@ -78,11 +81,18 @@ class PullThrough:
         self._fetches: dict[str, FileFetch] = {}
         self._unreachable: tuple[float, str] = (0.0, "")  # since when upstream could not be reached, and why
         self._noted = None
+        self._page_reads = threading.BoundedSemaphore(PAGE_READS)  # each may hold a page of up to 64 MB
+        cache_store.remove_partial(root)  # a fetch a stop broke off: never whole, never served
 
     # -- pages ---------------------------------------------------------------------------
 
     def page(self, project: str, refresh: bool = True) -> CachedPage:
         """The project's page: kept, fetched anew after its time to live, or kept when upstream fails."""
+        if not cache_store.is_project_name(project):
+            raise NotAvailable("404 Not Found", f"{project} is not a project name this index looks up upstream.")
+        if self._store is not None and cache_store.was_teams(self._store, project):
+            raise NotAvailable("404 Not Found", f"{project} was the team's project here, so upstream's is never "
+                                                f"served for it (`pypi-desk cache allow {project}`).")  # fmt: skip
         with self._lock:
             lock = self._page_locks.setdefault(project, threading.Lock())
         with lock:  # one fetch of a page, however many ask at once
@@ -94,12 +104,13 @@ class PullThrough:
                 return kept  # upstream just failed: a kept page now, not a wait on it (a new name still asks)
             began = time.monotonic()
             try:
-                files = self.upstream.project_files(project)
+                with self._page_reads:
+                    files = self.upstream.project_files(project)
             except UpstreamError as exc:
-                if exc.status is None or exc.status >= 500:
+                if not exc.reached and (exc.status is None or exc.status >= 500):
                     self._unreachable = (time.monotonic(), exc.why)
                     self._note(exc.why)
-                return self._without_upstream(project, kept, exc.why, exc.status)
+                return self._without_upstream(project, kept, exc)
             self._unreachable = (0.0, "")
             self._note("")
             page = self._merged(project, files, kept)
@@ -108,10 +119,14 @@ class PullThrough:
                       f"({len(page.files)} files)")  # fmt: skip
             return page
 
-    def _without_upstream(self, project: str, kept: CachedPage | None, why: str, status: int | None) -> CachedPage:
+    def _without_upstream(self, project: str, kept: CachedPage | None, exc: UpstreamError) -> CachedPage:
+        why, status = exc.why, exc.status
         if kept is not None:
             self._log(f"page {project} served from the cache (fetched {_age(kept.fetched)} ago): upstream {why}")
             return kept
+        if exc.reached:  # upstream answered, with something that is no page
+            self._log(f"page {project} cannot be served: {why}")
+            raise NotAvailable("502 Bad Gateway", f"{project} is not hosted here, and {why}.")
         if status == 404:
             raise NotAvailable("404 Not Found", f"{project} is not hosted here, and upstream "
                                                 f"({self.upstream.url}) has no such project.")  # fmt: skip
@@ -178,14 +193,14 @@ class PullThrough:
 
     def links(self, page: CachedPage) -> tuple[list[simple_pages.FileLink], list[str]]:
         """The page's links (relative to ``/simple/PROJECT/``) and its versions."""
-        from pypiserver.pkg_helpers import guess_pkgname_and_version
-
         links, versions = [], []
         for entry in page.files.values():
             algorithm, value = _digest(entry)
-            guessed = guess_pkgname_and_version(entry.filename)
-            if guessed:
-                versions.append(guessed[1])
+            if not value:
+                continue  # never verifiable (no hash, or md5 only): not offered, so no client picks it
+            version = version_of(entry.filename)
+            if version:
+                versions.append(version)
             links.append(simple_pages.FileLink(
                 filename=entry.filename, url=f"../..{PREFIX}{page.project}/{entry.filename}",
                 digest=f"{algorithm}={value}" if value else None, size=entry.size,
@@ -262,10 +277,8 @@ class PullThrough:
         self._log(f"fetched {project}/{entry.filename} from upstream in {fetch.seconds:.2f} s "
                   f"({fetch.written} bytes, {_digest(entry)[0]} verified)")  # fmt: skip
         if self._store is not None:
-            from pypiserver.pkg_helpers import guess_pkgname_and_version
-
-            version = (guess_pkgname_and_version(entry.filename) or ("", ""))[1]
-            cache_store.record_cached(self._store, project, entry.filename, version, fetch.written, _digest(entry)[1])
+            cache_store.record_cached(self._store, project, entry.filename, version_of(entry.filename), fetch.written,
+                                      _digest(entry)[1])  # fmt: skip
 
     def _metadata(self, environ: dict, start_response: Callable, project: str, entry: UpstreamFile) -> Iterable[bytes]:
         if not entry.metadata_sha256:
@@ -306,6 +319,18 @@ class PullThrough:
 
     def _path(self, project: str, filename: str) -> str:
         return os.path.join(cache_store.cached_project_dir(self.root, project), filename)
+
+
+def version_of(filename: str) -> str:
+    """A wheel's or an sdist's version, by the filename rules (``packaging``, which pypiserver brings); ""."""
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return ""
 
 
 def _digest(entry: UpstreamFile) -> tuple[str, str]:

@@ -33,10 +33,11 @@ USER_AGENT = "pypi-desk-cache/1"
 class UpstreamError(Exception):
     """Upstream did not give what was asked: ``status`` is its HTTP status (None: it could not be reached)."""
 
-    def __init__(self, why: str, status: int | None = None) -> None:
+    def __init__(self, why: str, status: int | None = None, reached: bool = False) -> None:
         super().__init__(why)
         self.why = why
         self.status = status
+        self.reached = reached  # upstream answered (with a page that is not one): not a network problem
 
 
 @dataclass(frozen=True)
@@ -78,22 +79,44 @@ class Upstream:
         self.host = urlsplit(self.url).hostname or ""
         ca_file = ca_file or os.environ.get("SSL_CERT_FILE") or os.environ.get("REQUESTS_CA_BUNDLE") or None
         context = ssl.create_default_context(cafile=ca_file if ca_file and os.path.isfile(ca_file) else None)
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler(),
-                                                   urllib.request.HTTPSHandler(context=context))  # fmt: skip
+        self._opener = urllib.request.OpenerDirector()  # HTTP(S) only: never file:, ftp: or data: a page names
+        for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(),
+                        urllib.request.HTTPSHandler(context=context), urllib.request.HTTPRedirectHandler(),
+                        urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):  # fmt: skip
+            self._opener.add_handler(handler)
         self._authorization = _authorization(credentials)
 
     def open(self, url: str, accept: str = "*/*"):
         """The answer to a GET of ``url`` (a response to read and close); raises :class:`UpstreamError`."""
+        refused = self.refused(url)
+        if refused:
+            raise UpstreamError(refused)
         request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
-        if self._authorization and urlsplit(url).hostname == self.host:
-            request.add_header("Authorization", self._authorization)
+        if self._authorization and urlsplit(url).hostname == self.host:  # never sent on to where it redirects
+            request.add_unredirected_header("Authorization", self._authorization)
         try:
             return self._opener.open(request, timeout=TIMEOUT)
         except urllib.error.HTTPError as exc:
             exc.close()
-            raise UpstreamError(_http_why(url, exc.code, exc.reason), exc.code) from None
+            raise UpstreamError(_http_why(exc.geturl() or url, exc.code, exc.reason), exc.code) from None
         except (OSError, ValueError, http_errors()) as exc:
             raise UpstreamError(why_unreachable(url, exc)) from None
+
+    def refused(self, url: str) -> str:
+        """Why a URL a page names is not fetched ("" : it is): not HTTP(S), or this machine's or a private network's
+        address other than upstream's own (a page must not make the server fetch what only it can reach)."""
+        import ipaddress
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"upstream names a file at {parts.scheme or 'a relative'}: URL; only http(s) is fetched"
+        try:
+            address = ipaddress.ip_address((parts.hostname or "").strip("[]"))
+        except ValueError:
+            return ""
+        if parts.hostname == self.host or address.is_global:
+            return ""
+        return f"upstream names a file at {parts.hostname}, an address only this server reaches; it is not fetched"
 
     def project_files(self, project: str) -> list[UpstreamFile]:
         """The files upstream's page for ``project`` lists (JSON, or HTML when upstream speaks only that)."""
@@ -103,13 +126,14 @@ class Upstream:
             kind = response.headers.get("Content-Type", "")
             final_url = response.geturl()
         if len(body) > MAX_PAGE:
-            raise UpstreamError(f"upstream's page for {project} is larger than {MAX_PAGE // 2**20} MB")
+            raise UpstreamError(f"upstream's page for {project} is larger than {MAX_PAGE // 2**20} MB", reached=True)
         try:
             if JSON_TYPE in kind or body.lstrip()[:1] == b"{":
                 return _json_files(json.loads(body), final_url)
             return _html_files(body.decode("utf-8", "replace"), final_url)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise UpstreamError(f"upstream's page for {project} is not a simple-API page ({exc})") from None
+            why = f"upstream's page for {project} is not a simple-API page ({exc})"
+            raise UpstreamError(why, reached=True) from None
 
 
 def http_errors() -> type:
@@ -177,23 +201,39 @@ def why_unreachable(url: str, exc: BaseException) -> str:
 
 def _hashes(fragment: str) -> dict:
     algo, sep, value = fragment.partition("=")
-    return {algo.lower(): value.lower()} if sep and algo and value else {}
+    return {algo.lower(): value.lower()} if sep and algo and _hex(value) else {}
+
+
+def _text(value: object, limit: int = 1000) -> str | None:
+    """A page's text as it may reach a page of ours and a terminal: a string, one line, no control characters."""
+    if not isinstance(value, str) or not value:
+        return None
+    return "".join(c if c.isprintable() else " " for c in value[:limit]).strip() or None
+
+
+def _hex(value: object) -> str | None:
+    text = value.lower() if isinstance(value, str) else ""
+    return text if 0 < len(text) <= 256 and all(c in "0123456789abcdef" for c in text) else None
 
 
 def _json_files(page: dict, base: str) -> list[UpstreamFile]:
     found = []
     for entry in page["files"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            continue
         url, fragment = urldefrag(urljoin(base, entry["url"]))
         yanked = entry.get("yanked", False)
         metadata = entry.get("core-metadata", entry.get("dist-info-metadata", False))
-        hashes = {k.lower(): str(v).lower() for k, v in (entry.get("hashes") or {}).items()} or _hashes(fragment)
+        given = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
+        hashes = {str(k).lower(): _hex(v) for k, v in given.items() if _hex(v)} or _hashes(fragment)
         size = entry.get("size")
         found.append(UpstreamFile(
-            filename=entry["filename"], url=url, hashes=hashes,
-            requires_python=entry.get("requires-python") or None,
-            yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
-            upload_time=entry.get("upload-time"), size=size if isinstance(size, int) else None,
-            metadata_sha256=metadata.get("sha256") if isinstance(metadata, dict) else None,
+            filename=entry.get("filename") if isinstance(entry.get("filename"), str) else "", url=url, hashes=hashes,
+            requires_python=_text(entry.get("requires-python")),
+            yanked=None if yanked is False else ("" if yanked is True else (_text(yanked) or "")),
+            upload_time=_text(entry.get("upload-time"), 64),
+            size=size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+            metadata_sha256=_hex(metadata.get("sha256")) if isinstance(metadata, dict) else None,
         ))  # fmt: skip
     return found
 
@@ -230,7 +270,7 @@ def _html_files(text: str, base: str) -> list[UpstreamFile]:
         name = link["text"].strip() or os.path.basename(urlsplit(url).path)
         metadata = link.get("data-core-metadata") or link.get("data-dist-info-metadata")
         metadata_hash = _hashes(metadata).get("sha256") if metadata else None
-        yanked = (link["data-yanked"] or "") if "data-yanked" in link else None
-        found.append(UpstreamFile(name, url, _hashes(fragment), link.get("data-requires-python") or None,
+        yanked = (_text(link["data-yanked"]) or "") if "data-yanked" in link else None
+        found.append(UpstreamFile(name, url, _hashes(fragment), _text(link.get("data-requires-python")),
                                   yanked, None, None, metadata_hash))  # fmt: skip
     return found
