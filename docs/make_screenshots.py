@@ -185,6 +185,43 @@ def render_usage(scratch: Path) -> None:
     window.close()
 
 
+def render_cache(scratch: Path) -> None:
+    """The Packages tab of a local server caching from a stand-in upstream: the team's two projects, six public
+    ones kept, one name in both places flagged."""
+    from tests.upstream_standin import StandInIndex
+
+    upstream = scratch / "upstream"
+    public = [("requests", "2.32.3", 64_000), ("urllib3", "2.2.3", 126_000), ("idna", "3.10", 70_000),
+              ("certifi", "2024.8.30", 167_000), ("charset-normalizer", "3.4.0", 49_000),
+              ("corp-tools", "1.0", 2_000)]  # fmt: skip
+    for name, version, size in public:
+        make_wheel(upstream, name, version, b"x" * size)
+    standin = StandInIndex(upstream).start()
+    services = DeskServices.open(scratch / "cache", pypirc=scratch / "cache-home" / ".pypirc")
+    services.data_dir.ensure()
+    services.users.add("alice", "alice-Pa55word")
+    settings = ServerSettings(port=free_port(), runtime="process", fallback="cache", upstream=standin.url)
+    url = services.server.save_and_start(settings).url
+    try:
+        for name, version, _ in public:
+            wheel = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+            requests.get(f"{url}/cached/{name}/{wheel}", timeout=30).raise_for_status()
+        from gui.services.clients.pypirc_reader import Credentials
+
+        for name, version in (("corp-tools", "2.0"), ("team-app", "0.3")):
+            wheel = make_wheel(scratch / "ours", name, version)
+            services.packages.upload(wheel, Credentials("alice", "alice-Pa55word"), url=url)
+        window, settle = open_window(services)
+        window.resize(1100, 820)
+        window.show_tab("packages")
+        settle(1500)
+        window.grab().save(str(OUT / "cache.png"))
+        window.close()
+    finally:
+        services.server.stop()
+        standin.stop()
+
+
 def render_first_run(scratch: Path) -> None:
     """A new data folder on a machine where no Docker engine answers."""
     os.environ["DOCKER_HOST"] = f"unix://{scratch / 'no-engine.sock'}"
@@ -220,6 +257,7 @@ def main() -> None:
         render_https(services)
         render_engine(services, Path(scratch))
         render_usage(Path(scratch))
+        render_cache(Path(scratch))
         render_first_run(Path(scratch))
         keyring_service.stop()
     for name in (
@@ -231,6 +269,7 @@ def main() -> None:
         "server-https",
         "engine",
         "usage",
+        "cache",
         "first-run",
     ):
         print(f"wrote {OUT / name}.png")

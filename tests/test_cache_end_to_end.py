@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from gui.services.cache.network import CA_IN_CONTAINER, host_ca_bundle
 from gui.services.cache.targets import Target
 from gui.services.clients.pypirc_reader import Credentials
 from gui.services.core import DeskServices
 from gui.services.index.datadir import open_data_dir
 from gui.services.index.settings import ServerSettings
+from gui.services.server.upstream_network import CA_IN_CONTAINER, host_ca_bundle
 from tests.conftest import free_port
 from tests.helpers import make_wheel, wait_for_log_line
 from tests.test_usage_end_to_end import UV, upload

@@ -12,6 +12,7 @@ from gui.services.atomic import write_atomic
 from gui.services.cache.mirror import Progress, SetFetcher, TargetReport, fetch_set
 from gui.services.cache.targets import Target
 from gui.services.errors import DeskError
+from gui.services.index.settings import ServerSettings
 from gui.services.packages.index_facts import CachedProject, IndexFacts, write_database
 from gui.services.server.inside import cache_store
 from gui.services.volume.layout import UPSTREAM_CREDENTIALS
@@ -46,12 +47,11 @@ class CacheService:
         self.server = server
         self.packages = packages
 
-    def overview(self, facts: IndexFacts | None = None, hosted: set[str] | None = None) -> CacheOverview:
-        """The cache's projects and the names in both places (``facts`` and ``hosted`` when the caller has them)."""
+    def overview(self, facts: IndexFacts | None = None, settings: ServerSettings | None = None) -> CacheOverview:
+        """The cache's projects and the names in both places (``facts`` and ``settings`` when the caller has them)."""
         facts = facts if facts is not None else self.packages.facts()
-        if hosted is None:
-            hosted = {project.name for project in self.packages.listing().projects}
-        settings = self.server.load_settings()
+        hosted = {project.name for project in self.packages.listing().projects}
+        settings = settings if settings is not None else self.server.load_settings()
         projects = tuple(facts.cached[name] for name in sorted(facts.cached))
         return CacheOverview(projects, tuple(sorted(hosted & set(facts.cached))), settings.fallback,
                              settings.upstream, facts.upstream_problem, facts.problem)  # fmt: skip

@@ -25,7 +25,7 @@ def upstream_cache(services: DeskServices, settings: ServerSettings) -> Finding:
     facts = services.packages.facts()
     if facts.problem:
         return Finding(name, Outcome.SKIPPED, "The index database cannot be read (see Index database).")
-    overview = services.cache.overview(facts)
+    overview = services.cache.overview(facts, settings)
     kept = (f"The cache keeps {counted(len(overview.projects), 'project')} from {settings.upstream} "
             f"({counted(overview.file_count, 'file')}, {human_size(overview.size)}).")  # fmt: skip
     if overview.both:

@@ -19,7 +19,6 @@ import docker.errors
 import requests
 from docker.types import Mount
 
-from gui.services.cache.network import CA_IN_CONTAINER, host_ca_bundle, proxy_environment
 from gui.services.engines.choice import Engine
 from gui.services.engines.errors import engine_error
 from gui.services.engines.reach import Reach
@@ -56,6 +55,7 @@ from gui.services.server.inside import LAUNCHER_DIR
 from gui.services.server.package_chores import PackageChores
 from gui.services.server.pull_progress import ensure_image
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
+from gui.services.server.upstream_network import CA_IN_CONTAINER, host_ca_bundle, proxy_environment
 from gui.services.volume import layout
 from gui.services.volume.files import VolumeFiles
 

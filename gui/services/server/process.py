@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gui.services.atomic import write_atomic
-from gui.services.cache.network import host_ca_bundle
 from gui.services.errors import PortInUseError, ServerStartError
 from gui.services.index.datadir import DataDir
 from gui.services.index.settings import ServerSettings
@@ -40,6 +39,7 @@ from gui.services.server.inside.usage import records_stop
 from gui.services.server.log_lines import split_lines
 from gui.services.server.ports import port_problem
 from gui.services.server.runtime import LogPosition, ProgressCallback, ServerStatus
+from gui.services.server.upstream_network import host_ca_bundle
 
 if TYPE_CHECKING:
     import psutil

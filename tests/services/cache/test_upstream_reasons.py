@@ -9,8 +9,8 @@ import urllib.error
 
 import pytest
 
-from gui.services.cache.network import host_ca_bundle, proxy_environment
 from gui.services.server.inside.upstream import Upstream, UpstreamError, why_unreachable
+from gui.services.server.upstream_network import host_ca_bundle, proxy_environment
 from tests.conftest import free_port
 
 

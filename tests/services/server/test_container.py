@@ -43,7 +43,9 @@ def test_container_runs_the_full_command_with_folder_mounts(runtime, data_dir, p
     attrs = docker_client.containers.get(data_dir.container_name).attrs
     command = attrs["Config"]["Cmd"]
     assert command[:4] == ["--roles", "/data/auth/roles.json", "--usage-days", "90"]  # the launcher's own first
-    assert command[4:9] == ["run", "-p", "8080", "--server", "gunicorn"]  # the image's default is replaced whole
+    assert command[4:8] == ["--upstream", "https://pypi.org/simple/", "--cache-minutes", "10"]  # the cache, by default
+    run = command.index("run")
+    assert command[run : run + 5] == ["run", "-p", "8080", "--server", "gunicorn"]  # the image's default replaced whole
     assert "/data/tls" not in {m["Destination"] for m in attrs["Mounts"]}  # HTTPS off: no certificate mounted
     mounts = {m["Destination"]: m for m in attrs["Mounts"]}
     assert mounts["/data/auth"]["Source"] == str(data_dir.auth_dir) and not mounts["/data/auth"]["RW"]

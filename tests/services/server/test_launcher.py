@@ -46,7 +46,8 @@ def served(data_dir, port: int, docker_client, docker_cleanup):
     (data_dir.packages_dir / "sub").mkdir()
     make_wheel(data_dir.packages_dir / "sub", "nested", "2.0")
     services = DeskServices.open(data_dir)
-    status = services.server.save_and_start(ServerSettings(port=port, runtime="docker"))
+    settings = ServerSettings(port=port, runtime="docker", fallback="redirect")  # as plain pypiserver answers
+    status = services.server.save_and_start(settings)
     assert status.note == ""  # the launcher serves: no word of the plain way
     return services, status.url
 
@@ -80,7 +81,7 @@ def test_pages_match_plain_pypiserver_on_the_same_folder(served, docker_client) 
     plain_port = free_port()
     data_dir = services.data_dir
     command = pypiserver_args(
-        ServerSettings(port=plain_port), port=8080, password_file="/data/auth/.htpasswd",
+        ServerSettings(port=plain_port, fallback="redirect"), port=8080, password_file="/data/auth/.htpasswd",
         packages_dir="/data/packages", server="gunicorn",
     )  # fmt: skip
     plain = docker_client.containers.run(
