@@ -66,6 +66,8 @@ def test_cached_projects_are_listed_flagged_when_also_the_teams_and_cleared(qtbo
     assert "2 projects" in panel.summary_label.text() and "also the team's" in panel.summary_label.text()
     team_row = tab.model.index(tab.model.row_of("leftpad"), 0)
     assert "also cached from upstream" in team_row.data(Qt.ItemDataRole.ToolTipRole)
+    assert tab.model.listing.facts.files  # the team's upload times are still read beside the cache's rows
+    assert tab.model.index(team_row.row(), 4).data().startswith("20")  # its last upload, a date
 
     panel.view.selectRow(1)  # rightpad
     qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)

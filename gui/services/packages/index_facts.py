@@ -126,8 +126,8 @@ def facts_of(data: dict) -> IndexFacts:
     since = data.get("recording_since")
     cached = {}
     for name, entry in data.get("cached", {}).items():
-        files = tuple(CachedFile(str(f), str(v), int(s), float(t)) for f, v, s, t in entry.get("files", []))
-        cached[str(name)] = CachedProject(str(name), files)
+        kept = tuple(CachedFile(str(f), str(v), int(s), float(t)) for f, v, s, t in entry.get("files", []))
+        cached[str(name)] = CachedProject(str(name), kept)
     upstream = data.get("upstream") or {}
     checked = upstream.get("at")
     return IndexFacts(files, yanks, set_aside, token_use, usage=usage, recent=recent,
