@@ -34,7 +34,7 @@ from gui.services.server.command import (
 from gui.services.server.file_log import FileLogStream
 from gui.services.server.health import wait_until_answers
 from gui.services.server.inside import LAUNCHER_DIR
-from gui.services.server.inside.options import needs_launcher
+from gui.services.server.inside.options import needs_launcher, redirect_instead_of_cache, split_options
 from gui.services.server.inside.usage import records_stop
 from gui.services.server.log_lines import split_lines
 from gui.services.server.ports import port_problem
@@ -140,7 +140,8 @@ class ProcessRuntime:
             settings, tls_dir=str(self._data_dir.tls_dir), roles_file=str(self._data_dir.roles_file),
             upstream_ca=str(ca) if ca else None, upstream_credentials=str(login) if login.is_file() else None,
         )  # fmt: skip
-        if serves_plainly():  # `python -m pypiserver`: neither TLS nor roles, no download records
+        plain_options = options
+        if serves_plainly():  # `python -m pypiserver`: neither TLS nor roles, no download records, no cache
             refuse_what_plain_cannot_honour(settings, self._data_dir.roles_file)
             options = []
             records_stop(str(self._data_dir.packages_dir))
@@ -152,6 +153,8 @@ class ProcessRuntime:
             packages_dir=str(self._data_dir.packages_dir),
             server=_server_kind(),
         )
+        if serves_plainly():
+            args = redirect_instead_of_cache(split_options(plain_options)[0], args)
         env = dict(os.environ, PYTHONUNBUFFERED="1", GUNICORN_CMD_ARGS=f"{GUNICORN_ACCESS_LOG} --no-control-socket")
         with open(self.log_file, "wb") as log:
             self._child = subprocess.Popen(

@@ -48,3 +48,13 @@ def test_names_not_hosted_are_redirected_cached_or_refused_as_set() -> None:
     redirected = args(fallback="redirect", upstream="https://pypi.example.com/simple/")
     assert redirected[redirected.index("--fallback-url") + 1] == "https://pypi.example.com/simple/"
     assert "--upstream" not in launcher_options(ServerSettings(fallback="redirect"), tls_dir="/t", roles_file="/r")
+
+
+def test_the_plain_way_sends_names_it_does_not_host_to_upstream_instead_of_a_cache_it_lacks() -> None:
+    from gui.services.server.inside.options import redirect_instead_of_cache
+
+    cached = args(fallback="cache", upstream="https://pypi.example.com/simple/")
+    plain = redirect_instead_of_cache({"--upstream": "https://pypi.example.com/simple/"}, cached)
+    assert "--disable-fallback" not in plain and plain[-1] == cached[-1]
+    assert plain[plain.index("--fallback-url") + 1] == "https://pypi.example.com/simple/"
+    assert redirect_instead_of_cache({}, args(fallback="off")) == args(fallback="off")

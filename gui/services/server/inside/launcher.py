@@ -67,7 +67,7 @@ def main(argv: list[str]) -> None:
         return
     if options.needs_launcher(own):  # plain pypiserver has neither TLS nor roles: serving without them is worse
         sys.exit(f"{MARKER} {problem}; HTTPS and readers need PyPI Desk's launcher, so the server does not start")
-    serve_plain(argv, problem)
+    serve_plain(options.redirect_instead_of_cache(own, argv), problem)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,15 @@ def split_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     return options, argv
 
 
+def redirect_instead_of_cache(options: dict[str, str], args: list[str]) -> list[str]:
+    """pypiserver's arguments for the plain way when the cache was asked for: plain pypiserver has no cache, so
+    names it does not host are sent to upstream (a 303), not answered 404."""
+    if not options.get("--upstream") or "--disable-fallback" not in args:
+        return args
+    plain = [arg for arg in args if arg != "--disable-fallback"]
+    return [*plain[:-1], "--fallback-url", options["--upstream"], plain[-1]]
+
+
 def readers_but_no_passwords(options: dict[str, str], args: list[str]) -> str | None:
     """Why the server must not start, when it asks no passwords (``-a .``) yet readers exist: without
     passwords nobody can be told apart, so a reader could publish."""
