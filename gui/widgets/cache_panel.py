@@ -61,9 +61,11 @@ class CachePanel(QWidget):
     #: The cache was changed (cleared, or a set added): the listing shows it within seconds anyway.
     changed = Signal()
 
-    def __init__(self, worker: ServiceWorker, services: DeskServices, parent=None) -> None:
+    def __init__(self, worker: ServiceWorker, transfers: ServiceWorker, services: DeskServices, parent=None) -> None:
+        """``transfers``: the worker sets are fetched on (they take long; the window's other work goes on)."""
         super().__init__(parent)
         self._worker = worker
+        self._transfers = transfers
         self._services = services
         self.confirm_box = None
         self.dialog: MirrorDialog | None = None
@@ -105,7 +107,9 @@ class CachePanel(QWidget):
         self._selection_changed()
 
     def set_services(self, services: DeskServices) -> None:
+        self.cancel_fetch()
         self._services = services
+        self._upstream_problem = ""  # another index: its upstream is another question
 
     def show_cache(self, facts: IndexFacts, hosted: set[str]) -> None:
         """The cached projects of ``facts``; names in ``hosted`` (the team's) flagged."""
@@ -126,8 +130,8 @@ class CachePanel(QWidget):
         if facts.upstream_problem != self._upstream_problem:
             self._upstream_problem = facts.upstream_problem
             problem = facts.upstream_problem
-            self.message.emit(f"Upstream cannot be reached ({problem}): kept projects are served, others wait until "
-                              "it can." if problem else "Upstream is reached again.")  # fmt: skip
+            self.message.emit(f"Upstream cannot be reached: {problem}. Kept projects are served; others wait until "
+                              "it can be." if problem else "Upstream is reached again.")  # fmt: skip
         self.summary_label.setText(text)
         self.clear_all_button.setEnabled(bool(projects))
         self._selection_changed()
@@ -154,7 +158,20 @@ class CachePanel(QWidget):
         self._worker.submit(lambda: self._services.cache.clear(name), done, lambda error: self.message.emit(str(error)))
 
     def open_add_dialog(self) -> MirrorDialog:
-        self.dialog = MirrorDialog(self._worker, self._services.cache, self)
-        self.dialog.finished_set.connect(lambda _text: self.changed.emit())
+        """The dialog; the one fetching now, when a set is under way (closing it left the fetch running)."""
+        if self.dialog is None or not self.dialog.fetching:
+            self.dialog = MirrorDialog(self._transfers, self._services.cache, self)
+            self.dialog.finished_set.connect(self._set_fetched)
+            self.dialog.failed_set.connect(lambda why: self.message.emit(f"Add from PyPI: {why}"))
         self.dialog.open()
         return self.dialog
+
+    def _set_fetched(self, report: str) -> None:
+        targets = [line for line in report.splitlines() if not line.startswith(" ")]  # one line a target
+        self.message.emit("Add from PyPI: " + " ".join(targets))
+        self.changed.emit()
+
+    def cancel_fetch(self) -> None:
+        """Stop a set under way (the window closes, or shows another index)."""
+        if self.dialog is not None and self.dialog.fetching:
+            self.dialog.cancel()

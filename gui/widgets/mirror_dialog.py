@@ -3,6 +3,7 @@ requirements, the platforms and Python versions to fetch for, a progress bar, an
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
@@ -35,14 +36,20 @@ class MirrorValues:
 
 
 class MirrorDialog(QDialog):
+    """Closing it leaves a fetch under way running (its outcome goes to the log pane); **Stop** ends it."""
+
     #: The set was fetched: the report, in words.
     finished_set = Signal(str)
+    #: The set could not be fetched (or was stopped): why.
+    failed_set = Signal(str)
 
     def __init__(self, worker: ServiceWorker, cache: CacheService, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add from PyPI")
         self._worker = worker
         self._cache = cache
+        self.fetching = False
+        self._cancel = threading.Event()
         self.requirements_edit = QPlainTextEdit(placeholderText="One requirement a line, as in requirements.txt:\n"
                                                 "requests>=2.31\nnumpy<2")  # fmt: skip
         self.platform_boxes = {name: QCheckBox(name) for name in PLATFORMS}
@@ -58,6 +65,9 @@ class MirrorDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close)
         self.fetch_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.fetch_button.setText("Fetch into the cache")
+        self.stop_button = self.buttons.addButton("Stop", QDialogButtonBox.ButtonRole.ActionRole)
+        self.stop_button.clicked.connect(self.cancel)
+        self.stop_button.hide()
         self.buttons.accepted.connect(self.fetch)
         self.buttons.rejected.connect(self.reject)
         platforms = QGridLayout()
@@ -80,10 +90,10 @@ class MirrorDialog(QDialog):
 
     def values(self) -> MirrorValues:
         """What the form says; raises DeskError naming what to change."""
-        from gui.services.cache.mirror import read_requirements
+        from gui.services.cache.mirror import read_requirements, requirement_lines
 
-        lines = [line.strip() for line in self.requirements_edit.toPlainText().splitlines()]
-        requirements = read_requirements([line for line in lines if line and not line.startswith("#")], [])
+        lines = self.requirements_edit.toPlainText().splitlines()
+        requirements = read_requirements(requirement_lines(lines, "A line"), [])
         platforms = [name for name, box in self.platform_boxes.items() if box.isChecked()]
         return MirrorValues(requirements, parse_targets(platforms, [self.python_edit.text()]),
                             self.sdists_box.isChecked())  # fmt: skip
@@ -97,20 +107,37 @@ class MirrorDialog(QDialog):
 
     def _on_edit(self) -> None:
         problem = self.validate()
-        self.error_label.setText(problem if problem and self.requirements_edit.toPlainText().strip() else "")
-        self.fetch_button.setEnabled(problem is None)
+        self._say(problem if problem and self.requirements_edit.toPlainText().strip() else "")
+        self.fetch_button.setEnabled(problem is None and not self.fetching)
+
+    def _say(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.adjustSize()  # a long message is read whole, not clipped
+
+    def cancel(self) -> None:
+        """Stop the fetch under way (what came so far stays, verified)."""
+        self._cancel.set()
+        self.stop_button.setEnabled(False)
+        self.status_label.setText("Stopping…")
 
     def fetch(self) -> None:
         """Resolve and fetch the set on the worker, the bar following it."""
+        if self.fetching:
+            return
         values = self.values()
+        self.fetching = True
+        self._cancel = threading.Event()
+        cancel = self._cancel
         self.fetch_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.stop_button.show()
         self.error_label.clear()
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.status_label.setText(f"Resolving for {counted(len(values.targets), 'target')}…")
         self._worker.submit(
             lambda progress: self._cache.add_set(values.requirements, values.targets, values.sdists,
-                                                 lambda done, total, text: progress((done, total, text))),
+                                                 lambda done, total, text: progress((done, total, text)), cancel),
             self._done, self._failed, on_progress=self._progressed,
         )  # fmt: skip
 
@@ -134,11 +161,17 @@ class MirrorDialog(QDialog):
         self.status_label.setText("Done: the cache keeps every file each target needs.")
         self.report_edit.setPlainText(text)
         self.report_edit.show()
-        self.fetch_button.setEnabled(True)
+        self._ended()
         self.finished_set.emit(text)
 
     def _failed(self, error: Exception) -> None:
         self.progress_bar.hide()
         self.status_label.clear()
-        self.error_label.setText(str(error))
-        self.fetch_button.setEnabled(True)
+        self._say(str(error))
+        self._ended()
+        self.failed_set.emit(str(error))
+
+    def _ended(self) -> None:
+        self.fetching = False
+        self.stop_button.hide()
+        self._on_edit()

@@ -133,7 +133,7 @@ class PackagesTab(QWidget):
         lists.addWidget(self.detail)
         lists.setStretchFactor(0, 1)
         lists.setStretchFactor(1, 1)
-        self.cache_panel = CachePanel(worker, services, self)
+        self.cache_panel = CachePanel(worker, transfers, services, self)
         self.cache_panel.message.connect(self.message.emit)
         team = QWidget()
         team_layout = QVBoxLayout(team)
@@ -395,4 +395,5 @@ class PackagesTab(QWidget):
         )
 
     def shutdown(self) -> None:
+        self.cache_panel.cancel_fetch()  # a set under way ends within a moment, so the window closes
         self.stop_watching()

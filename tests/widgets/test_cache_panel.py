@@ -94,3 +94,30 @@ def test_add_from_pypi_fetches_a_set_with_progress_and_reports_each_target(qtbot
     assert "linux-x86_64, Python 3.11: 2 files" in done.args[0] and "win-amd64, Python 3.11: 2 files" in done.args[0]
     assert dialog.progress_bar.value() == dialog.progress_bar.maximum()
     wait_for_listing(qtbot, window, lambda listing: {"leftpad", "rightpad"} <= set(listing.facts.cached), 20_000)
+
+
+def test_a_set_under_way_survives_its_dialog_closing_and_stops_when_asked(qtbot, window, upstream):
+    """Pasted requirements are read as a requirements file is; closing the dialog leaves the fetch running (its end
+    reaches the log pane); editing meanwhile never offers a second Fetch; Stop ends it; so does closing the window."""
+    upstream.delay = 1.0  # each request a second: the set is still under way while the test acts
+    panel = window.packages_tab.cache_panel
+    dialog = panel.open_add_dialog()
+    dialog.requirements_edit.setPlainText("leftpad==1.0 \\\n    --hash=sha256:00  # pinned\n# a comment line\n")
+    assert dialog.error_label.text() == "" and dialog.fetch_button.isEnabled()
+    with qtbot.waitSignal(window.transfers.busy_changed, timeout=10_000):
+        qtbot.mouseClick(dialog.fetch_button, Qt.MouseButton.LeftButton)
+    dialog.reject()  # closed while it fetches
+    assert panel.open_add_dialog() is dialog and dialog.fetching  # reopened: the same fetch, its progress
+    qtbot.keyClicks(dialog.python_edit, "0")
+    assert not dialog.fetch_button.isEnabled()  # no second set while one runs
+    with qtbot.waitSignal(dialog.failed_set, timeout=30_000) as stopped:
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    assert "stopped" in stopped.args[0]
+    assert any("Add from PyPI" in text and "stopped" in text for _, text in window.log_pane.model.rows)
+    assert not dialog.fetching
+    dialog.python_edit.setText("3.12")
+    assert dialog.fetch_button.isEnabled()
+    qtbot.mouseClick(dialog.fetch_button, Qt.MouseButton.LeftButton)
+    assert dialog.fetching
+    window.close()  # the set is stopped, so the window closes at once and its threads end
+    assert window.transfers.isFinished()

@@ -15,6 +15,7 @@ import hashlib
 import os
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,10 @@ CHUNK = 1024 * 1024
 _INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--index", "--default-index")
 #: What the progress callback is told: (steps done, steps in all, what happens now).
 Progress = Callable[[int, int, str], None]
+
+
+class SetCancelled(DeskError):
+    """The set was stopped before it was whole: what came so far is kept (each file verified)."""
 
 
 @dataclass
@@ -52,25 +57,33 @@ class TargetReport:
         return sum(1 for _, _, new in self.files if new)
 
 
+def requirement_lines(lines: list[str], where: str) -> list[str]:
+    """The requirements in a requirements file's lines (comments, ``--hash`` pins and continuations as pip reads
+    them); an index option is refused (the set comes through this index), and so is any other option."""
+    found = []
+    for line in _joined(lines):
+        text = " ".join(part for part in line.split("#", 1)[0].split() if not part.startswith("--hash"))
+        if not text:
+            continue
+        if text.startswith(_INDEX_OPTIONS):
+            raise DeskError(f"{where} names an index ({text}): the set comes through this index only. Remove "
+                            "that line and try again.")  # fmt: skip
+        if text.startswith("-"):
+            raise DeskError(f"{where} has {text.split()[0]} ({text}): list requirements only (a local project or "
+                            "another file cannot be fetched from upstream).")  # fmt: skip
+        found.append(text)
+    return found
+
+
 def read_requirements(names: list[str], files: list[Path]) -> list[str]:
-    """The requirements given (names and ``-r`` files); an index option in a file is refused: the set comes
-    through this index."""
+    """The requirements given (names and ``-r`` files), checked."""
     found = list(names)
     for path in files:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise DeskError(f"Cannot read the requirements file {path}: {exc}.") from exc
-        for line in _joined(lines):
-            text = " ".join(part for part in line.split(" #", 1)[0].split() if not part.startswith("--hash"))
-            if not text or text.startswith("#"):
-                continue
-            if text.startswith(_INDEX_OPTIONS):
-                raise DeskError(f"{path} names an index ({text}): the set comes through this index only. Remove "
-                                "that line and run again.")  # fmt: skip
-            if text.startswith("-"):
-                raise DeskError(f"{path} has an option PyPI Desk does not follow ({text}): list requirements only.")
-            found.append(text)
+        found += requirement_lines(lines, str(path))
     for text in found:
         try:
             if Requirement(text).url:
@@ -100,7 +113,9 @@ def _joined(lines: list[str]) -> list[str]:
 class SetFetcher:
     """Resolves and fetches a set through the server at ``url`` (with ``auth`` when it asks a password)."""
 
-    def __init__(self, url: str, auth: tuple[str, str] | None, verify: str | bool, uv: str) -> None:
+    def __init__(self, url: str, auth: tuple[str, str] | None, verify: str | bool, uv: str,
+                 cancelled: threading.Event | None = None) -> None:  # fmt: skip
+        self.cancelled = cancelled or threading.Event()
         self.url = url.rstrip("/")
         self.auth = auth
         self.verify = verify
@@ -143,7 +158,7 @@ class SetFetcher:
             env["NO_PROXY"] = env["no_proxy"] = "*"  # this index is reached directly
             if isinstance(self.verify, str):
                 env["SSL_CERT_FILE"] = self.verify
-            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800)
+            done = self._run(command, env)
         if done.returncode != 0:
             said = done.stderr.strip().replace(index, self.url)[-1500:]
             raise DeskError(f"The set cannot be resolved for {target}:\n{said}")
@@ -154,6 +169,23 @@ class SetFetcher:
                 requirement = Requirement(text.split(";", 1)[0])
                 pins.append((canonicalize_name(requirement.name), next(iter(requirement.specifier)).version))
         return pins
+
+    def _run(self, command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+        """uv, stopped (and reaped) as soon as the set is cancelled."""
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as child:
+            while True:
+                try:
+                    out, err = child.communicate(timeout=0.2)
+                    return subprocess.CompletedProcess(command, child.returncode, out, err)
+                except subprocess.TimeoutExpired:
+                    if self.cancelled.is_set():
+                        child.kill()
+                        child.communicate()
+                        raise SetCancelled("The set was stopped; what came before is kept.") from None
+
+    def check(self) -> None:
+        if self.cancelled.is_set():
+            raise SetCancelled("The set was stopped; what came before is kept.")
 
     def page(self, project: str) -> dict:
         answer = self.http.get(f"{self.url}/simple/{project}/", headers={"Accept": JSON_TYPE}, timeout=120,
@@ -205,6 +237,7 @@ class SetFetcher:
                 raise DeskError(f"{entry['filename']} could not be fetched: {answer.status_code} "
                                 f"{answer.text.strip()[:300]}")  # fmt: skip
             for chunk in answer.iter_content(CHUNK):
+                self.check()
                 digest.update(chunk)
                 size += len(chunk)
         if wanted and digest.hexdigest() != wanted:
@@ -224,6 +257,7 @@ def fetch_set(fetcher: SetFetcher, requirements: list[str], targets: list[Target
         pins = fetcher.resolve(target, requirements)
         steps += len(pins)
         for project, version in pins:
+            fetcher.check()
             step += 1
             if progress:
                 progress(step, steps, f"{target}: {project} {version}")

@@ -5,6 +5,7 @@ upstream's last state as the server found it. The window and the command line ma
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -69,9 +70,11 @@ class CacheService:
                               "The cache may be partly cleared: clear it again.")  # fmt: skip
 
     def add_set(self, requirements: list[str], targets: list[Target], sdists: bool = False,
-                progress: Progress | None = None) -> list[TargetReport]:  # fmt: skip
+                progress: Progress | None = None, cancelled: threading.Event | None = None,
+                ) -> list[TargetReport]:  # fmt: skip
         """Resolve ``requirements`` for each target machine and have the cache keep every file each needs
-        (through the running server, which fetches and verifies them); what came, per target."""
+        (through the running server, which fetches and verifies them); what came, per target. ``cancelled`` set
+        stops it within a moment (SetCancelled); what came before stays, verified."""
         settings = self.server.load_settings()
         if settings.fallback != "cache":
             raise DeskError(f"Names this index does not host are set to {settings.fallback!r}, so nothing is kept: "
@@ -85,7 +88,7 @@ class CacheService:
             raise DeskError("This index asks a password to list and download, and no login for it is saved here: "
                             "set up this machine as a client first (pypi-desk client setup).")  # fmt: skip
         auth = (credentials.username, credentials.password) if credentials and needs_login else None
-        fetcher = SetFetcher(url, auth, self.server.verify(), _uv())
+        fetcher = SetFetcher(url, auth, self.server.verify(), _uv(), cancelled)
         already = {file.filename for project in self.packages.facts().cached.values() for file in project.files}
         return fetch_set(fetcher, requirements, targets, sdists, already, progress)
 

@@ -98,10 +98,12 @@ class ServerSettings:
             raise SettingsError(f"Unknown authentication mode {self.auth!r}: use one of {', '.join(AUTH_MODES)}.")
         if self.fallback not in FALLBACKS:
             raise SettingsError(f"Unknown fallback {self.fallback!r}: use one of {', '.join(FALLBACKS)}.")
-        self._validate_upstream()
-        for name, top in (("usage_days", 3650), ("trash_days", 3650), ("cache_minutes", 10080)):
+        if self.fallback != "off":  # answering 404, the server never asks upstream: its URL waits to be fixed
+            self._validate_upstream()
+        for name, top, unit in (("usage_days", 3650, "days"), ("trash_days", 3650, "days"),
+                                ("cache_minutes", 10080, "minutes")):  # fmt: skip
             if not 0 <= getattr(self, name) <= top:
-                raise SettingsError(f"{name} is {getattr(self, name)}: choose a number of days from 0 to {top}.")
+                raise SettingsError(f"{name} is {getattr(self, name)}: choose a number of {unit} from 0 to {top}.")
         if self.runtime not in RUNTIMES:
             raise SettingsError(f"Unknown runtime {self.runtime!r}: use one of {', '.join(RUNTIMES)}.")
         if bool(self.tls_cert) != bool(self.tls_key):
@@ -156,11 +158,19 @@ class ServerSettings:
                 f"Upstream URL {self.upstream!r} is not an http(s) URL: use {DEFAULT_UPSTREAM}, or another index's "
                 "simple API (such as https://pypi.example.com/simple/)."
             )
-        if (parts.username is not None or parts.password is not None) and self.fallback == "cache":
+        if parts.username is not None or parts.password is not None:
             raise SettingsError(
-                "For the cache, give the upstream URL without a user name or password (they would be shown and "
-                "logged): set the URL alone, then `pypi-desk cache login USER` keeps the password with the server's "
-                "secrets."
+                "Give the upstream URL without a user name or password (a redirect would hand them to every client, "
+                "and the log would show them): set the URL alone, with fallback=cache, then `pypi-desk cache login "
+                "USER` keeps the password with the server's secrets."
+            )
+        if parts.hostname in ("pypi.org", "www.pypi.org") and parts.path.rstrip("/") != "/simple":
+            raise SettingsError(f"{self.upstream!r} is PyPI's site, not its index: use {DEFAULT_UPSTREAM}.")
+        local = ("127.0.0.1", "localhost", "::1", "0.0.0.0", self.host, self.public_name)
+        if parts.hostname in local and (parts.port or {"http": 80, "https": 443}[parts.scheme]) == self.port:
+            raise SettingsError(
+                f"{self.upstream!r} is this server itself: every name it does not host would ask itself. Give "
+                f"another index, such as {DEFAULT_UPSTREAM}."
             )
         if parts.query or parts.fragment:
             raise SettingsError(f"{self.upstream!r} has a query or a fragment: give the upstream index URL only.")
@@ -256,8 +266,21 @@ def _from_before_the_cache(raw: dict) -> dict:
     changed = {key: value for key, value in raw.items() if key != "fallback_url"}
     changed["fallback"] = "redirect" if old else "off"
     if old:
-        changed.setdefault("upstream", old)
+        changed.setdefault("upstream", _without_login(old))
     return changed
+
+
+def _without_login(url: object) -> object:
+    """An old fallback URL without its ``user:password@`` (a redirect handed them to every client)."""
+    if not isinstance(url, str):
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.username is None and parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def settings_json(settings: ServerSettings) -> bytes:
