@@ -211,7 +211,7 @@ class SetFetcher:
                 except ValueError:
                     continue
                 rank = target.wheel_rank(filename)
-                if str(wheel_version) == version and rank is not None and not entry.get("yanked"):
+                if str(wheel_version) == version and rank is not None:  # yanked too: uv chose it, pinned
                     wheels.append((rank, entry))
             elif filename.endswith((".tar.gz", ".zip")):
                 try:

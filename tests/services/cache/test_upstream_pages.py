@@ -51,7 +51,7 @@ def test_a_file_upstream_names_no_usable_hash_for_is_refused(tmp_path):
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://pypi.example.com/x.whl", "data:,hello",
                                  "http://127.0.0.1:2375/containers/json", "http://169.254.169.254/latest/meta-data",
-                                 "http://[::1]/x.whl", "http://10.0.0.8/x.whl"])  # fmt: skip
+                                 "http://[::1]/x.whl", "http://0.0.0.0/x.whl"])  # fmt: skip
 def test_a_page_never_makes_the_server_fetch_a_local_file_or_what_only_it_reaches(url):
     upstream = Upstream("https://pypi.example.com/simple/")
     assert upstream.refused(url)
@@ -61,8 +61,8 @@ def test_a_page_never_makes_the_server_fetch_a_local_file_or_what_only_it_reache
     assert not Upstream("http://10.0.0.8:8081/simple/").refused("http://10.0.0.8:8081/files/x.whl")  # its own host
 
 
-def test_upstreams_login_goes_to_its_own_host_and_no_further(tmp_path):
-    """A redirect to another host (a CDN, or an attacker's) never carries the Authorization header."""
+def test_upstreams_login_goes_to_its_own_host_and_never_along_a_redirect(tmp_path):
+    """A redirect (to a CDN, or an attacker's) never carries the Authorization header."""
     import http.server
     import threading
 
@@ -76,7 +76,7 @@ def test_upstreams_login_goes_to_its_own_host_and_no_further(tmp_path):
             seen[self.path] = self.headers.get("Authorization", "")
             if self.path == "/simple/x/file":
                 self.send_response(302)
-                self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/elsewhere")
+                self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
@@ -86,7 +86,9 @@ def test_upstreams_login_goes_to_its_own_host_and_no_further(tmp_path):
             self.wfile.write(b"ok")
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    for each in (server, other):
+        threading.Thread(target=each.serve_forever, daemon=True).start()
     login = tmp_path / "upstream.json"
     login.write_text(json.dumps({"username": "bot", "password": "pw"}))
     try:
@@ -94,8 +96,9 @@ def test_upstreams_login_goes_to_its_own_host_and_no_further(tmp_path):
         with upstream.open(f"http://127.0.0.1:{server.server_address[1]}/simple/x/file") as answer:
             assert answer.read() == b"ok"
     finally:
-        server.shutdown()
-        server.server_close()
+        for each in (server, other):
+            each.shutdown()
+            each.server_close()
     assert seen["/simple/x/file"].startswith("Basic ") and seen["/elsewhere"] == ""
 
 
@@ -133,3 +136,90 @@ def test_a_page_that_is_no_page_is_not_called_a_network_problem(tmp_path, monkey
         cache.page("badjson")
     assert "not a simple-API page" in refused.value.text and "cannot be reached" not in refused.value.text
     assert cache._unreachable == (0.0, "")  # kept pages of other projects are still refreshed
+
+
+def test_a_name_or_a_redirect_that_leads_to_a_private_address_is_not_fetched():
+    """``localhost`` by name, and a redirect from upstream's own host to another local address: refused once
+    connected, whatever the name resolved to."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # http.server's name
+            hits.append(f"{self.headers['Host']}{self.path}")
+            if self.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", f"http://127.0.0.2:{self.server.server_address[1]}/internal")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"secret")
+
+    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        upstream = Upstream(f"http://127.0.0.1:{port}/simple/")
+        for url in (f"http://localhost:{port}/secret", f"http://127.0.0.1:{port}/redirect"):
+            with pytest.raises(UpstreamError) as refused:
+                upstream.open(url)
+            assert "only this server reaches" in refused.value.why
+        with upstream.open(f"http://127.0.0.1:{port}/own") as answer:  # upstream's own host: fetched
+            assert answer.read() == b"secret"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not [hit for hit in hits if hit.endswith(("/secret", "/internal"))]
+
+
+def test_a_kept_file_follows_upstreams_yank_and_requires_python(tmp_path):
+    cache = PullThrough(str(tmp_path), Upstream("https://pypi.example.com/simple/"), None, 600.0, lambda _: None)
+    folder = tmp_path / ".pypi-desk" / "cache" / "alpha"
+    folder.mkdir(parents=True)
+    (folder / "alpha-1.0-py3-none-any.whl").write_bytes(b"kept")
+    kept = CachedPage("alpha", 0.0, [UpstreamFile("alpha-1.0-py3-none-any.whl", "https://x/a", {"sha256": "aa"})])
+    now = [UpstreamFile("alpha-1.0-py3-none-any.whl", "https://x/a", {"sha256": "aa"}, ">=3.99", "CVE-2099-1")]
+    merged = cache._merged("alpha", now, kept)
+    assert merged.files["alpha-1.0-py3-none-any.whl"].yanked == "CVE-2099-1"
+    assert merged.files["alpha-1.0-py3-none-any.whl"].requires_python == ">=3.99"
+    altered = [UpstreamFile("alpha-1.0-py3-none-any.whl", "https://x/a", {"sha256": "bb"}, None, "gone bad")]
+    merged = cache._merged("alpha", altered, kept)
+    assert merged.files["alpha-1.0-py3-none-any.whl"].hashes == {"sha256": "aa"}  # the verified copy's hash
+    assert merged.files["alpha-1.0-py3-none-any.whl"].yanked == "gone bad"
+
+
+def test_from_a_private_networks_address_no_byte_reaches_a_client_before_the_hash_matched(tmp_path):
+    import hashlib
+    import io
+
+    from gui.services.server.inside.file_fetch import FetchFailed, FileFetch
+
+    class Answer(io.BytesIO):
+        peer_is_global = False
+
+        def __init__(self, body: bytes) -> None:
+            super().__init__(body)
+            self.headers = {"Content-Length": str(len(body))}
+
+    def fetched(body: bytes, wanted: bytes, received: list[bytes]) -> None:
+        fetch = FileFetch(lambda url: Answer(body), "http://10.0.0.8/x", str(tmp_path / "x.whl"), "sha256",
+                          hashlib.sha256(wanted).hexdigest(), len(body), lambda done: None)  # fmt: skip
+        fetch.start()
+        fetch.wait_for_headers()
+        for chunk in fetch.reader():
+            received.append(chunk)
+
+    received: list[bytes] = []
+    with pytest.raises(FetchFailed):
+        fetched(b"secret", b"public", received)  # an internal answer: the client gets none of it
+    assert received == [] and not (tmp_path / "x.whl").exists()
+    fetched(b"public", b"public", received)
+    assert b"".join(received) == b"public"

@@ -16,6 +16,7 @@ log line with its time.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -24,6 +25,7 @@ import os
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 if __package__:  # imported as part of PyPI Desk (the app, the bundle)
@@ -42,6 +44,7 @@ RETRY_AFTER = 30.0  # after upstream could not be reached, kept pages are served
 MAX_METADATA = 10 * 1024 * 1024
 PREFERRED = ("sha256", "sha384", "sha512", "blake2b")
 PAGE_READS = 4  # upstream pages read at once, at most
+PAGES_IN_MEMORY = 64
 
 
 def say(line: str) -> None:
@@ -77,7 +80,7 @@ class PullThrough:
         self._log = log
         self._lock = threading.Lock()
         self._page_locks: dict[str, threading.Lock] = {}
-        self._pages: dict[str, tuple[int, CachedPage]] = {}  # by project: (page.json's mtime_ns, page)
+        self._pages: OrderedDict[str, tuple[int, CachedPage]] = OrderedDict()  # recent pages: (mtime_ns, page)
         self._fetches: dict[str, FileFetch] = {}
         self._unreachable: tuple[float, str] = (0.0, "")  # since when upstream could not be reached, and why
         self._noted = None
@@ -143,9 +146,12 @@ class PullThrough:
             if not os.path.isfile(self._path(project, filename)):
                 continue
             now = fresh.files.get(filename)
-            if now is not None and now.hashes and _digest(now) != _digest(entry):
+            if now is not None and _digest(now) == _digest(entry):
+                continue  # the same file: upstream's word on it now (a yank, requires-python) holds
+            if now is not None:
                 self._log(f"upstream now names another hash for {filename} ({_digest(now)[1]}); the verified copy "
                           f"kept ({_digest(entry)[1]}) is served")  # fmt: skip
+                entry = dataclasses.replace(entry, yanked=now.yanked, requires_python=now.requires_python)
             fresh.files[filename] = entry
         return fresh
 
@@ -158,6 +164,7 @@ class PullThrough:
             return None
         memo = self._pages.get(project)
         if memo is not None and memo[0] == stamp:
+            self._pages.move_to_end(project)
             return memo[1]
         try:
             with open(path, "rb") as handle:
@@ -166,7 +173,7 @@ class PullThrough:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self._log(f"the kept page of {project} cannot be read ({exc}); it is fetched anew")
             return None
-        self._pages[project] = (stamp, page)
+        self._remember(project, stamp, page)
         return page
 
     def _save(self, page: CachedPage) -> None:
@@ -184,7 +191,14 @@ class PullThrough:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             return
-        self._pages[page.project] = (os.stat(os.path.join(folder, cache_store.PAGE_FILE)).st_mtime_ns, page)
+        self._remember(page.project, os.stat(os.path.join(folder, cache_store.PAGE_FILE)).st_mtime_ns, page)
+
+    def _remember(self, project: str, stamp: int, page: CachedPage) -> None:
+        """The most recently used pages stay in memory; the others are read from the disk again when asked."""
+        self._pages[project] = (stamp, page)
+        self._pages.move_to_end(project)
+        while len(self._pages) > PAGES_IN_MEMORY:
+            self._pages.popitem(last=False)
 
     def _note(self, why: str) -> None:
         if self._store is not None and why != self._noted:

@@ -79,10 +79,12 @@ class Upstream:
         self.host = urlsplit(self.url).hostname or ""
         ca_file = ca_file or os.environ.get("SSL_CERT_FILE") or os.environ.get("REQUESTS_CA_BUNDLE") or None
         context = ssl.create_default_context(cafile=ca_file if ca_file and os.path.isfile(ca_file) else None)
+        proxies = {urlsplit(url).hostname for url in urllib.request.getproxies().values() if "://" in str(url)}
+        trusted = {self.host, *proxies} - {None, ""}
         self._opener = urllib.request.OpenerDirector()  # HTTP(S) only: never file:, ftp: or data: a page names
-        for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(),
-                        urllib.request.HTTPSHandler(context=context), urllib.request.HTTPRedirectHandler(),
-                        urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()):  # fmt: skip
+        for handler in (urllib.request.ProxyHandler(), _GuardedHTTP(trusted), _GuardedHTTPS(trusted, context),
+                        urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
+                        urllib.request.HTTPErrorProcessor()):  # fmt: skip
             self._opener.add_handler(handler)
         self._authorization = _authorization(credentials)
 
@@ -114,7 +116,7 @@ class Upstream:
             address = ipaddress.ip_address((parts.hostname or "").strip("[]"))
         except ValueError:
             return ""
-        if parts.hostname == self.host or address.is_global:
+        if parts.hostname == self.host or not (address.is_loopback or address.is_link_local or address.is_unspecified):
             return ""
         return f"upstream names a file at {parts.hostname}, an address only this server reaches; it is not fetched"
 
@@ -134,6 +136,65 @@ class Upstream:
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             why = f"upstream's page for {project} is not a simple-API page ({exc})"
             raise UpstreamError(why, reached=True) from None
+
+
+class PrivateAddress(OSError):
+    """A connection reached this machine or a private network for a host that is neither upstream nor a proxy."""
+
+
+def _guarded(base: type, trusted: set[str]) -> type:
+    """``base`` (an HTTP(S) connection) that judges, once connected, the address it reached (whatever a page
+    names, whatever it redirects to, whatever a name resolved to), unless its host is upstream's own or the user's
+    proxy: this machine, a link-local address (a cloud's metadata service) and the like are refused; a private
+    network's address is allowed (networks route public names so), but its answer is marked ``peer_is_global =
+    False``, and no byte of it reaches a client before its hash has matched (``file_fetch``)."""
+    import ipaddress
+
+    class Guarded(base):
+        peer_is_global = True
+
+        def connect(self) -> None:
+            super().connect()
+            if self.host in trusted:
+                return
+            address = ipaddress.ip_address(self.sock.getpeername()[0].split("%", 1)[0])
+            if address.is_loopback or address.is_link_local or address.is_unspecified or address.is_multicast:
+                self.sock.close()
+                raise PrivateAddress(0, f"{self.host} is at {address}, an address only this server reaches; "
+                                        "a page may not make it fetch from there")  # fmt: skip
+            self.peer_is_global = address.is_global
+
+        def getresponse(self):
+            response = super().getresponse()
+            response.peer_is_global = self.peer_is_global
+            return response
+
+    return Guarded
+
+
+class _GuardedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, trusted: set[str]) -> None:
+        super().__init__()
+        self._connection = _guarded(http_client().HTTPConnection, trusted)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _GuardedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, trusted: set[str], context: ssl.SSLContext) -> None:
+        super().__init__(context=context)
+        self._connection = _guarded(http_client().HTTPSConnection, trusted)
+        self._guarded_context = context
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._guarded_context)
+
+
+def http_client():
+    import http.client
+
+    return http.client
 
 
 def http_errors() -> type:
