@@ -223,3 +223,14 @@ def test_from_a_private_networks_address_no_byte_reaches_a_client_before_the_has
     assert received == [] and not (tmp_path / "x.whl").exists()
     fetched(b"public", b"public", received)
     assert b"".join(received) == b"public"
+
+
+def test_json_pages_never_carry_the_key_older_pip_crashes_on():
+    """PEP 714: pip 22.3 to 23.0 (Debian 12's) fail on a dict under ``dist-info-metadata``; JSON says only
+    ``core-metadata`` (HTML keeps both attributes, which no pip mistakes)."""
+    from gui.services.server.inside.simple_pages import FileLink, project_html, project_json
+
+    link = FileLink("demo-1.0-py3-none-any.whl", "x", "sha256=aa", 1, None, None, "bb", None)
+    entry = json.loads(project_json("demo", [link], ["1.0"]))["files"][0]
+    assert entry["core-metadata"] == {"sha256": "bb"} and "dist-info-metadata" not in entry
+    assert b'data-dist-info-metadata="sha256=bb"' in project_html("demo", [link])

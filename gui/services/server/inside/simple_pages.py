@@ -109,8 +109,7 @@ def project_json(project: str, links: list[FileLink], versions: list[str]) -> by
         if link.requires_python:
             entry["requires-python"] = link.requires_python
         metadata = {"sha256": link.metadata_sha256} if link.metadata_sha256 else False
-        entry["core-metadata"] = metadata
-        entry["dist-info-metadata"] = metadata
+        entry["core-metadata"] = metadata  # never "dist-info-metadata" in JSON: pip 22.3-23.0 crash on it (PEP 714)
         entry["yanked"] = (link.yanked or True) if link.yanked is not None else False
         if link.size is not None:
             entry["size"] = link.size
